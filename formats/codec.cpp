@@ -1,0 +1,95 @@
+#include "codec.hpp"
+
+#include <openssl/x509.h>
+
+#include <cstdio>
+
+#include "byte_reader.hpp"
+#include "java_serial.hpp"
+#include "jks.hpp"
+#include "key_protection.hpp"
+#include "pkcs12.hpp"
+#include "midks/ossl.hpp"
+
+namespace midks::fmt {
+
+namespace {
+
+bool looks_like_pem(ByteView data) {
+  std::size_t i = 0;
+  if (data.size() >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) i = 3;
+  while (i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n')) ++i;
+  static constexpr char kBegin[] = "-----BEGIN";
+  return data.size() - i >= sizeof kBegin - 1 && std::equal(kBegin, kBegin + sizeof kBegin - 1, data.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+}  // namespace
+
+StoreType detect_store_type(ByteView data) {
+  if (data.empty()) fail(ErrorKind::Input, "keystore file is empty (0 bytes)", "restore it from its .bak copy, or delete it to start a new one");
+  if (data.size() >= 4) {
+    std::uint32_t magic = (std::uint32_t{data[0]} << 24) | (std::uint32_t{data[1]} << 16) | (std::uint32_t{data[2]} << 8) | data[3];
+    if (magic == kJksMagic) return StoreType::Jks;
+    if (magic == kJceksMagic) return StoreType::Jceks;
+  }
+  // DER SEQUENCE with a definite length: the only outer shape a PKCS#12 PFX can have.
+  if (data.size() >= 2 && data[0] == 0x30 && (data[1] < 0x80 || (data[1] >= 0x81 && data[1] <= 0x84))) return StoreType::Pkcs12;
+  if (looks_like_pem(data))
+    fail(ErrorKind::Input, "this is a PEM text file, not a keystore",
+         "import a PEM bundle with: manage-certificates -a <alias> <bundle.pem>");
+  char first[32];
+  std::snprintf(first, sizeof first, "%02x %02x %02x %02x", data[0], data.size() > 1 ? data[1] : 0,
+                data.size() > 2 ? data[2] : 0, data.size() > 3 ? data[3] : 0);
+  fail(ErrorKind::Input, std::string("not a keystore: unknown format (first bytes ") + first + ")",
+       "a keystore is JKS (fe ed fe ed), JCEKS (ce ce ce ce) or PKCS#12 (DER)");
+}
+
+Keystore read_keystore(ByteView data, const Password* store_password) {
+  StoreType type = detect_store_type(data);
+  if (type == StoreType::Pkcs12) {
+    if (!store_password)
+      fail(ErrorKind::Password, "a PKCS12 keystore cannot be read without its password",
+           "pass the store password with --storepass-env VAR or --storepass-file FILE");
+    return read_pkcs12(data, *store_password);
+  }
+  return read_java_keystore(data, store_password);
+}
+
+Bytes write_keystore(const Keystore& ks, const Password& store_password) {
+  return ks.type() == StoreType::Pkcs12 ? write_pkcs12(ks, store_password) : write_java_keystore(ks, store_password);
+}
+
+void open_entry(Entry& entry, const Password& key_password) {
+  if (!entry.plain.empty() || entry.kind == EntryKind::TrustedCert) return;
+  switch (entry.sealed_as) {
+    case SealFormat::EncryptedPrivateKeyInfo:
+      entry.plain = open_private_key(entry.sealed, key_password);
+      break;
+    case SealFormat::JavaSealedObject: {
+      ByteReader r(entry.sealed, "sealed secret key");
+      entry.plain = unseal_secret_key(read_sealed_key(r), key_password, entry.secret_algorithm);
+      break;
+    }
+    case SealFormat::Pkcs12SecretBag: {
+      SecureBytes info = open_private_key(entry.sealed, key_password);
+      // Java stores the secret as a PrivateKeyInfo whose "private key" octets are the raw key.
+      const unsigned char* p = info.data();
+      ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(info.size())));
+      const unsigned char* key = nullptr;
+      int len = 0;
+      const X509_ALGOR* alg = nullptr;
+      if (!p8 || !PKCS8_pkey_get0(nullptr, &key, &len, &alg, p8.get()))
+        fail(ErrorKind::Input, "secret key '" + entry.alias + "' is not in Java's PKCS#12 secret key layout");
+      entry.plain = SecureBytes(ByteView(key, static_cast<std::size_t>(len)));
+      char name[80];
+      OBJ_obj2txt(name, sizeof name, alg->algorithm, 0);
+      entry.secret_algorithm = name;
+      break;
+    }
+    case SealFormat::None:
+      fail(ErrorKind::Input, "entry '" + entry.alias + "' holds no key material");
+  }
+  entry.key_password = key_password;
+}
+
+}  // namespace midks::fmt

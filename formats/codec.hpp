@@ -1,0 +1,17 @@
+// Any key store format, detected from its content (never from the file name).
+#pragma once
+#include "midks/model.hpp"
+
+namespace midks::fmt {
+
+// Throws ErrorKind::Input with a specific message for empty, truncated, PEM and unknown files.
+StoreType detect_store_type(ByteView data);
+
+// store_password may be null for JKS/JCEKS (entries listed, integrity not verified).
+Keystore read_keystore(ByteView data, const Password* store_password);
+Bytes write_keystore(const Keystore& ks, const Password& store_password);
+
+// Decrypts the key material of a key entry in place (plain filled); no-op if already open.
+void open_entry(Entry& entry, const Password& key_password);
+
+}  // namespace midks::fmt

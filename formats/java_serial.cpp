@@ -1,0 +1,288 @@
+#include "java_serial.hpp"
+
+#include <openssl/asn1t.h>
+#include <openssl/x509.h>
+
+#include <variant>
+
+#include "key_protection.hpp"
+#include "midks/ossl.hpp"
+
+namespace midks::fmt {
+
+namespace {
+
+enum : std::uint8_t {
+  TC_NULL = 0x70,
+  TC_REFERENCE = 0x71,
+  TC_CLASSDESC = 0x72,
+  TC_OBJECT = 0x73,
+  TC_STRING = 0x74,
+  TC_ARRAY = 0x75,
+  TC_ENDBLOCKDATA = 0x78,
+  TC_LONGSTRING = 0x7C,
+  TC_ENUM = 0x7E,
+};
+enum : std::uint8_t { SC_WRITE_METHOD = 0x01, SC_SERIALIZABLE = 0x02, SC_EXTERNALIZABLE = 0x04, SC_ENUM = 0x10 };
+constexpr std::uint32_t kBaseHandle = 0x7E0000;
+constexpr int kMaxDepth = 8;
+constexpr std::size_t kMaxHandles = 4096;
+
+struct FieldDesc {
+  char type;
+  std::string name;
+};
+
+struct ClassDesc {
+  std::string name;
+  std::uint8_t flags = 0;
+  std::vector<FieldDesc> fields;
+  std::shared_ptr<ClassDesc> super;
+};
+
+using Handle = std::variant<std::shared_ptr<ClassDesc>, std::string, std::shared_ptr<JavaObject>, Bytes>;
+
+class StreamReader {
+ public:
+  explicit StreamReader(ByteReader& r) : r_(r) {}
+
+  JavaObject read_root() {
+    std::size_t at = r_.offset();
+    if (r_.u16() != 0xACED || r_.u16() != 5) r_.fail_at(at, "serialized Java object has no stream header");
+    JavaValue v = read_content(0);
+    if (v.type != JavaValue::Type::Object) r_.fail_at(at, "serialized data is not an object");
+    return *v.object;
+  }
+
+ private:
+  [[noreturn]] void bad(const std::string& problem) { r_.fail_at(r_.offset(), "serialized Java object: " + problem); }
+
+  std::size_t new_handle(Handle h) {
+    if (handles_.size() >= kMaxHandles) bad("too many objects");
+    handles_.push_back(std::move(h));
+    return handles_.size() - 1;
+  }
+
+  const Handle& reference() {
+    std::uint32_t h = r_.u32();
+    if (h < kBaseHandle || h - kBaseHandle >= handles_.size()) bad("dangling back-reference");
+    return handles_[h - kBaseHandle];
+  }
+
+  std::string read_string_body(std::uint8_t tc) {
+    std::string s;
+    if (tc == TC_STRING) {
+      s = r_.java_utf();
+    } else {
+      std::uint64_t n = r_.u64();
+      if (n > r_.remaining()) bad("string longer than the data");
+      bool ok = true;
+      s = modified_utf8_to_utf8(r_.bytes(static_cast<std::size_t>(n)), ok);
+      if (!ok) bad("string is not modified UTF-8");
+    }
+    new_handle(s);
+    return s;
+  }
+
+  std::string read_type_string() {
+    std::uint8_t tc = r_.u8();
+    if (tc == TC_STRING || tc == TC_LONGSTRING) return read_string_body(tc);
+    if (tc == TC_REFERENCE) {
+      const Handle& h = reference();
+      if (auto* s = std::get_if<std::string>(&h)) return *s;
+    }
+    bad("field type name is not a string");
+  }
+
+  std::shared_ptr<ClassDesc> read_class_desc(int depth) {
+    if (depth > kMaxDepth) bad("nested too deeply");
+    std::uint8_t tc = r_.u8();
+    if (tc == TC_NULL) return nullptr;
+    if (tc == TC_REFERENCE) {
+      const Handle& h = reference();
+      if (auto* cd = std::get_if<std::shared_ptr<ClassDesc>>(&h)) return *cd;
+      bad("back-reference is not a class description");
+    }
+    if (tc != TC_CLASSDESC) bad("unsupported class description (proxy classes are not accepted)");
+    auto cd = std::make_shared<ClassDesc>();
+    cd->name = r_.java_utf();
+    r_.u64();  // serialVersionUID
+    new_handle(cd);
+    cd->flags = r_.u8();
+    if (cd->flags & SC_EXTERNALIZABLE) bad("externalizable class " + cd->name + " is not accepted");
+    std::uint16_t count = r_.u16();
+    for (std::uint16_t i = 0; i < count; ++i) {
+      FieldDesc f;
+      f.type = static_cast<char>(r_.u8());
+      f.name = r_.java_utf();
+      if (f.type == '[' || f.type == 'L') {
+        read_type_string();
+      } else if (std::string("BCDFIJSZ").find(f.type) == std::string::npos) {
+        bad("unknown field type code");
+      }
+      cd->fields.push_back(std::move(f));
+    }
+    skip_annotation();
+    cd->super = read_class_desc(depth + 1);
+    return cd;
+  }
+
+  void skip_annotation() {
+    if (r_.u8() != TC_ENDBLOCKDATA) bad("class annotations are not accepted");
+  }
+
+  std::int64_t read_primitive(char type) {
+    switch (type) {
+      case 'B': case 'Z': return static_cast<std::int8_t>(r_.u8());
+      case 'C': case 'S': return static_cast<std::int16_t>(r_.u16());
+      case 'I': case 'F': return static_cast<std::int32_t>(r_.u32());
+      default: return static_cast<std::int64_t>(r_.u64());
+    }
+  }
+
+  JavaValue read_content(int depth) {
+    if (depth > kMaxDepth) bad("nested too deeply");
+    std::uint8_t tc = r_.u8();
+    JavaValue v;
+    switch (tc) {
+      case TC_NULL:
+        return v;
+      case TC_STRING:
+      case TC_LONGSTRING:
+        v.type = JavaValue::Type::String;
+        v.text = read_string_body(tc);
+        return v;
+      case TC_REFERENCE: {
+        const Handle& h = reference();
+        if (auto* s = std::get_if<std::string>(&h)) {
+          v.type = JavaValue::Type::String;
+          v.text = *s;
+        } else if (auto* b = std::get_if<Bytes>(&h)) {
+          v.type = JavaValue::Type::ByteArray;
+          v.bytes = *b;
+        } else if (auto* o = std::get_if<std::shared_ptr<JavaObject>>(&h)) {
+          v.type = JavaValue::Type::Object;
+          v.object = *o;
+        } else {
+          bad("back-reference to a class where a value was expected");
+        }
+        return v;
+      }
+      case TC_ARRAY: {
+        auto cd = read_class_desc(depth + 1);
+        if (!cd || cd->name != "[B") bad("only byte arrays are accepted");
+        std::size_t handle = new_handle(Bytes{});
+        std::uint32_t n = r_.u32();
+        if (n > r_.remaining()) bad("array longer than the data");
+        ByteView data = r_.bytes(n);
+        v.type = JavaValue::Type::ByteArray;
+        v.bytes.assign(data.begin(), data.end());
+        handles_[handle] = v.bytes;
+        return v;
+      }
+      case TC_ENUM: {
+        auto cd = read_class_desc(depth + 1);
+        if (!cd) bad("enum without a class");
+        new_handle(std::string());
+        JavaValue name = read_content(depth + 1);
+        if (name.type != JavaValue::Type::String) bad("enum constant name is not a string");
+        v.type = JavaValue::Type::Enum;
+        v.text = name.text;
+        return v;
+      }
+      case TC_OBJECT: {
+        auto cd = read_class_desc(depth + 1);
+        if (!cd) bad("object without a class");
+        auto obj = std::make_shared<JavaObject>();
+        new_handle(obj);
+        std::vector<const ClassDesc*> chain;
+        for (const ClassDesc* c = cd.get(); c; c = c->super.get()) {
+          if (chain.size() > static_cast<std::size_t>(kMaxDepth)) bad("class hierarchy too deep");
+          chain.push_back(c);
+          obj->class_chain.push_back(c->name);
+        }
+        for (auto it = chain.rbegin(); it != chain.rend(); ++it) {  // superclass data first
+          const ClassDesc& c = **it;
+          if (!(c.flags & SC_SERIALIZABLE)) bad("class " + c.name + " is not serializable");
+          for (const FieldDesc& f : c.fields) {
+            JavaValue fv;
+            if (f.type == '[' || f.type == 'L') {
+              fv = read_content(depth + 1);
+            } else {
+              fv.type = JavaValue::Type::Primitive;
+              fv.number = read_primitive(f.type);
+            }
+            obj->fields[f.name] = std::move(fv);
+          }
+          if (c.flags & SC_WRITE_METHOD) skip_annotation();
+        }
+        v.type = JavaValue::Type::Object;
+        v.object = obj;
+        return v;
+      }
+      default:
+        bad("unsupported element 0x" + std::string(1, "0123456789abcdef"[tc >> 4]) +
+            std::string(1, "0123456789abcdef"[tc & 15]));
+    }
+  }
+
+  ByteReader& r_;
+  std::vector<Handle> handles_;
+};
+
+}  // namespace
+
+const JavaValue* JavaObject::field(const std::string& name, JavaValue::Type type) const {
+  auto it = fields.find(name);
+  return it != fields.end() && it->second.type == type ? &it->second : nullptr;
+}
+
+JavaObject read_java_stream(ByteReader& r) { return StreamReader(r).read_root(); }
+
+SealedKey read_sealed_key(ByteReader& r) {
+  std::size_t at = r.offset();
+  JavaObject obj = read_java_stream(r);
+  // JceKeyStore's deserialization filter: the top object must be exactly this class.
+  if (obj.class_name() != "com.sun.crypto.provider.SealedObjectForKeyProtector" || obj.class_chain.size() != 2 ||
+      obj.class_chain[1] != "javax.crypto.SealedObject")
+    fail(ErrorKind::Input,
+         "invalid secret key format: sealed object of class " + obj.class_name() + " at byte offset " +
+             std::to_string(at) + " (Java accepts only SealedObjectForKeyProtector)",
+         "keytool refuses this file too; the entry was not written by Java's JCEKS keystore");
+  using T = JavaValue::Type;
+  const JavaValue* params = obj.field("encodedParams", T::ByteArray);
+  const JavaValue* content = obj.field("encryptedContent", T::ByteArray);
+  const JavaValue* params_alg = obj.field("paramsAlg", T::String);
+  const JavaValue* seal_alg = obj.field("sealAlg", T::String);
+  if (!params || !content || !params_alg || !seal_alg)
+    fail(ErrorKind::Input, "invalid secret key format: sealed object at byte offset " + std::to_string(at) +
+                               " lacks SealedObject's fields");
+  return SealedKey{params->bytes, content->bytes, params_alg->text, seal_alg->text};
+}
+
+SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password, std::string& algorithm) {
+  if (sealed.seal_alg != "PBEWithMD5AndTripleDES")
+    fail(ErrorKind::Input, "secret key is sealed with unsupported algorithm " + sealed.seal_alg);
+  const unsigned char* p = sealed.encoded_params.data();
+  ossl::Handle<PBEPARAM, PBEPARAM_free> params(
+      d2i_PBEPARAM(nullptr, &p, static_cast<long>(sealed.encoded_params.size())));
+  std::int64_t iterations = 0;
+  if (!params || !ASN1_INTEGER_get_int64(&iterations, params->iter) || iterations < 1) {
+    ossl::drain_errors();
+    fail(ErrorKind::Input, "secret key's PBE parameters are malformed");
+  }
+  SecureBytes plain = jce_pbe_crypt(false, sealed.encrypted_content, password, ossl::octets(params->salt),
+                                    static_cast<std::uint64_t>(iterations));
+  ByteReader r(plain.view(), "sealed secret key");
+  JavaObject key = read_java_stream(r);
+  using T = JavaValue::Type;
+  const JavaValue* alg = key.field("algorithm", T::String);
+  const JavaValue* bytes = key.class_name() == "javax.crypto.spec.SecretKeySpec" ? key.field("key", T::ByteArray)
+                                                                                   : key.field("encoded", T::ByteArray);
+  if (!alg || !bytes || (key.class_name() != "javax.crypto.spec.SecretKeySpec" && key.class_name() != "java.security.KeyRep"))
+    fail(ErrorKind::Input, "sealed secret key holds an unsupported object (" + key.class_name() + ")");
+  algorithm = alg->text;
+  return SecureBytes(bytes->bytes);
+}
+
+}  // namespace midks::fmt

@@ -1,0 +1,299 @@
+#include "key_protection.hpp"
+
+#include <openssl/asn1t.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+
+#include "midks/ossl.hpp"
+
+namespace midks::fmt {
+
+namespace {
+
+constexpr std::size_t kSunSaltLen = 20;
+constexpr std::size_t kSha1Len = 20;
+
+ossl::X509SigPtr parse_epki(ByteView epki) {
+  const unsigned char* p = epki.data();
+  ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, static_cast<long>(epki.size())));
+  if (!sig || p != epki.data() + epki.size()) {
+    ossl::drain_errors();
+    fail(ErrorKind::Input, "protected private key is not a valid EncryptedPrivateKeyInfo");
+  }
+  return sig;
+}
+
+std::string oid_text(const ASN1_OBJECT* obj) {
+  char buf[128];
+  int n = OBJ_obj2txt(buf, sizeof buf, obj, 1);
+  return n > 0 ? std::string(buf, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1)) : std::string();
+}
+
+ossl::AsnObjectPtr oid(const char* dotted) {
+  ossl::AsnObjectPtr o(OBJ_txt2obj(dotted, 1));
+  if (!o) ossl::throw_last(ErrorKind::Input, std::string("bad OID ") + dotted);
+  return o;
+}
+
+Bytes build_epki(const char* alg_oid, int param_type, void* param, ByteView encrypted) {
+  ossl::X509SigPtr sig(X509_SIG_new());
+  X509_ALGOR* alg = nullptr;
+  ASN1_OCTET_STRING* digest = nullptr;
+  X509_SIG_getm(sig.get(), &alg, &digest);
+  if (!X509_ALGOR_set0(alg, oid(alg_oid).release(), param_type, param) ||
+      !ASN1_OCTET_STRING_set(digest, encrypted.data(), static_cast<int>(encrypted.size())))
+    ossl::throw_last(ErrorKind::Input, "cannot encode the protected private key");
+  return ossl::to_der(sig.get(), i2d_X509_SIG);
+}
+
+// SHA1(passwd || salt) || SHA1(passwd || previous) || … — Sun's JKS key stream.
+void sun_keystream_xor(const SecureBytes& passwd, ByteView salt, ByteView in, std::uint8_t* out) {
+  std::uint8_t digest[kSha1Len];
+  ByteView previous = salt;
+  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  for (std::size_t off = 0; off < in.size(); off += kSha1Len) {
+    unsigned int len = 0;
+    std::uint8_t next[kSha1Len];
+    if (!EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) ||
+        !EVP_DigestUpdate(ctx.get(), passwd.data(), passwd.size()) ||
+        !EVP_DigestUpdate(ctx.get(), previous.data(), previous.size()) || !EVP_DigestFinal_ex(ctx.get(), next, &len))
+      ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
+    std::copy(next, next + kSha1Len, digest);
+    previous = ByteView(digest, kSha1Len);
+    std::size_t n = std::min(kSha1Len, in.size() - off);
+    for (std::size_t k = 0; k < n; ++k) out[off + k] = static_cast<std::uint8_t>(in[off + k] ^ digest[k]);
+  }
+  OPENSSL_cleanse(digest, sizeof digest);
+}
+
+void sha1_two(ByteView a, ByteView b, std::uint8_t out[kSha1Len]) {
+  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  if (!EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) || !EVP_DigestUpdate(ctx.get(), a.data(), a.size()) ||
+      !EVP_DigestUpdate(ctx.get(), b.data(), b.size()) || !EVP_DigestFinal_ex(ctx.get(), out, &len))
+    ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
+}
+
+SecureBytes open_sun_jks(ByteView data, const Password& password) {
+  if (data.size() < kSunSaltLen + kSha1Len)
+    fail(ErrorKind::Input, "protected private key is too short to hold Sun's salt and check digest");
+  SecureBytes passwd = password.utf16be();
+  ByteView salt = data.first(kSunSaltLen);
+  ByteView cipher = data.subspan(kSunSaltLen, data.size() - kSunSaltLen - kSha1Len);
+  ByteView check = data.last(kSha1Len);
+  SecureBytes plain;
+  plain.resize(cipher.size());
+  sun_keystream_xor(passwd, salt, cipher, plain.data());
+  std::uint8_t computed[kSha1Len];
+  sha1_two(passwd.view(), plain.view(), computed);
+  if (CRYPTO_memcmp(computed, check.data(), kSha1Len) != 0)
+    fail(ErrorKind::Password, "key password is incorrect (Sun JKS key protection check failed)",
+         "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+  return plain;
+}
+
+// PBES1Core.deriveCipherKey for DESede: 24-byte key + 8-byte IV from two MD5 chains.
+SecureBytes jce_derive(const SecureBytes& passwd, ByteView salt8, std::uint64_t iterations) {
+  std::uint8_t salt[8];
+  std::copy(salt8.begin(), salt8.end(), salt);
+  if (std::equal(salt, salt + 4, salt + 4)) {
+    // Java's loop has a typo (salt[3-1] instead of salt[3-i]) that turns [a,b,c,d] into [d,a,b,d];
+    // reproduce it byte for byte or keys sealed with such salts would not open.
+    for (int i = 0; i < 2; ++i) {
+      std::uint8_t tmp = salt[i];
+      salt[i] = salt[3 - i];
+      salt[2] = tmp;
+    }
+  }
+  SecureBytes result;
+  result.resize(32);
+  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  for (int half = 0; half < 2; ++half) {
+    std::uint8_t buf[16];
+    std::size_t len = 4;
+    std::copy(salt + half * 4, salt + half * 4 + 4, buf);
+    for (std::uint64_t j = 0; j < iterations; ++j) {
+      unsigned int out_len = 0;
+      if (!EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) || !EVP_DigestUpdate(ctx.get(), buf, len) ||
+          !EVP_DigestUpdate(ctx.get(), passwd.data(), passwd.size()) || !EVP_DigestFinal_ex(ctx.get(), buf, &out_len))
+        ossl::throw_last(ErrorKind::Input, "MD5 failed");
+      len = out_len;
+    }
+    std::copy(buf, buf + 16, result.data() + half * 16);
+    OPENSSL_cleanse(buf, sizeof buf);
+  }
+  return result;
+}
+
+struct PbeParams {
+  Bytes salt;
+  std::uint64_t iterations = 0;
+};
+
+PbeParams parse_pbe_param(const ASN1_TYPE* param) {
+  if (!param || param->type != V_ASN1_SEQUENCE)
+    fail(ErrorKind::Input, "PBEWithMD5AndTripleDES parameters are missing");
+  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(
+      static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), param)));
+  if (!pbe) {
+    ossl::drain_errors();
+    fail(ErrorKind::Input, "PBEWithMD5AndTripleDES parameters are malformed");
+  }
+  PbeParams out;
+  ByteView salt = ossl::octets(pbe->salt);
+  out.salt.assign(salt.begin(), salt.end());
+  std::int64_t iter = 0;
+  if (!ASN1_INTEGER_get_int64(&iter, pbe->iter) || iter < 1) fail(ErrorKind::Input, "PBE iteration count is invalid");
+  out.iterations = static_cast<std::uint64_t>(iter);
+  return out;
+}
+
+}  // namespace
+
+SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password, ByteView salt8,
+                          std::uint64_t iterations) {
+  if (salt8.size() != 8) fail(ErrorKind::Input, "PBEWithMD5AndTripleDES salt must be 8 bytes");
+  if (iterations > kMaxIterations) fail(ErrorKind::Input, "PBE iteration count too large");
+  SecureBytes passwd = password.java_pbe_ascii();
+  SecureBytes key_iv = jce_derive(passwd, salt8, iterations);
+  ossl::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  SecureBytes out;
+  out.resize(data.size() + 8);
+  int n1 = 0, n2 = 0;
+  if (!EVP_CipherInit_ex(ctx.get(), EVP_des_ede3_cbc(), nullptr, key_iv.data(), key_iv.data() + 24, encrypt ? 1 : 0) ||
+      !EVP_CipherUpdate(ctx.get(), out.data(), &n1, data.data(), static_cast<int>(data.size())))
+    ossl::throw_last(ErrorKind::Input, "DESede failed");
+  if (!EVP_CipherFinal_ex(ctx.get(), out.data() + n1, &n2)) {
+    ossl::drain_errors();
+    fail(ErrorKind::Password, "password is incorrect (PBEWithMD5AndTripleDES padding check failed)",
+         "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+  }
+  out.resize(static_cast<std::size_t>(n1 + n2));
+  return out;
+}
+
+std::uint64_t pbe_iterations(const X509_ALGOR* alg) {
+  const ASN1_OBJECT* obj = alg->algorithm;
+  ASN1_TYPE* param = alg->parameter;
+  if (!param || param->type != V_ASN1_SEQUENCE) return 0;
+  std::int64_t iter = 0;
+  if (OBJ_obj2nid(obj) == NID_pbes2) {
+    ossl::Handle<PBE2PARAM, PBE2PARAM_free> pbe2(
+        static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), param)));
+    if (!pbe2 || !pbe2->keyfunc || OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2) {
+      ossl::drain_errors();
+      return 0;
+    }
+    ossl::Handle<PBKDF2PARAM, PBKDF2PARAM_free> kdf(
+        static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)));
+    if (!kdf || !ASN1_INTEGER_get_int64(&iter, kdf->iter)) {
+      ossl::drain_errors();
+      return 0;
+    }
+  } else {
+    ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(
+        static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), param)));
+    if (!pbe || !ASN1_INTEGER_get_int64(&iter, pbe->iter)) {
+      ossl::drain_errors();
+      return 0;
+    }
+  }
+  return iter < 0 ? UINT64_MAX : static_cast<std::uint64_t>(iter);
+}
+
+void check_pbe_iterations(const X509_ALGOR* alg, const std::string& what) {
+  std::uint64_t iter = pbe_iterations(alg);
+  if (iter > kMaxIterations)
+    fail(ErrorKind::Input, what + " asks for " + std::to_string(iter) + " PBE iterations; Java refuses more than " +
+                               std::to_string(kMaxIterations) + ", and so do we");
+}
+
+std::string sealed_key_algorithm(ByteView epki) {
+  auto sig = parse_epki(epki);
+  const X509_ALGOR* alg = nullptr;
+  X509_SIG_get0(sig.get(), &alg, nullptr);
+  return oid_text(alg->algorithm);
+}
+
+SecureBytes open_private_key(ByteView epki, const Password& password) {
+  auto sig = parse_epki(epki);
+  const X509_ALGOR* alg = nullptr;
+  const ASN1_OCTET_STRING* data = nullptr;
+  X509_SIG_get0(sig.get(), &alg, &data);
+  std::string alg_oid = oid_text(alg->algorithm);
+
+  SecureBytes plain;
+  if (alg_oid == kOidSunJksKeyProtector) {
+    plain = open_sun_jks(ossl::octets(data), password);
+  } else if (alg_oid == kOidSunJcePbe) {
+    PbeParams params = parse_pbe_param(alg->parameter);
+    plain = jce_pbe_crypt(false, ossl::octets(data), password, params.salt, params.iterations);
+  } else {
+    check_pbe_iterations(alg, "the protected private key");
+    ossl::Pkcs8InfoPtr p8(PKCS8_decrypt_ex(sig.get(), password.c_str(), static_cast<int>(password.size()), nullptr, nullptr));
+    if (!p8) {
+      // RC2/RC4/DES-based schemes (Windows exports) live in OpenSSL's legacy provider.
+      ossl::drain_errors();
+      ossl::ensure_legacy_provider();
+      p8.reset(PKCS8_decrypt_ex(sig.get(), password.c_str(), static_cast<int>(password.size()), nullptr, nullptr));
+    }
+    if (!p8) {
+      ossl::drain_errors();
+      fail(ErrorKind::Password, "key password is incorrect (cannot decrypt the private key)",
+           "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+    }
+    Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+    plain = SecureBytes(der);
+    OPENSSL_cleanse(der.data(), der.size());
+  }
+  // The result must be a PrivateKeyInfo; a wrong password that slipped past a padding check lands here.
+  const unsigned char* p = plain.data();
+  ossl::Pkcs8InfoPtr check(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(plain.size())));
+  if (!check) {
+    ossl::drain_errors();
+    fail(ErrorKind::Password, "key password is incorrect (decrypted data is not a private key)",
+         "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+  }
+  return plain;
+}
+
+Bytes seal_private_key_jks(ByteView pkcs8, const Password& password) {
+  SecureBytes passwd = password.utf16be();
+  Bytes salt = ossl::random_bytes(kSunSaltLen);
+  Bytes blob(kSunSaltLen + pkcs8.size() + kSha1Len);
+  std::copy(salt.begin(), salt.end(), blob.begin());
+  sun_keystream_xor(passwd, salt, pkcs8, blob.data() + kSunSaltLen);
+  sha1_two(passwd.view(), pkcs8, blob.data() + kSunSaltLen + pkcs8.size());
+  // Java writes this AlgorithmIdentifier with NULL parameters.
+  return build_epki(kOidSunJksKeyProtector, V_ASN1_NULL, nullptr, blob);
+}
+
+Bytes seal_private_key_jceks(ByteView pkcs8, const Password& password, int iterations) {
+  Bytes salt = ossl::random_bytes(8);
+  SecureBytes cipher = jce_pbe_crypt(true, pkcs8, password, salt, static_cast<std::uint64_t>(iterations));
+  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(PBEPARAM_new());
+  if (!pbe || !ASN1_OCTET_STRING_set(pbe->salt, salt.data(), static_cast<int>(salt.size())) ||
+      !ASN1_INTEGER_set(pbe->iter, iterations))
+    ossl::throw_last(ErrorKind::Input, "cannot encode PBE parameters");
+  ASN1_STRING* seq = nullptr;
+  if (!ASN1_item_pack(pbe.get(), ASN1_ITEM_rptr(PBEPARAM), &seq))
+    ossl::throw_last(ErrorKind::Input, "cannot encode PBE parameters");
+  return build_epki(kOidSunJcePbe, V_ASN1_SEQUENCE, seq, cipher.view());
+}
+
+Bytes seal_private_key_pbes2(ByteView pkcs8, const Password& password, int iterations) {
+  const unsigned char* p = pkcs8.data();
+  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(pkcs8.size())));
+  if (!p8) ossl::throw_last(ErrorKind::Input, "private key is not a valid PKCS#8 PrivateKeyInfo");
+  ossl::X509SigPtr sig(PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), password.c_str(),
+                                        static_cast<int>(password.size()), nullptr, 0, iterations, p8.get(), nullptr,
+                                        nullptr));
+  if (!sig) ossl::throw_last(ErrorKind::Input, "cannot encrypt the private key");
+  return ossl::to_der(sig.get(), i2d_X509_SIG);
+}
+
+}  // namespace midks::fmt

@@ -1,0 +1,43 @@
+// Private-key protection as Java's key stores use it. Every scheme is wrapped in a DER
+// EncryptedPrivateKeyInfo, so one opener serves JKS, JCEKS and PKCS#12.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <openssl/x509.h>
+
+#include "midks/secure.hpp"
+
+namespace midks::fmt {
+
+inline constexpr const char* kOidSunJksKeyProtector = "1.3.6.1.4.1.42.2.17.1.1";  // JavaKeyStore's KeyProtector
+inline constexpr const char* kOidSunJcePbe = "1.3.6.1.4.1.42.2.19.1";             // PBEWithMD5AndTripleDES
+
+// Java refuses PBE iteration counts above this (KeyProtector / PKCS12KeyStore); so do we, so
+// that a hostile file cannot make us spin for hours.
+inline constexpr std::uint64_t kMaxIterations = 5'000'000;
+inline constexpr int kJceksIterations = 200'000;  // JDK 17's default for jdk.jceks.iterationCount
+inline constexpr int kPkcs12Iterations = 10'000;  // JDK 17's keystore.pkcs12.*IterationCount
+
+// Dotted OID of the EncryptedPrivateKeyInfo's encryption algorithm.
+std::string sealed_key_algorithm(ByteView epki);
+
+// Decrypts an EncryptedPrivateKeyInfo into PKCS#8 PrivateKeyInfo DER.
+// Throws ErrorKind::Password when the password does not open it.
+SecureBytes open_private_key(ByteView epki, const Password& password);
+
+Bytes seal_private_key_jks(ByteView pkcs8, const Password& password);
+Bytes seal_private_key_jceks(ByteView pkcs8, const Password& password, int iterations = kJceksIterations);
+// PBES2 / PBKDF2-HMAC-SHA256 / AES-256-CBC, as JDK 17+ writes PKCS#12 key bags.
+Bytes seal_private_key_pbes2(ByteView pkcs8, const Password& password, int iterations = kPkcs12Iterations);
+
+// Sun's PBEWithMD5AndTripleDES (PBES1Core.deriveCipherKey + DESede/CBC/PKCS5Padding).
+SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password, ByteView salt8,
+                          std::uint64_t iterations);
+
+// Iteration count of a PBE AlgorithmIdentifier (PKCS#5 v1, PKCS#12 PBE or PBES2/PBKDF2); 0 if none.
+std::uint64_t pbe_iterations(const X509_ALGOR* alg);
+// Throws if the iteration count is above kMaxIterations.
+void check_pbe_iterations(const X509_ALGOR* alg, const std::string& what);
+
+}  // namespace midks::fmt

@@ -1,0 +1,27 @@
+// Facts about one X.509 certificate, as people and keytool show them.
+#pragma once
+#include <ctime>
+#include <string>
+
+#include "midks/secure.hpp"
+
+namespace midks {
+
+struct CertFacts {
+  std::string subject;  // RFC 2253 ("CN=leaf,O=Example")
+  std::string issuer;
+  std::string serial_hex;
+  std::time_t not_before = 0;
+  std::time_t not_after = 0;
+  std::string sha1;    // "AB:CD:…" upper-case, as keytool prints
+  std::string sha256;
+  std::string key_algorithm;  // "RSA", "EC", "Ed25519", "DSA"
+  int key_bits = 0;
+  bool self_issued = false;
+};
+
+CertFacts describe_certificate(ByteView der);
+std::string fingerprint(ByteView der, const char* digest_name);  // "SHA256", "SHA1"
+std::string colon_hex(ByteView bytes);
+
+}  // namespace midks

@@ -1,0 +1,19 @@
+// Key stores on disk: read with content detection, write atomically with a one-generation backup.
+#pragma once
+#include <string>
+
+#include "midks/model.hpp"
+
+namespace midks {
+
+Bytes read_file(const std::string& path, std::size_t max_size = 64u << 20);
+
+// store_password may be null (JKS/JCEKS listing without integrity check).
+Keystore load_keystore(const std::string& path, const Password* store_password);
+
+// Writes to a temporary file in the same folder, fsyncs it, keeps the previous file as
+// "<path>.bak", renames over the target and fsyncs the folder. Mode 0600.
+void save_keystore(const std::string& path, const Keystore& ks, const Password& store_password);
+void write_file_atomically(const std::string& path, ByteView data, unsigned mode = 0600);
+
+}  // namespace midks

@@ -1,0 +1,88 @@
+// The keystore model: named entries as Java's KeyStore sees them. Formats fill it and write it.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "midks/secure.hpp"
+
+namespace midks {
+
+enum class StoreType { Jks, Jceks, Pkcs12 };
+std::string_view store_type_name(StoreType type);  // "JKS", "JCEKS", "PKCS12" as keytool prints them
+
+enum class EntryKind { PrivateKey, TrustedCert, SecretKey };
+std::string_view entry_kind_name(EntryKind kind);  // "PrivateKeyEntry", … as keytool prints them
+
+// How an entry's key material was protected in the file it came from. Kept so that a store can be
+// rewritten without knowing every key's password (keytool -list never needs them either).
+enum class SealFormat {
+  None,
+  EncryptedPrivateKeyInfo,  // DER EncryptedPrivateKeyInfo: JKS, JCEKS and PKCS#12 key entries
+  JavaSealedObject,         // JCEKS secret key: serialized SealedObjectForKeyProtector, verbatim
+  Pkcs12SecretBag,          // PKCS#12 secret key: the secretBag's secretValue DER, verbatim
+};
+
+struct Entry {
+  std::string alias;
+  EntryKind kind = EntryKind::TrustedCert;
+  std::int64_t created_ms = 0;  // creation date, milliseconds since the epoch (Java's Date)
+
+  // DER certificates. Private-key entry: the chain, leaf first. Trusted entry: exactly one.
+  std::vector<Bytes> chain;
+
+  // Private key: PKCS#8 PrivateKeyInfo DER. Secret key: the raw key bytes. Empty while still sealed.
+  SecureBytes plain;
+  Bytes sealed;
+  SealFormat sealed_as = SealFormat::None;
+  std::string secret_algorithm;  // secret key: Java's algorithm name ("AES"), when known
+
+  // Set only when this entry's key password differs from the store password.
+  std::optional<Password> key_password;
+
+  bool is_key() const { return kind != EntryKind::TrustedCert; }
+};
+
+// Java's alias.toLowerCase(Locale.ENGLISH) for UTF-8 text (Unicode simple case mapping).
+std::string java_lower(std::string_view utf8);
+
+class Keystore {
+ public:
+  explicit Keystore(StoreType type = StoreType::Jks) : type_(type) {}
+
+  StoreType type() const { return type_; }
+  void set_type(StoreType type) { type_ = type; }
+
+  // False when loaded without a password: the integrity check was skipped (keytool warns too).
+  bool integrity_verified() const { return integrity_verified_; }
+  void set_integrity_verified(bool v) { integrity_verified_ = v; }
+
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::vector<Entry>& entries() { return entries_; }  // do not change aliases through this
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+
+  // Aliases match case-insensitively, as keytool does for every store type.
+  Entry* find(std::string_view alias);
+  const Entry* find(std::string_view alias) const;
+
+  // Adds or replaces (same alias) an entry. Java lower-cases aliases when it stores an entry in
+  // any of the three formats (and when it loads JKS and PKCS#12); only a JCEKS load keeps the
+  // case found in the file, which is what AliasCase::AsFound is for.
+  enum class AliasCase { Lower, AsFound };
+  Entry& put(Entry entry, AliasCase alias_case = AliasCase::Lower);
+  bool remove(std::string_view alias);
+
+  std::vector<std::string> aliases() const;
+
+ private:
+  StoreType type_;
+  bool integrity_verified_ = true;
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::size_t> index_;  // java_lower(alias) -> position in entries_
+};
+
+}  // namespace midks

@@ -1,0 +1,77 @@
+// Owning handles for every OpenSSL object the engine touches, and OpenSSL error-queue draining.
+#pragma once
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+
+#include "midks/error.hpp"
+#include "midks/secure.hpp"
+
+namespace midks::ossl {
+
+template <typename T, void (*Free)(T*)>
+struct Deleter {
+  void operator()(T* p) const noexcept { Free(p); }
+};
+template <typename T, void (*Free)(T*)>
+using Handle = std::unique_ptr<T, Deleter<T, Free>>;
+
+inline void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+inline void free_bag_stack(STACK_OF(PKCS12_SAFEBAG) * s) { sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free); }
+inline void free_p7_stack(STACK_OF(PKCS7) * s) { sk_PKCS7_pop_free(s, PKCS7_free); }
+inline void free_provider(OSSL_PROVIDER* p) { OSSL_PROVIDER_unload(p); }
+inline void free_bio(BIO* b) { BIO_free_all(b); }
+inline void free_cstr(char* s) { OPENSSL_free(s); }
+
+using X509Ptr = Handle<X509, X509_free>;
+using X509StackPtr = Handle<STACK_OF(X509), free_x509_stack>;
+using PkeyPtr = Handle<EVP_PKEY, EVP_PKEY_free>;
+using PkeyCtxPtr = Handle<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using BioPtr = Handle<BIO, free_bio>;
+using Pkcs12Ptr = Handle<PKCS12, PKCS12_free>;
+using SafeBagPtr = Handle<PKCS12_SAFEBAG, PKCS12_SAFEBAG_free>;
+using SafeBagStackPtr = Handle<STACK_OF(PKCS12_SAFEBAG), free_bag_stack>;
+using Pkcs7Ptr = Handle<PKCS7, PKCS7_free>;
+using Pkcs7StackPtr = Handle<STACK_OF(PKCS7), free_p7_stack>;
+using Pkcs8InfoPtr = Handle<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>;
+using X509SigPtr = Handle<X509_SIG, X509_SIG_free>;
+using AsnObjectPtr = Handle<ASN1_OBJECT, ASN1_OBJECT_free>;
+using CipherCtxPtr = Handle<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
+using MdCtxPtr = Handle<EVP_MD_CTX, EVP_MD_CTX_free>;
+using ProviderPtr = Handle<OSSL_PROVIDER, free_provider>;
+using CStrPtr = Handle<char, free_cstr>;
+
+// Empties OpenSSL's error queue into one readable string ("" if empty). Never print the queue raw.
+std::string drain_errors();
+
+// Throws Error(kind, what + ": " + OpenSSL's reason) and clears the queue.
+[[noreturn]] void throw_last(ErrorKind kind, const std::string& what);
+
+// DER encode any i2d-able object into a byte vector.
+template <typename T>
+Bytes to_der(const T* obj, int (*i2d)(const T*, unsigned char**)) {
+  int len = i2d(obj, nullptr);
+  if (len <= 0) throw_last(ErrorKind::Input, "DER encoding failed");
+  Bytes out(static_cast<std::size_t>(len));
+  unsigned char* p = out.data();
+  i2d(obj, &p);
+  return out;
+}
+
+X509Ptr parse_cert_der(ByteView der);
+Bytes cert_der(const X509* cert);
+ByteView octets(const ASN1_OCTET_STRING* s);
+
+// Loads OpenSSL 3's "legacy" provider (RC2, RC4, DES…) next to "default" once per process,
+// only when a legacy algorithm is actually met.
+void ensure_legacy_provider();
+
+// Cryptographically strong random bytes.
+Bytes random_bytes(std::size_t n);
+
+}  // namespace midks::ossl

@@ -1,0 +1,59 @@
+#include "midks/ossl.hpp"
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include <mutex>
+
+namespace midks::ossl {
+
+std::string drain_errors() {
+  std::string out;
+  unsigned long code;
+  while ((code = ERR_get_error()) != 0) {
+    const char* reason = ERR_reason_error_string(code);
+    std::string text = reason ? reason : ("error " + std::to_string(code));
+    if (out.find(text) == std::string::npos) out += (out.empty() ? "" : "; ") + text;
+  }
+  return out;
+}
+
+void throw_last(ErrorKind kind, const std::string& what) {
+  std::string reason = drain_errors();
+  fail(kind, reason.empty() ? what : what + " (" + reason + ")");
+}
+
+X509Ptr parse_cert_der(ByteView der) {
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) {
+    drain_errors();
+    fail(ErrorKind::Input, "certificate is not valid DER-encoded X.509");
+  }
+  return cert;
+}
+
+Bytes cert_der(const X509* cert) { return to_der(cert, i2d_X509); }
+
+ByteView octets(const ASN1_OCTET_STRING* s) {
+  return {ASN1_STRING_get0_data(s), static_cast<std::size_t>(ASN1_STRING_length(s))};
+}
+
+void ensure_legacy_provider() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Loading "legacy" explicitly turns off the implicit "default" provider, so load both.
+    // They stay loaded for the life of the process (OpenSSL unloads them at exit).
+    if (!OSSL_PROVIDER_load(nullptr, "default") || !OSSL_PROVIDER_load(nullptr, "legacy"))
+      throw_last(ErrorKind::Input,
+                 "this file uses a legacy algorithm (RC2/RC4/DES) and OpenSSL's legacy provider could not be loaded");
+  });
+}
+
+Bytes random_bytes(std::size_t n) {
+  Bytes out(n);
+  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) throw_last(ErrorKind::Io, "random number generator failed");
+  return out;
+}
+
+}  // namespace midks::ossl

@@ -1,0 +1,98 @@
+#include "midks/secure.hpp"
+
+#include <openssl/crypto.h>
+
+#include "midks/error.hpp"
+#include "midks/utf8.hpp"
+
+namespace midks {
+
+SecureBytes& SecureBytes::operator=(const SecureBytes& other) {
+  if (this != &other) {
+    clear();
+    data_ = other.data_;
+  }
+  return *this;
+}
+
+SecureBytes& SecureBytes::operator=(SecureBytes&& other) noexcept {
+  if (this != &other) {
+    clear();
+    data_ = std::move(other.data_);
+    other.data_.clear();
+  }
+  return *this;
+}
+
+void SecureBytes::clear() noexcept {
+  if (!data_.empty()) OPENSSL_cleanse(data_.data(), data_.size());
+  data_.clear();
+}
+
+void SecureBytes::resize(std::size_t n) {
+  if (n <= data_.capacity()) {
+    if (n < data_.size()) OPENSSL_cleanse(data_.data() + n, data_.size() - n);
+    data_.resize(n);
+    return;
+  }
+  std::vector<std::uint8_t> bigger;
+  bigger.reserve(n);
+  bigger.assign(data_.begin(), data_.end());
+  bigger.resize(n);
+  clear();
+  data_ = std::move(bigger);
+}
+
+void SecureBytes::append(ByteView more) {
+  std::size_t old = data_.size();
+  resize(old + more.size());
+  std::copy(more.begin(), more.end(), data_.begin() + static_cast<std::ptrdiff_t>(old));
+}
+
+bool SecureBytes::operator==(const SecureBytes& other) const {
+  return data_.size() == other.data_.size() &&
+         CRYPTO_memcmp(data_.data(), other.data_.data(), data_.size()) == 0;
+}
+
+Password::Password(std::string_view utf8) {
+  utf8_.resize(utf8.size() + 1);
+  std::copy(utf8.begin(), utf8.end(), utf8_.data());
+  utf8_.data()[utf8.size()] = 0;
+}
+
+
+SecureBytes Password::utf16be() const {
+  SecureBytes out;
+  std::string_view s(c_str(), size());
+  out.resize(s.size() * 4);
+  std::size_t o = 0;
+  auto put = [&](char32_t unit) {
+    out.data()[o++] = static_cast<std::uint8_t>(unit >> 8);
+    out.data()[o++] = static_cast<std::uint8_t>(unit & 0xFF);
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t cp = 0;
+    if (!utf8::next(s, i, cp)) fail(ErrorKind::Input, "password is not valid UTF-8");
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      put(0xD800 + (cp >> 10));
+      put(0xDC00 + (cp & 0x3FF));
+    } else {
+      put(cp);
+    }
+  }
+  out.resize(o);
+  return out;
+}
+
+SecureBytes Password::java_pbe_ascii() const {
+  for (std::size_t i = 0; i < size(); ++i) {
+    std::uint8_t c = utf8_.data()[i];
+    if (c < 0x20 || c > 0x7E)
+      fail(ErrorKind::Input, "this password cannot protect a JCEKS entry: Java's PBEWithMD5AndTripleDES accepts only printable ASCII characters",
+           "choose a password made of printable ASCII characters, or use a PKCS12 keystore");
+  }
+  return SecureBytes(ByteView(utf8_.data(), size()));
+}
+
+}  // namespace midks

@@ -1,0 +1,122 @@
+// Test-only helper for the interop scripts: builds and converts key stores with the library so
+// that keytool, openssl and a JVM can judge what we write. Not installed, not user-facing.
+//   ks_tool make OUT TYPE ALIAS KEY.pem CHAIN.pem [TRUSTED_ALIAS CERT.pem]...   (passwords: env KS_STOREPASS, KS_KEYPASS)
+//   ks_tool convert IN OUT TYPE      (reads with KS_INPASS, opens keys with KS_INPASS, writes with KS_STOREPASS)
+//   ks_tool list IN                  (KS_STOREPASS; prints alias|kind|created_ms|sha256 per entry)
+#include <openssl/pem.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "codec.hpp"
+#include "midks/cert_info.hpp"
+#include "midks/keystore_file.hpp"
+#include "midks/ossl.hpp"
+
+using namespace midks;
+
+namespace {
+
+Password env_password(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) fail(ErrorKind::Usage, std::string(name) + " is not set");
+  return Password(v);
+}
+
+StoreType parse_type(const std::string& t) {
+  if (t == "JKS") return StoreType::Jks;
+  if (t == "JCEKS") return StoreType::Jceks;
+  if (t == "PKCS12") return StoreType::Pkcs12;
+  fail(ErrorKind::Usage, "unknown store type " + t);
+}
+
+std::vector<Bytes> read_pem_certs(const std::string& path) {
+  Bytes data = read_file(path);
+  ossl::BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  std::vector<Bytes> out;
+  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    ossl::X509Ptr owned(x);
+    out.push_back(ossl::cert_der(x));
+  }
+  ossl::drain_errors();
+  if (out.empty()) fail(ErrorKind::Input, "no certificate in " + path);
+  return out;
+}
+
+SecureBytes read_pem_key(const std::string& path) {
+  Bytes data = read_file(path);
+  ossl::BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  ossl::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) ossl::throw_last(ErrorKind::Input, "no private key in " + path);
+  ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key.get()));
+  Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+  SecureBytes out(der);
+  OPENSSL_cleanse(der.data(), der.size());
+  return out;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int run(int argc, char** argv) {
+  if (argc < 3) fail(ErrorKind::Usage, "usage: ks_tool make|convert|list …");
+  std::string verb = argv[1];
+  if (verb == "make" && argc >= 7) {
+    Keystore ks(parse_type(argv[3]));
+    Entry key;
+    key.kind = EntryKind::PrivateKey;
+    key.alias = argv[4];
+    key.created_ms = now_ms();
+    key.plain = read_pem_key(argv[5]);
+    key.chain = read_pem_certs(argv[6]);
+    if (const char* kp = std::getenv("KS_KEYPASS")) key.key_password = Password(kp);
+    ks.put(std::move(key));
+    for (int i = 7; i + 1 < argc; i += 2) {
+      Entry t;
+      t.kind = EntryKind::TrustedCert;
+      t.alias = argv[i];
+      t.created_ms = now_ms();
+      t.chain = {read_pem_certs(argv[i + 1]).front()};
+      ks.put(std::move(t));
+    }
+    save_keystore(argv[2], ks, env_password("KS_STOREPASS"));
+    return 0;
+  }
+  if (verb == "convert" && argc == 5) {
+    Password in = env_password("KS_INPASS");
+    Keystore ks = load_keystore(argv[2], &in);
+    ks.set_type(parse_type(argv[4]));
+    Keystore out(ks.type());
+    for (Entry& e : ks.entries()) {
+      if (e.kind == EntryKind::PrivateKey) {
+        fmt::open_entry(e, in);
+        e.key_password.reset();
+      }
+      out.put(std::move(e));
+    }
+    save_keystore(argv[3], out, env_password("KS_STOREPASS"));
+    return 0;
+  }
+  if (verb == "list" && argc == 3) {
+    Password pw = env_password("KS_STOREPASS");
+    Keystore ks = load_keystore(argv[2], &pw);
+    for (const Entry& e : ks.entries())
+      std::cout << e.alias << "|" << entry_kind_name(e.kind) << "|" << e.created_ms << "|"
+                << (e.chain.empty() ? "" : fingerprint(e.chain.front(), "SHA256")) << "\n";
+    return 0;
+  }
+  fail(ErrorKind::Usage, "bad arguments for ks_tool " + verb);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const Error& e) {
+    std::cerr << "ks_tool: " << e.what() << "\n";
+    return e.exit_code();
+  }
+}
