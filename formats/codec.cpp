@@ -23,6 +23,18 @@ bool looks_like_pem(ByteView data) {
   return data.size() - i >= sizeof kBegin - 1 && std::equal(kBegin, kBegin + sizeof kBegin - 1, data.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
+// Java names secret keys by algorithm ("AES"); PKCS#12 stores the OID Java maps that name to.
+std::string java_secret_key_algorithm(const ASN1_OBJECT* oid) {
+  static const std::pair<const char*, const char*> known[] = {
+      {"2.16.840.1.101.3.4.1", "AES"}, {"1.2.840.113549.3.7", "DESede"}, {"1.3.14.3.2.7", "DES"},
+      {"1.2.840.113549.2.7", "HmacSHA1"}, {"1.2.840.113549.2.9", "HmacSHA256"}, {"1.2.840.113549.2.11", "HmacSHA512"}};
+  char dotted[80];
+  OBJ_obj2txt(dotted, sizeof dotted, oid, 1);
+  for (const auto& [number, name] : known)
+    if (std::string_view(dotted) == number) return name;
+  return dotted;
+}
+
 }  // namespace
 
 StoreType detect_store_type(ByteView data) {
@@ -81,9 +93,7 @@ void open_entry(Entry& entry, const Password& key_password) {
       if (!p8 || !PKCS8_pkey_get0(nullptr, &key, &len, &alg, p8.get()))
         fail(ErrorKind::Input, "secret key '" + entry.alias + "' is not in Java's PKCS#12 secret key layout");
       entry.plain = SecureBytes(ByteView(key, static_cast<std::size_t>(len)));
-      char name[80];
-      OBJ_obj2txt(name, sizeof name, alg->algorithm, 0);
-      entry.secret_algorithm = name;
+      entry.secret_algorithm = java_secret_key_algorithm(alg->algorithm);
       break;
     }
     case SealFormat::None:

@@ -77,6 +77,12 @@ std::optional<std::int64_t> date_from_key_id(const std::optional<Bytes>& id) {
   return ms;
 }
 
+void set_date(Entry& e, const BagAttrs& attrs) {
+  auto stored = date_from_key_id(attrs.local_key_id);
+  e.created_in_file = stored.has_value();
+  e.created_ms = stored.value_or(now_ms());
+}
+
 struct KeyBag {
   BagAttrs attrs;
   EntryKind kind;
@@ -234,7 +240,7 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
   for (KeyBag& k : keys) {
     Entry e;
     e.kind = k.kind;
-    e.created_ms = date_from_key_id(k.attrs.local_key_id).value_or(now_ms());
+    set_date(e, k.attrs);
     if (k.kind == EntryKind::SecretKey) {
       e.alias = alias_for(k.attrs, nullptr);
       e.sealed = std::move(k.sealed);
@@ -276,7 +282,7 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
     Entry e;
     e.kind = EntryKind::TrustedCert;
     e.alias = alias_for(c.attrs, nullptr);
-    e.created_ms = date_from_key_id(c.attrs.local_key_id).value_or(now_ms());
+    set_date(e, c.attrs);
     e.chain.push_back(c.der);
     ks.put(std::move(e));
   }

@@ -30,6 +30,7 @@ struct Entry {
   std::string alias;
   EntryKind kind = EntryKind::TrustedCert;
   std::int64_t created_ms = 0;  // creation date, milliseconds since the epoch (Java's Date)
+  bool created_in_file = true;  // false: the file stores no date (PKCS#12 without "Time …"), so it is the load time
 
   // DER certificates. Private-key entry: the chain, leaf first. Trusted entry: exactly one.
   std::vector<Bytes> chain;

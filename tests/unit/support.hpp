@@ -1,0 +1,120 @@
+// Shared helpers for the table tests: where the vectors live and how keytool's listing reads.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "midks/cert_info.hpp"
+#include "midks/error.hpp"
+#include "midks/keystore_file.hpp"
+#include "midks/model.hpp"
+
+namespace midks::test {
+
+inline std::string source_dir() { return MIDKS_SOURCE_DIR; }
+inline std::string shared_dir() { return MIDKS_SOURCE_DIR "/../shared"; }
+inline std::string fixtures_dir() { return source_dir() + "/testdata/keystores"; }
+inline std::string peer_dir() { return shared_dir() + "/peer-vectors/pyjks"; }
+
+// Rows of a tab-separated file with a header line; empty fields are kept.
+inline std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    std::size_t start = 0;
+    for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
+      cells.push_back(line.substr(start, tab - start));
+    cells.push_back(line.substr(start));
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+struct KeytoolEntry {
+  std::string kind;
+  std::string date;  // "May 15, 2016"
+  std::string sha256;
+};
+
+// Parses `keytool -list` output: "alias, Mon D, YYYY, Kind, " lines, each optionally followed by
+// "Certificate fingerprint (SHA-256): …". Returns alias -> entry.
+inline std::map<std::string, KeytoolEntry> parse_keytool_list(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::map<std::string, KeytoolEntry> out;
+  std::string line, last;
+  const std::string fp = "Certificate fingerprint (SHA-256): ";
+  while (std::getline(in, line)) {
+    if (line.rfind(fp, 0) == 0 && !last.empty()) {
+      out[last].sha256 = line.substr(fp.size());
+      continue;
+    }
+    for (const std::string kind : {"PrivateKeyEntry", "trustedCertEntry", "SecretKeyEntry"}) {
+      std::string tail = ", " + kind + ", ";
+      if (line.size() > tail.size() && line.compare(line.size() - tail.size(), tail.size(), tail) == 0) {
+        std::string head = line.substr(0, line.size() - tail.size());  // "alias, Mon D, YYYY"
+        std::size_t year_comma = head.rfind(", ");
+        std::size_t date_comma = head.rfind(", ", year_comma - 1);
+        last = head.substr(0, date_comma);
+        out[last] = {kind, head.substr(date_comma + 2), ""};
+      }
+    }
+  }
+  return out;
+}
+
+inline std::string keytool_date(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  return std::string(months[tm.tm_mon]) + " " + std::to_string(tm.tm_mday) + ", " + std::to_string(tm.tm_year + 1900);
+}
+
+// Compares our reading of a store with keytool's listing of it.
+inline void expect_same_as_keytool(const Keystore& ks, const std::map<std::string, KeytoolEntry>& expected) {
+  EXPECT_EQ(ks.size(), expected.size());
+  for (const Entry& e : ks.entries()) {
+    SCOPED_TRACE("alias " + e.alias);
+    auto it = expected.find(e.alias);
+    ASSERT_NE(it, expected.end()) << "keytool does not list this alias";
+    EXPECT_EQ(entry_kind_name(e.kind), it->second.kind);
+    if (e.created_in_file) {
+      EXPECT_EQ(keytool_date(e.created_ms), it->second.date);
+    }
+    if (e.kind == EntryKind::SecretKey) {
+      EXPECT_TRUE(e.chain.empty());
+    } else {
+      ASSERT_FALSE(e.chain.empty());
+      EXPECT_EQ(fingerprint(e.chain.front(), "SHA256"), it->second.sha256);
+    }
+  }
+}
+
+template <typename F>
+ErrorKind error_kind_of(F&& f, std::string* message = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (message) *message = std::string(e.what()) + (e.hint().empty() ? "" : "\n  fix: " + e.hint());  // as the CLI prints it
+    return e.kind();
+  }
+  ADD_FAILURE() << "expected an error";
+  return ErrorKind::Usage;
+}
+
+}  // namespace midks::test
