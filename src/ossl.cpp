@@ -40,14 +40,17 @@ ByteView octets(const ASN1_OCTET_STRING* s) {
 }
 
 void ensure_legacy_provider() {
+  // Loading "legacy" explicitly turns off the implicit "default" provider, so load both. Owned
+  // here so they are unloaded at exit, before OpenSSL's own cleanup (registered earlier) runs.
+  static ProviderPtr default_provider, legacy_provider;
   static std::once_flag once;
   std::call_once(once, [] {
-    // Loading "legacy" explicitly turns off the implicit "default" provider, so load both.
-    // They stay loaded for the life of the process (OpenSSL unloads them at exit).
-    if (!OSSL_PROVIDER_load(nullptr, "default") || !OSSL_PROVIDER_load(nullptr, "legacy"))
-      throw_last(ErrorKind::Input,
-                 "this file uses a legacy algorithm (RC2/RC4/DES) and OpenSSL's legacy provider could not be loaded");
+    default_provider.reset(OSSL_PROVIDER_load(nullptr, "default"));
+    legacy_provider.reset(OSSL_PROVIDER_load(nullptr, "legacy"));
   });
+  if (!default_provider || !legacy_provider)
+    throw_last(ErrorKind::Input,
+               "this file uses a legacy algorithm (RC2/RC4/DES) and OpenSSL's legacy provider could not be loaded");
 }
 
 Bytes random_bytes(std::size_t n) {

@@ -90,6 +90,7 @@ int run(int argc, char** argv) {
     ks.set_type(parse_type(argv[4]));
     Keystore out(ks.type());
     for (Entry& e : ks.entries()) {
+      if (e.kind == EntryKind::SecretKey) continue;  // secret keys do not cross formats
       if (e.kind == EntryKind::PrivateKey) {
         fmt::open_entry(e, in);
         e.key_password.reset();

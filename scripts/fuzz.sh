@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 20),
+# seeded with every key store in testdata/ and the peer vectors. Crashes are kept in
+# tests/fuzz/regressions/ by hand once fixed; they replay first on every run.
+#   scripts/fuzz.sh [SECONDS]        a longer local run: scripts/fuzz.sh 3600
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+cmake --preset fuzz >/dev/null
+cmake --build build-fuzz -j"$(nproc)"
+seeds=build-fuzz/seeds && rm -rf "$seeds" && mkdir -p "$seeds"
+cp testdata/keystores/*.jks testdata/keystores/*.jceks testdata/keystores/*.p12 "$seeds"/
+[ -d ../shared/peer-vectors/pyjks ] && cp ../shared/peer-vectors/pyjks/j*/* "$seeds"/
+# The Java-serialization reader starts at a stream header: cut the sealed keys out of JCEKS files.
+for f in "$seeds"/*.jceks; do
+  off=$(grep -obUaP '\xac\xed\x00\x05' "$f" | head -1 | cut -d: -f1) || true
+  [ -n "$off" ] && tail -c +"$((off + 1))" "$f" > "$seeds/serial-$(basename "$f")"
+done
+for target in keystore jks pkcs12 java_serial key_protection; do
+  corpus=build-fuzz/corpus/$target && mkdir -p "$corpus"
+  regressions=tests/fuzz/regressions/$target
+  if [ -d "$regressions" ]; then build-fuzz/tests/fuzz/fuzz_$target "$regressions"/* >/dev/null 2>&1 ||
+    { echo "fuzz_$target: a kept regression input fails again"; exit 1; }; fi
+  log=build-fuzz/fuzz_$target.log
+  if ! build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
+      -artifact_prefix=build-fuzz/crash-$target- "$corpus" "$seeds" >"$log" 2>&1; then
+    echo "fuzz_$target FOUND A CRASH:"; tail -40 "$log"; exit 1
+  fi
+  echo "fuzz_$target: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1), corpus $(ls "$corpus" | wc -l) inputs"
+done

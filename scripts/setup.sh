@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks (only missing packages; safe to run again) and builds
+# the Release tree into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake make g++ pkg-config              # toolchain
+  libssl-dev openssl                     # OpenSSL 3: all crypto, ASN.1, PKCS#8/#12
+  libboost-dev libboost-filesystem-dev   # Boost.Endian, Boost.Filesystem
+  libtinyxml2-dev                        # config.xml
+  googletest libgtest-dev                # unit tests
+  openjdk-17-jdk-headless                # keytool, javac, java: the interop peers
+  clang libclang-rt-14-dev               # libFuzzer targets
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
