@@ -13,7 +13,7 @@ cp testdata/keystores/*.jks testdata/keystores/*.jceks testdata/keystores/*.p12 
 [ -d ../shared/peer-vectors/pyjks ] && cp ../shared/peer-vectors/pyjks/j*/* "$seeds"/
 # The Java-serialization reader starts at a stream header: cut the sealed keys out of JCEKS files.
 for f in "$seeds"/*.jceks; do
-  off=$(grep -obUaP '\xac\xed\x00\x05' "$f" | head -1 | cut -d: -f1) || true
+  off=$(LC_ALL=C grep -obUaP '\xac\xed\x00\x05' "$f" | head -1 | cut -d: -f1) || true
   [ -n "$off" ] && tail -c +"$((off + 1))" "$f" > "$seeds/serial-$(basename "$f")"
 done
 for target in keystore jks pkcs12 java_serial key_protection; do

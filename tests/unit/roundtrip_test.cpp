@@ -1,4 +1,7 @@
 // Our read of our write is lossless, within a format and across formats.
+#include <openssl/sha.h>
+
+#include "byte_reader.hpp"
 #include "codec.hpp"
 #include "key_protection.hpp"
 #include "support.hpp"
@@ -168,6 +171,49 @@ TEST(Model, PasswordsHashAsJavaChars) {
   ASSERT_EQ(u.size(), sizeof expected);
   EXPECT_TRUE(std::equal(u.data(), u.data() + u.size(), expected));
   EXPECT_EQ(error_kind_of([] { Password(std::string("\xC3", 1)).utf16be(); }), ErrorKind::Input);
+}
+
+}  // namespace
+}  // namespace midks::test
+
+namespace midks::test {
+namespace {
+
+// JDK 1.2's version-1 JKS has no certificate-type strings; no keytool since writes it, so the
+// file is built here field by field (and sealed with the same keyed digest).
+TEST(Jks, ReadsVersionOneStores) {
+  Password pw("changeit");
+  Keystore ks = load_keystore(fixtures_dir() + "/keytool-agent.jks", &pw);
+  const Entry& key = ks.entries().front();
+  fmt::ByteWriter w;
+  w.u32(0xFEEDFEED);
+  w.u32(1);
+  w.u32(2);
+  w.u32(1);
+  w.java_utf(key.alias);
+  w.u64(static_cast<std::uint64_t>(key.created_ms));
+  w.u32_prefixed(key.sealed);
+  w.u32(static_cast<std::uint32_t>(key.chain.size()));
+  for (const Bytes& cert : key.chain) w.u32_prefixed(cert);
+  w.u32(2);
+  w.java_utf("root");
+  w.u64(0);
+  w.u32_prefixed(key.chain.back());
+  // Trailer: SHA-1(password as UTF-16BE || "Mighty Aphrodite" || body).
+  Bytes body = w.data();
+  SecureBytes utf16 = pw.utf16be();
+  Bytes hashed(utf16.data(), utf16.data() + utf16.size());
+  for (char c : std::string("Mighty Aphrodite")) hashed.push_back(static_cast<std::uint8_t>(c));
+  hashed.insert(hashed.end(), body.begin(), body.end());
+  unsigned char digest[20];
+  SHA1(hashed.data(), hashed.size(), digest);
+  w.bytes(ByteView(digest, 20));
+
+  Keystore v1 = fmt::read_keystore(w.data(), &pw);
+  ASSERT_EQ(v1.size(), 2u);
+  EXPECT_EQ(v1.find(key.alias)->chain, key.chain);
+  EXPECT_EQ(v1.find("root")->kind, EntryKind::TrustedCert);
+  fmt::open_entry(*v1.find(key.alias), pw);
 }
 
 }  // namespace
