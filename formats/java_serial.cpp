@@ -40,7 +40,10 @@ struct ClassDesc {
   std::shared_ptr<ClassDesc> super;
 };
 
-using Handle = std::variant<std::shared_ptr<ClassDesc>, std::string, std::shared_ptr<JavaObject>, Bytes>;
+// Objects are recorded only as placeholders: a back-reference to an object (which could point at
+// the object itself and form an ownership cycle) never occurs in a key store and is refused.
+struct ObjectSlot {};
+using Handle = std::variant<std::shared_ptr<ClassDesc>, std::string, ObjectSlot, Bytes>;
 
 class StreamReader {
  public:
@@ -160,9 +163,8 @@ class StreamReader {
         } else if (auto* b = std::get_if<Bytes>(&h)) {
           v.type = JavaValue::Type::ByteArray;
           v.bytes = *b;
-        } else if (auto* o = std::get_if<std::shared_ptr<JavaObject>>(&h)) {
-          v.type = JavaValue::Type::Object;
-          v.object = *o;
+        } else if (std::holds_alternative<ObjectSlot>(h)) {
+          bad("back-references to objects are not accepted");
         } else {
           bad("back-reference to a class where a value was expected");
         }
@@ -194,7 +196,7 @@ class StreamReader {
         auto cd = read_class_desc(depth + 1);
         if (!cd) bad("object without a class");
         auto obj = std::make_shared<JavaObject>();
-        new_handle(obj);
+        new_handle(ObjectSlot{});
         std::vector<const ClassDesc*> chain;
         for (const ClassDesc* c = cd.get(); c; c = c->super.get()) {
           if (chain.size() > static_cast<std::size_t>(kMaxDepth)) bad("class hierarchy too deep");
