@@ -37,13 +37,13 @@ struct ClassDesc {
   std::string name;
   std::uint8_t flags = 0;
   std::vector<FieldDesc> fields;
-  std::shared_ptr<ClassDesc> super;
+  const ClassDesc* super = nullptr;  // owned by the reader, like every descriptor
 };
 
 // Objects are recorded only as placeholders: a back-reference to an object (which could point at
 // the object itself and form an ownership cycle) never occurs in a key store and is refused.
 struct ObjectSlot {};
-using Handle = std::variant<std::shared_ptr<ClassDesc>, std::string, ObjectSlot, Bytes>;
+using Handle = std::variant<const ClassDesc*, std::string, ObjectSlot, Bytes>;
 
 class StreamReader {
  public:
@@ -97,17 +97,19 @@ class StreamReader {
     bad("field type name is not a string");
   }
 
-  std::shared_ptr<ClassDesc> read_class_desc(int depth) {
+  const ClassDesc* read_class_desc(int depth) {
     if (depth > kMaxDepth) bad("nested too deeply");
     std::uint8_t tc = r_.u8();
     if (tc == TC_NULL) return nullptr;
     if (tc == TC_REFERENCE) {
       const Handle& h = reference();
-      if (auto* cd = std::get_if<std::shared_ptr<ClassDesc>>(&h)) return *cd;
+      if (auto* cd = std::get_if<const ClassDesc*>(&h)) return *cd;
       bad("back-reference is not a class description");
     }
     if (tc != TC_CLASSDESC) bad("unsupported class description (proxy classes are not accepted)");
-    auto cd = std::make_shared<ClassDesc>();
+    // Descriptors are owned here and linked by plain pointers: a descriptor that names itself as
+    // its superclass (a hostile stream) is then a loop the depth checks stop, not a leak.
+    ClassDesc* cd = class_descs_.emplace_back(std::make_unique<ClassDesc>()).get();
     cd->name = r_.java_utf();
     r_.u64();  // serialVersionUID
     new_handle(cd);
@@ -198,7 +200,7 @@ class StreamReader {
         auto obj = std::make_shared<JavaObject>();
         new_handle(ObjectSlot{});
         std::vector<const ClassDesc*> chain;
-        for (const ClassDesc* c = cd.get(); c; c = c->super.get()) {
+        for (const ClassDesc* c = cd; c; c = c->super) {
           if (chain.size() > static_cast<std::size_t>(kMaxDepth)) bad("class hierarchy too deep");
           chain.push_back(c);
           obj->class_chain.push_back(c->name);
@@ -230,6 +232,7 @@ class StreamReader {
 
   ByteReader& r_;
   std::vector<Handle> handles_;
+  std::vector<std::unique_ptr<ClassDesc>> class_descs_;
 };
 
 }  // namespace
