@@ -16,14 +16,17 @@ for f in "$seeds"/*.jceks; do
   off=$(LC_ALL=C grep -obUaP '\xac\xed\x00\x05' "$f" | head -1 | cut -d: -f1) || true
   [ -n "$off" ] && tail -c +"$((off + 1))" "$f" > "$seeds/serial-$(basename "$f")"
 done
-for target in keystore jks pkcs12 java_serial key_protection; do
+bundle_seeds=build-fuzz/bundle-seeds && rm -rf "$bundle_seeds" && mkdir -p "$bundle_seeds"
+find testdata/bundles -type f ! -name cases.tsv -exec cp --backup=numbered -t "$bundle_seeds" {} +
+for target in keystore jks pkcs12 java_serial key_protection bundle; do
+  seed_dir=$seeds; [ "$target" = bundle ] && seed_dir=$bundle_seeds
   corpus=build-fuzz/corpus/$target && mkdir -p "$corpus"
   regressions=tests/fuzz/regressions/$target
   if [ -d "$regressions" ]; then build-fuzz/tests/fuzz/fuzz_$target "$regressions"/* >/dev/null 2>&1 ||
     { echo "fuzz_$target: a kept regression input fails again"; exit 1; }; fi
   log=build-fuzz/fuzz_$target.log
   if ! build-fuzz/tests/fuzz/fuzz_$target -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-      -artifact_prefix=build-fuzz/crash-$target- "$corpus" "$seeds" >"$log" 2>&1; then
+      -artifact_prefix=build-fuzz/crash-$target- "$corpus" "$seed_dir" >"$log" 2>&1; then
     echo "fuzz_$target FOUND A CRASH:"; tail -40 "$log"; exit 1
   fi
   echo "fuzz_$target: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1), corpus $(ls "$corpus" | wc -l) inputs"

@@ -30,9 +30,9 @@ std::string fingerprint(ByteView der, const char* digest_name) {
 
 namespace {
 
-std::string name_text(const X509_NAME* name) {
+std::string print_name(const X509_NAME* name, unsigned long flags) {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  X509_NAME_print_ex(bio.get(), name, 0, flags & ~ASN1_STRFLGS_ESC_MSB);
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(len));
@@ -46,11 +46,18 @@ std::time_t asn1_time(const ASN1_TIME* t) {
 
 }  // namespace
 
+std::string rfc2253_name(const X509_NAME* name) { return print_name(name, XN_FLAG_RFC2253); }
+std::string display_name(const X509_NAME* name) {
+  return print_name(name, ASN1_STRFLGS_RFC2253 | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN);
+}
+
 CertFacts describe_certificate(ByteView der) {
   auto cert = ossl::parse_cert_der(der);
   CertFacts f;
-  f.subject = name_text(X509_get_subject_name(cert.get()));
-  f.issuer = name_text(X509_get_issuer_name(cert.get()));
+  f.subject = rfc2253_name(X509_get_subject_name(cert.get()));
+  f.issuer = rfc2253_name(X509_get_issuer_name(cert.get()));
+  f.subject_display = display_name(X509_get_subject_name(cert.get()));
+  f.issuer_display = display_name(X509_get_issuer_name(cert.get()));
   f.self_issued = X509_NAME_cmp(X509_get_subject_name(cert.get()), X509_get_issuer_name(cert.get())) == 0;
   if (const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get())) {
     ossl::Handle<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));

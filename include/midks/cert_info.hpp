@@ -1,5 +1,7 @@
 // Facts about one X.509 certificate, as people and keytool show them.
 #pragma once
+#include <openssl/types.h>
+
 #include <ctime>
 #include <string>
 
@@ -8,8 +10,10 @@
 namespace midks {
 
 struct CertFacts {
-  std::string subject;  // RFC 2253 ("CN=leaf,O=Example")
+  std::string subject;  // RFC 2253, as Java's getName() ("O=Example,CN=leaf")
   std::string issuer;
+  std::string subject_display;  // as people read it ("CN=leaf, O=Example")
+  std::string issuer_display;
   std::string serial_hex;
   std::time_t not_before = 0;
   std::time_t not_after = 0;
@@ -21,6 +25,9 @@ struct CertFacts {
 };
 
 CertFacts describe_certificate(ByteView der);
+// A distinguished name in RFC 2253 form (Java's), or CN-first for people.
+std::string rfc2253_name(const X509_NAME* name);
+std::string display_name(const X509_NAME* name);
 std::string fingerprint(ByteView der, const char* digest_name);  // "SHA256", "SHA1"
 std::string colon_hex(ByteView bytes);
 

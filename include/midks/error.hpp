@@ -17,6 +17,10 @@ class Error : public std::runtime_error {
  public:
   Error(ErrorKind kind, std::string message, std::string hint = {});
 
+  // A stable identifier for what went wrong ("KEY_MISMATCH"), for tests and --json; may be empty.
+  static Error coded(ErrorKind kind, std::string code, std::string message, std::string hint = {});
+  const std::string& code() const noexcept { return code_; }
+
   ErrorKind kind() const noexcept { return kind_; }
   int exit_code() const noexcept { return static_cast<int>(kind_); }
   const std::string& hint() const noexcept { return hint_; }
@@ -27,8 +31,10 @@ class Error : public std::runtime_error {
  private:
   ErrorKind kind_;
   std::string hint_;
+  std::string code_;
 };
 
 [[noreturn]] void fail(ErrorKind kind, std::string message, std::string hint = {});
+[[noreturn]] void fail_coded(ErrorKind kind, std::string code, std::string message, std::string hint = {});
 
 }  // namespace midks

@@ -8,6 +8,7 @@
 #include "java_serial.hpp"
 #include "jks.hpp"
 #include "key_protection.hpp"
+#include "pem_bundle.hpp"
 #include "pkcs12.hpp"
 
 using namespace midks;
@@ -27,6 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fmt::read_sealed_key(r);
 #elif MIDKS_FUZZ_TARGET == 5  // EncryptedPrivateKeyInfo under every scheme
     fmt::open_private_key(in, password);
+#elif MIDKS_FUZZ_TARGET == 6  // PEM/DER/PFX certificate and key bundles
+    fmt::BundleItems items;
+    fmt::parse_bundle_file(in, "fuzz", &password, items);
 #endif
   } catch (const Error&) {
   }

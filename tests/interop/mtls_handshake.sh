@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# The final proof: a JVM loads key stores we wrote (JKS, JCEKS, PKCS12; RSA and EC) and uses the
-# key entry for a mutual-TLS handshake against `openssl s_server -Verify` on 127.0.0.1. A
-# certificate from an unknown CA must be rejected, or the test proves nothing.
+# The final proof: a JVM loads key stores we wrote and uses the key entry for a mutual-TLS
+# handshake against `openssl s_server -Verify -verify_return_error` on 127.0.0.1:
+#  - stores written from PEM key + chain: JKS, JCEKS, PKCS12 x RSA, EC;
+#  - every bundle the importer accepts (testdata/bundles/cases.tsv, outcome ok), as JKS and PKCS12;
+#  - a certificate from an unknown CA must fail, or the test proves nothing.
 #   mtls_handshake.sh <ks_tool> <source dir>
 set -euo pipefail
-ks_tool=$1; src=$2; pem=$src/testdata/keystores/pem
-work=$(mktemp -d); server_pid=
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+ks_tool=$1; src=$2; pem=$src/testdata/keystores/pem; bundles=$src/testdata/bundles
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 cd "$work"
+export STOREPASS=changeit KS_STOREPASS=changeit
 
 # The server side: its own CA and a certificate for 127.0.0.1.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-ca.key -out server-ca.pem \
@@ -16,46 +19,71 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ser
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
 openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreateserial -days 2 \
   -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
-# A client certificate from a CA the server does not trust (negative control).
 openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj "/CN=rogue client" 2>/dev/null
+# The bundles' root, as the instance would have it in sys_ca_certificate.
+awk '/BEGIN CERT/{n++} n==3' "$bundles/seed-order.pem" | sed '/BEGIN PRIVATE KEY/,$d' > bundle-root.pem
 
 javac -d classes "$src/tests/java/MtlsClient.java"
 
-start_server() {
+start_server() {  # start_server CLIENT_CA_FILE -> sets $port
   for _ in $(seq 1 20); do
     port=$((20000 + RANDOM % 40000))
-    openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile "$pem/root.pem" \
-      -Verify 3 -verify_return_error -www -quiet > server.log 2>&1 &
-    server_pid=$!
+    # -auth_level 1: accept the 1024-bit RSA case too (it is a warning for us, not a handshake failure).
+    openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile "$1" -auth_level 1 \
+      -Verify 3 -verify_return_error -www -quiet > "server-$port.log" 2>&1 &
+    local pid=$!
     for _ in $(seq 1 50); do
-      if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+      kill -0 "$pid" 2>/dev/null || break
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then pids+=("$pid"); return 0; fi
       sleep 0.1
     done
-    kill "$server_pid" 2>/dev/null || true; server_pid=
+    kill "$pid" 2>/dev/null || true
   done
   echo "could not start openssl s_server"; exit 1
 }
-start_server
 
-export STOREPASS=changeit KS_STOREPASS=changeit
-failures=0
-check() {  # check EXPECTED(0|fail) TYPE STORE
-  local expected=$1 type=$2 store=$3 out rc=0
-  out=$(java -cp classes MtlsClient "$store" "$type" server-ca.pem "$port" 2>&1) || rc=$?
-  if [ "$expected" = 0 ] && [ $rc -eq 0 ]; then echo "ok   $type $(basename "$store"): $out"
-  elif [ "$expected" = fail ] && [ $rc -ne 0 ]; then echo "ok   $type $(basename "$store") rejected as it must be: $out"
-  else echo "FAIL $type $(basename "$store") (exit $rc, expected $expected): $out"; failures=$((failures + 1)); fi
+passed=0 failed=0 skipped=0
+judge() {  # judge EXPECT(ok|fail) LINE
+  local want=$1 line=$2
+  if [ "${line%% *}" = "$want" ]; then echo "ok   ($want expected) ${line#* }"; passed=$((passed + 1))
+  else echo "FAIL (wanted $want) $line"; failed=$((failed + 1)); fi
 }
+run_client() {  # run_client PORT EXPECTATIONS-FILE: lines "want type store"
+  local args=() wants=() line i=0
+  while read -r want type store; do args+=("$type" "$store"); wants+=("$want"); done < "$2"
+  while IFS= read -r line; do judge "${wants[$i]}" "$line"; i=$((i + 1)); done \
+    < <(java -cp classes MtlsClient "$1" server-ca.pem "${args[@]}")
+  [ "$i" -eq "${#wants[@]}" ] || { echo "FAIL the JVM answered $i of ${#wants[@]} stores"; failed=$((failed + 1)); }
+}
+
+# 1. Stores written from a PEM key and chain.
+start_server "$pem/root.pem"; : > plan-a
 for type in JKS JCEKS PKCS12; do
   "$ks_tool" make "rsa.$type" "$type" DefaultSecurityKeyPairHandle "$pem/mid-rsa.key" "$pem/mid-rsa-chain.pem"
   "$ks_tool" make "ec.$type" "$type" DefaultSecurityKeyPairHandle "$pem/mid-ec256.key" "$pem/mid-ec256-chain.pem"
   "$ks_tool" make "rogue.$type" "$type" DefaultSecurityKeyPairHandle rogue.key rogue.pem
-  check 0 "$type" "rsa.$type"
-  check 0 "$type" "ec.$type"
-  check fail "$type" "rogue.$type"
+  printf 'ok %s rsa.%s\nok %s ec.%s\nfail %s rogue.%s\n' "$type" "$type" "$type" "$type" "$type" "$type" >> plan-a
 done
-# What the server saw: every accepted client presented our chain.
-if [ $failures -ne 0 ]; then echo "--- s_server log"; cat server.log; fi
-echo "$((9 - failures)) passed, $failures failed"
-[ $failures -eq 0 ]
+run_client "$port" plan-a
+
+# 2. Every bundle the importer accepts.
+start_server bundle-root.pem; : > plan-b; n=0
+# Fields are read through \037, not tab: tab is IFS white space and would swallow empty fields.
+while IFS=$'\037' read -r name files passphrase outcome _codes _chain; do
+  [ "$outcome" = ok ] || continue
+  n=$((n + 1)); paths=()
+  IFS=, read -ra parts <<<"$files"; for f in "${parts[@]}"; do paths+=("$bundles/$f"); done
+  for type in JKS PKCS12; do
+    if out=$(KS_KEYPASS=$passphrase "$ks_tool" import "bundle$n.$type" "$type" defaultsecuritykeypairhandle "${paths[@]}" 2>&1); then
+      echo "ok $type bundle$n.$type" >> plan-b
+    elif grep -q "EXPIRED" <<<"$out"; then
+      echo "skip $name: expired by today's clock"; skipped=$((skipped + 1))
+    else echo "FAIL import of '$name' as $type: $out"; failed=$((failed + 1)); fi
+  done
+  echo "bundle$n = $name"
+done < <(tail -n +2 "$bundles/cases.tsv" | tr '\t' '\037')
+run_client "$port" plan-b
+
+if [ "$failed" -ne 0 ]; then echo "--- s_server logs"; tail -n 20 server-*.log; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -2,14 +2,17 @@
 // that keytool, openssl and a JVM can judge what we write. Not installed, not user-facing.
 //   ks_tool make OUT TYPE ALIAS KEY.pem CHAIN.pem [TRUSTED_ALIAS CERT.pem]...   (passwords: env KS_STOREPASS, KS_KEYPASS)
 //   ks_tool convert IN OUT TYPE      (reads with KS_INPASS, opens keys with KS_INPASS, writes with KS_STOREPASS)
+//   ks_tool import OUT TYPE ALIAS FILE...   (bundle import; passphrase: env KS_KEYPASS; prints findings)
 //   ks_tool list IN                  (KS_STOREPASS; prints alias|kind|created_ms|sha256 per entry)
 #include <openssl/pem.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "codec.hpp"
+#include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/ossl.hpp"
@@ -100,6 +103,25 @@ int run(int argc, char** argv) {
     save_keystore(argv[3], out, env_password("KS_STOREPASS"));
     return 0;
   }
+  if (verb == "import" && argc >= 6) {
+    std::optional<Password> passphrase;
+    if (const char* kp = std::getenv("KS_KEYPASS")) passphrase.emplace(kp);
+    ImportOptions options;
+    options.passphrase = passphrase ? &*passphrase : nullptr;
+    ImportedKey imported = import_bundle_files(std::vector<std::string>(argv + 5, argv + argc), options);
+    for (const auto& n : imported.notes) std::cout << "note: " << n << "\n";
+    for (const auto& f : imported.findings) std::cout << "warning [" << f.code << "]: " << f.message << "\n";
+    Keystore ks(parse_type(argv[3]));
+    Entry key;
+    key.kind = EntryKind::PrivateKey;
+    key.alias = argv[4];
+    key.created_ms = now_ms();
+    key.plain = std::move(imported.pkcs8);
+    key.chain = std::move(imported.chain);
+    ks.put(std::move(key));
+    save_keystore(argv[2], ks, env_password("KS_STOREPASS"));
+    return 0;
+  }
   if (verb == "list" && argc == 3) {
     Password pw = env_password("KS_STOREPASS");
     Keystore ks = load_keystore(argv[2], &pw);
@@ -117,7 +139,8 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const Error& e) {
-    std::cerr << "ks_tool: " << e.what() << "\n";
+    std::cerr << "ks_tool: " << e.what() << (e.code().empty() ? "" : " [" + e.code() + "]") << "\n";
+    if (!e.hint().empty()) std::cerr << "  fix: " << e.hint() << "\n";
     return e.exit_code();
   }
 }

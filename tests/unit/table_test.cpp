@@ -19,6 +19,8 @@ struct Vector {
   std::string expected;   // keytool's listing
 };
 
+void PrintTo(const Vector& v, std::ostream* os) { *os << v.file; }
+
 std::string name_of(const testing::TestParamInfo<Vector>& info) {
   std::string n = info.param.file;
   for (char& c : n)

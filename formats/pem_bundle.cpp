@@ -1,0 +1,300 @@
+#include "pem_bundle.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+
+#include <algorithm>
+
+#include "midks/error.hpp"
+#include "midks/ossl.hpp"
+
+namespace midks::fmt {
+
+namespace {
+
+const std::string kKeyHint = "pass the passphrase with --keypass-env VAR or --keypass-file FILE";
+
+struct PassState {
+  const Password* passphrase;
+  bool asked = false;
+};
+
+int pass_callback(char* buf, int size, int, void* u) {
+  auto* state = static_cast<PassState*>(u);
+  state->asked = true;
+  if (!state->passphrase) return -1;
+  int n = static_cast<int>(state->passphrase->size());
+  if (n > size) return -1;
+  std::copy(state->passphrase->c_str(), state->passphrase->c_str() + n, buf);
+  return n;
+}
+
+[[noreturn]] void passphrase_error(const PassState& state, const std::string& what) {
+  ossl::drain_errors();
+  if (!state.passphrase)
+    fail_coded(ErrorKind::Password, "PASSPHRASE_NEEDED", what + " is encrypted and no passphrase was given", kKeyHint);
+  fail_coded(ErrorKind::Password, "PASSPHRASE_WRONG", "the passphrase does not open " + what,
+             "check the passphrase; " + kKeyHint);
+}
+
+void add_key(BundleItems& into, EVP_PKEY* key, std::string form, std::string origin) {
+  ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key));
+  if (!p8) ossl::throw_last(ErrorKind::Input, "cannot convert the private key at " + origin + " to PKCS#8");
+  Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+  if (form != "PKCS#8") into.notes.push_back("converted the " + form + " key (" + origin + ") to PKCS#8");
+  into.keys.push_back(BundleKey{SecureBytes(der), std::move(form), std::move(origin)});
+  OPENSSL_cleanse(der.data(), der.size());
+}
+
+void add_cert(BundleItems& into, const X509* cert, std::string origin) {
+  into.certs.push_back(ossl::cert_der(cert));
+  into.cert_origins.push_back(std::move(origin));
+}
+
+// ---- text (PEM) ----
+
+std::string normalise(ByteView data, const std::string& origin, BundleItems& into) {
+  std::string text(data.begin(), data.end());
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
+    text.erase(0, 3);
+    into.notes.push_back(origin + ": removed a UTF-8 byte-order mark");
+  }
+  if (auto n = std::count(text.begin(), text.end(), '\x1A')) {
+    text.erase(std::remove(text.begin(), text.end(), '\x1A'), text.end());
+    into.notes.push_back(origin + ": removed " + std::to_string(n) + " Ctrl-Z (0x1A) byte(s), as 'copy /b' inserts");
+  }
+  if (text.find('\r') != std::string::npos) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\r') {
+        out += '\n';
+        if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      } else {
+        out += text[i];
+      }
+    }
+    text = std::move(out);
+    into.notes.push_back(origin + ": normalised Windows (CRLF) line endings");
+  }
+  return text;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+// One PEM block, re-assembled in canonical form for OpenSSL's PEM readers.
+struct Block {
+  std::string label;
+  std::string pem;
+  std::string origin;
+};
+
+std::vector<Block> split_blocks(const std::string& text, const std::string& origin, BundleItems& into) {
+  std::vector<Block> blocks;
+  std::size_t line_no = 0, ignored = 0;
+  std::string example;
+  Block current;
+  bool inside = false, in_headers = false;
+  std::string headers, body;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    bool begin = line.rfind("-----BEGIN ", 0) == 0 && line.size() > 16 && line.compare(line.size() - 5, 5, "-----") == 0;
+    bool finish = line.rfind("-----END ", 0) == 0 && line.size() > 14 && line.compare(line.size() - 5, 5, "-----") == 0;
+    if (!inside) {
+      if (begin) {
+        current = Block{line.substr(11, line.size() - 16), {}, origin + " line " + std::to_string(line_no)};
+        inside = in_headers = true;
+        headers.clear();
+        body.clear();
+      } else if (finish) {
+        fail_coded(ErrorKind::Input, "PEM_DAMAGED", origin + " line " + std::to_string(line_no) + ": '" + line + "' has no BEGIN line",
+                   "the file was cut or pasted incompletely; copy the whole block again");
+      } else if (!line.empty()) {
+        if (example.empty()) example = line.substr(0, 40);
+        ++ignored;
+      }
+      if (pos > text.size()) break;
+      continue;
+    }
+    if (begin || (pos > text.size() && !finish)) {
+      fail_coded(ErrorKind::Input, "PEM_DAMAGED",
+                 current.origin + ": the '" + current.label + "' block has no END line",
+                 "the file was cut or pasted incompletely; copy the whole block again");
+    }
+    if (finish) {
+      std::string label = line.substr(9, line.size() - 14);
+      if (label != current.label)
+        fail_coded(ErrorKind::Input, "PEM_DAMAGED",
+                   current.origin + ": block 'BEGIN " + current.label + "' ends with 'END " + label + "'",
+                   "two blocks were pasted into each other; copy each block again");
+      current.pem = "-----BEGIN " + current.label + "-----\n" + headers + (headers.empty() ? "" : "\n") + body +
+                    "-----END " + current.label + "-----\n";
+      blocks.push_back(current);
+      inside = false;
+      continue;
+    }
+    if (in_headers && line.find(':') != std::string::npos) {
+      headers += line + "\n";  // Proc-Type / DEK-Info of traditional encrypted keys
+      continue;
+    }
+    in_headers = false;
+    if (!line.empty()) body += line + "\n";
+  }
+  if (ignored)
+    into.notes.push_back(origin + ": ignored " + std::to_string(ignored) + " line(s) of text outside PEM blocks (e.g. '" +
+                         example + "')");
+  return blocks;
+}
+
+ossl::BioPtr bio_of(const std::string& s) { return ossl::BioPtr(BIO_new_mem_buf(s.data(), static_cast<int>(s.size()))); }
+
+[[noreturn]] void damaged(const Block& b) {
+  ossl::drain_errors();
+  fail_coded(ErrorKind::Input, "PEM_DAMAGED", b.origin + ": the '" + b.label + "' block is damaged (its base64 does not decode to a valid " +
+                                   b.label + ")",
+             "copy the block again from its source; do not edit it by hand");
+}
+
+void parse_block(const Block& b, const Password* passphrase, BundleItems& into) {
+  const std::string& l = b.label;
+  if (l == "CERTIFICATE" || l == "X509 CERTIFICATE" || l == "TRUSTED CERTIFICATE") {
+    auto bio = bio_of(b.pem);
+    ossl::X509Ptr cert(PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) damaged(b);
+    if (l == "TRUSTED CERTIFICATE") into.notes.push_back(b.origin + ": read a TRUSTED CERTIFICATE block as a plain certificate");
+    add_cert(into, cert.get(), b.origin);
+  } else if (l == "PRIVATE KEY" || l == "RSA PRIVATE KEY" || l == "EC PRIVATE KEY" || l == "DSA PRIVATE KEY" ||
+             l == "ENCRYPTED PRIVATE KEY") {
+    bool traditional_encrypted = b.pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
+    std::string form = l == "PRIVATE KEY"             ? "PKCS#8"
+                       : l == "ENCRYPTED PRIVATE KEY" ? "encrypted PKCS#8"
+                       : l == "RSA PRIVATE KEY"       ? "PKCS#1 RSA"
+                       : l == "EC PRIVATE KEY"        ? "SEC1 EC"
+                                                      : "traditional DSA";
+    if (traditional_encrypted) form += " (OpenSSL-encrypted)";
+    PassState state{passphrase};
+    auto bio = bio_of(b.pem);
+    ossl::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, pass_callback, &state));
+    if (!key) {
+      if (state.asked || traditional_encrypted || l == "ENCRYPTED PRIVATE KEY") passphrase_error(state, "the private key at " + b.origin);
+      damaged(b);
+    }
+    add_key(into, key.get(), form, b.origin);
+  } else if (l == "PKCS7") {
+    auto bio = bio_of(b.pem);
+    ossl::Pkcs7Ptr p7(PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr));
+    if (!p7 || !PKCS7_type_is_signed(p7.get()) || !p7->d.sign) damaged(b);
+    STACK_OF(X509)* certs = p7->d.sign->cert;
+    for (int i = 0; i < sk_X509_num(certs); ++i) add_cert(into, sk_X509_value(certs, i), b.origin);
+    into.notes.push_back(b.origin + ": took " + std::to_string(sk_X509_num(certs)) + " certificate(s) from a PKCS#7 block");
+  } else if (l == "CERTIFICATE REQUEST" || l == "NEW CERTIFICATE REQUEST") {
+    fail_coded(ErrorKind::Input, "NOT_A_CERTIFICATE", b.origin + ": this is a certificate signing request (CSR), not a certificate",
+               "submit the CSR to your CA and import the certificate it issues");
+  } else {
+    into.notes.push_back(b.origin + ": ignored a '" + l + "' block (not needed for a key entry)");
+  }
+}
+
+// ---- binary ----
+
+bool try_pkcs12(ByteView data, const std::string& origin, const Password* passphrase, BundleItems& into) {
+  const unsigned char* p = data.data();
+  ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
+  if (!p12 || p != data.data() + data.size()) {
+    ossl::drain_errors();
+    return false;
+  }
+  const char* pass = passphrase ? passphrase->c_str() : "";
+  if (PKCS12_mac_present(p12.get()) && !PKCS12_verify_mac(p12.get(), pass, -1)) {
+    PassState state{passphrase, true};
+    passphrase_error(state, origin + " (PKCS#12/PFX)");
+  }
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  bool legacy = false;
+  if (!PKCS12_parse(p12.get(), pass, &key, &cert, &ca)) {
+    // Windows certutil exports use RC2-40/3DES: OpenSSL 3 keeps RC2 in its legacy provider.
+    ossl::drain_errors();
+    ossl::ensure_legacy_provider();
+    legacy = true;
+    if (!PKCS12_parse(p12.get(), pass, &key, &cert, &ca)) {
+      PassState state{passphrase, true};
+      passphrase_error(state, origin + " (PKCS#12/PFX)");
+    }
+  }
+  ossl::PkeyPtr owned_key(key);
+  ossl::X509Ptr owned_cert(cert);
+  ossl::X509StackPtr owned_ca(ca);
+  into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(legacy ? " with legacy RC2/3DES encryption" : ""));
+  if (cert) add_cert(into, cert, origin);
+  for (int i = 0; i < sk_X509_num(ca); ++i) add_cert(into, sk_X509_value(ca, i), origin);
+  if (key) add_key(into, key, "PKCS#12", origin);
+  return true;
+}
+
+void parse_binary(ByteView data, const std::string& origin, const Password* passphrase, BundleItems& into) {
+  if (try_pkcs12(data, origin, passphrase, into)) return;
+  const unsigned char* p = data.data();
+  const long n = static_cast<long>(data.size());
+  const unsigned char* end = data.data() + data.size();
+  if (ossl::X509Ptr cert(d2i_X509(nullptr, &p, n)); cert && p == end) {
+    add_cert(into, cert.get(), origin + " (DER)");
+    return;
+  }
+  p = data.data();
+  if (ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, n)); p8 && p == end) {
+    ossl::PkeyPtr key(EVP_PKCS82PKEY(p8.get()));
+    if (key) {
+      add_key(into, key.get(), "PKCS#8", origin + " (DER)");
+      return;
+    }
+  }
+  p = data.data();
+  if (ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, n)); sig && p == end) {
+    PassState state{passphrase, true};
+    if (!passphrase) passphrase_error(state, "the private key in " + origin);
+    ossl::Pkcs8InfoPtr p8(PKCS8_decrypt(sig.get(), passphrase->c_str(), static_cast<int>(passphrase->size())));
+    ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
+    if (!key) passphrase_error(state, "the private key in " + origin);
+    add_key(into, key.get(), "encrypted PKCS#8", origin + " (DER)");
+    return;
+  }
+  p = data.data();
+  if (ossl::PkeyPtr key(d2i_AutoPrivateKey(nullptr, &p, n)); key && p == end) {
+    add_key(into, key.get(), "traditional DER", origin + " (DER)");
+    return;
+  }
+  ossl::drain_errors();
+  fail_coded(ErrorKind::Input, "NOT_RECOGNIZED",
+             origin + ": not a PEM, DER or PKCS#12 file of certificates or keys",
+             "give the certificate chain and private key as PEM (-----BEGIN …-----), DER or a PFX/PKCS#12 file");
+}
+
+}  // namespace
+
+void parse_bundle_file(ByteView data, const std::string& origin, const Password* passphrase, BundleItems& into) {
+  std::string_view view(reinterpret_cast<const char*>(data.data()), data.size());
+  if (view.find_first_not_of(" \t\r\n\x1A") == std::string_view::npos || view == "\xEF\xBB\xBF")
+    fail_coded(ErrorKind::Input, "EMPTY_INPUT", origin + " is empty", "check the path: the file holds no certificate or key");
+  if (view.find("-----BEGIN ") == std::string_view::npos) {
+    parse_binary(data, origin, passphrase, into);
+    return;
+  }
+  std::string text = normalise(data, origin, into);
+  for (const Block& b : split_blocks(text, origin, into)) parse_block(b, passphrase, into);
+  OPENSSL_cleanse(text.data(), text.size());
+}
+
+}  // namespace midks::fmt

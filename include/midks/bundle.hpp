@@ -1,0 +1,63 @@
+// Bundle import: whatever certificate/key files an admin has -> one validated key entry
+// (PKCS#8 key + chain ordered leaf -> intermediates -> root). Pure: writes nothing anywhere.
+#pragma once
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "midks/error.hpp"
+#include "midks/secure.hpp"
+
+namespace midks {
+
+enum class Severity {
+  Warning,    // printed, never blocks
+  Refusable,  // blocks the import unless the admin forces it (--force)
+};
+
+struct Finding {
+  Severity severity;
+  std::string code;  // stable identifier, e.g. "LEAF_NOT_CLIENT_AUTH"
+  std::string message;
+  std::string hint;
+};
+
+struct BundleFile {
+  std::string name;
+  Bytes data;
+};
+
+struct ImportOptions {
+  const Password* passphrase = nullptr;  // for encrypted keys and PFX files
+  bool force = false;                    // import despite Refusable findings
+  std::time_t now = 0;                   // 0: the current time
+  int expiry_warn_days = 30;
+};
+
+struct ImportedKey {
+  SecureBytes pkcs8;
+  std::vector<Bytes> chain;             // DER, leaf first
+  std::vector<Finding> findings;        // warnings (and, when forced, the refusable findings)
+  std::vector<std::string> notes;       // what was normalised on the way
+};
+
+// Thrown when Refusable findings block an import; code() is the first finding's code.
+class ImportRefused : public Error {
+ public:
+  explicit ImportRefused(std::vector<Finding> findings);
+  const std::vector<Finding>& findings() const { return findings_; }
+
+ private:
+  std::vector<Finding> findings_;
+};
+
+// Throws Error with a code (KEY_MISMATCH, MULTIPLE_KEYS, NO_PRIVATE_KEY, NO_CERTIFICATE,
+// SIGNATURE_INVALID, and the parser's codes) for what can never be imported, ImportRefused for
+// what needs --force.
+ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOptions& options);
+ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options);
+
+// The checks on an ordered chain (leaf first) alone; also what `doctor` runs on a keystore entry.
+std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const ImportOptions& options);
+
+}  // namespace midks

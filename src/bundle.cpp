@@ -1,0 +1,255 @@
+#include "midks/bundle.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+
+#include "midks/cert_info.hpp"
+#include "midks/keystore_file.hpp"
+#include "midks/ossl.hpp"
+#include "pem_bundle.hpp"
+
+namespace midks {
+
+namespace {
+
+constexpr const char* kTryForce = "correct what is listed above, or, if you understand the risk, import anyway with --force";
+
+std::string summarise(const std::vector<Finding>& findings) {
+  std::string s = "the bundle was not imported:";
+  for (const Finding& f : findings) {
+    if (f.severity != Severity::Refusable) continue;
+    s += "\n  - [" + f.code + "] " + f.message;
+    if (!f.hint.empty()) s += "\n    fix: " + f.hint;
+  }
+  return s;
+}
+
+std::string first_code(const std::vector<Finding>& findings) {
+  for (const Finding& f : findings)
+    if (f.severity == Severity::Refusable) return f.code;
+  return {};
+}
+
+struct Cert {
+  Bytes der;
+  ossl::X509Ptr x509;
+  CertFacts facts;
+};
+
+std::string name_of(const Cert& c) { return "'" + c.facts.subject_display + "'"; }
+
+std::string day(std::time_t t) {
+  char buf[16];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+bool signed_by(const Cert& child, const Cert& issuer) {
+  bool ok = X509_verify(child.x509.get(), X509_get0_pubkey(issuer.x509.get())) == 1;
+  ossl::drain_errors();
+  return ok;
+}
+
+bool self_issued(const Cert& c) {
+  return X509_NAME_cmp(X509_get_subject_name(c.x509.get()), X509_get_issuer_name(c.x509.get())) == 0;
+}
+
+std::string public_key_fingerprint(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) return "?";
+  std::string fp = fingerprint(ByteView(der, static_cast<std::size_t>(len)), "SHA256");
+  OPENSSL_free(der);
+  return fp;
+}
+
+ossl::PkeyPtr key_of(const SecureBytes& pkcs8) {
+  const unsigned char* p = pkcs8.data();
+  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(pkcs8.size())));
+  ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
+  if (!key) ossl::throw_last(ErrorKind::Input, "the private key cannot be read");
+  return key;
+}
+
+}  // namespace
+
+ImportRefused::ImportRefused(std::vector<Finding> findings)
+    : Error(Error::coded(ErrorKind::Input, first_code(findings), summarise(findings), kTryForce)),
+      findings_(std::move(findings)) {}
+
+std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const ImportOptions& options) {
+  std::vector<Finding> out;
+  if (chain.empty()) return out;
+  std::time_t now = options.now ? options.now : std::time(nullptr);
+  auto add = [&](Severity s, std::string code, std::string message, std::string hint = {}) {
+    out.push_back(Finding{s, std::move(code), std::move(message), std::move(hint)});
+  };
+  std::vector<Cert> certs;
+  for (const Bytes& der : chain) certs.push_back(Cert{der, ossl::parse_cert_der(der), describe_certificate(der)});
+  const Cert& leaf = certs.front();
+  X509* lx = leaf.x509.get();
+  std::uint32_t flags = X509_get_extension_flags(lx);
+
+  if (self_issued(leaf) && signed_by(leaf, leaf))
+    add(Severity::Refusable, "SELF_SIGNED_LEAF", "the certificate " + name_of(leaf) + " is self-signed",
+        "MID mutual authentication does not support self-signed certificates; have it issued by your private or commercial CA");
+  if ((flags & EXFLAG_XKUSAGE) && !(X509_get_extended_key_usage(lx) & (XKU_SSL_CLIENT | XKU_ANYEKU)))
+    add(Severity::Refusable, "LEAF_NOT_CLIENT_AUTH",
+        "the certificate " + name_of(leaf) + " has an extended key usage without Client Authentication (1.3.6.1.5.5.7.3.2)",
+        "request a certificate with extendedKeyUsage = clientAuth (a client-authentication template in ADCS)");
+  if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(lx) & KU_DIGITAL_SIGNATURE))
+    add(Severity::Refusable, "LEAF_KEY_USAGE", "the certificate " + name_of(leaf) + " has a key usage without digitalSignature",
+        "request a certificate with keyUsage = digitalSignature, keyEncipherment");
+  for (std::size_t i = 1; i < certs.size(); ++i)
+    if (X509_check_ca(certs[i].x509.get()) == 0)
+      add(Severity::Refusable, "ISSUER_NOT_CA", "the issuing certificate " + name_of(certs[i]) + " is not a CA (basicConstraints CA:TRUE missing)",
+          "the chain must be made of CA certificates above the leaf; get the CA chain from your PKI administrator");
+  for (const Cert& c : certs) {
+    if (c.facts.not_after < now)
+      add(Severity::Refusable, "EXPIRED", "the certificate " + name_of(c) + " expired on " + day(c.facts.not_after),
+          c.x509.get() == lx ? "renew the certificate (new CSR, Step 1-2) and import the new bundle" : "get the renewed CA certificate from your PKI administrator");
+    else if (c.facts.not_before > now)
+      add(Severity::Refusable, "NOT_YET_VALID", "the certificate " + name_of(c) + " is not valid before " + day(c.facts.not_before),
+          "check the clock of this host and of the CA; import it once it is valid");
+  }
+  if (leaf.facts.not_after >= now && leaf.facts.not_after - now < static_cast<std::time_t>(options.expiry_warn_days) * 86400)
+    add(Severity::Warning, "EXPIRES_SOON",
+        "the certificate " + name_of(leaf) + " expires on " + day(leaf.facts.not_after) + ", in " +
+            std::to_string((leaf.facts.not_after - now) / 86400) + " day(s)",
+        "plan the renewal now: the MID goes Down when it expires");
+  for (const Cert& c : certs)
+    if (c.facts.key_algorithm == "RSA" && c.facts.key_bits < 2048)
+      add(Severity::Warning, "WEAK_KEY", "the certificate " + name_of(c) + " has a " + std::to_string(c.facts.key_bits) + "-bit RSA key",
+          "use RSA 2048 bits or more (Java warns about and will disable smaller keys)");
+  const Cert& top = certs.back();
+  if (!self_issued(top))
+    add(Severity::Warning, "ROOT_MISSING",
+        "the chain ends at " + name_of(top) + ", whose issuer '" + top.facts.issuer_display +
+            "' is not in the bundle; the instance needs the full chain up to the root",
+        "append the root CA certificate to the bundle");
+  return out;
+}
+
+ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOptions& options) {
+  fmt::BundleItems items;
+  for (const BundleFile& f : files) fmt::parse_bundle_file(f.data, f.name, options.passphrase, items);
+
+  ImportedKey result;
+  result.notes = std::move(items.notes);
+
+  // Certificates: drop duplicates, keep the first place each was met.
+  std::vector<Cert> certs;
+  for (const Bytes& der : items.certs) {
+    if (std::any_of(certs.begin(), certs.end(), [&](const Cert& c) { return c.der == der; })) continue;
+    certs.push_back(Cert{der, ossl::parse_cert_der(der), describe_certificate(der)});
+  }
+  if (certs.size() < items.certs.size())
+    result.notes.push_back("dropped " + std::to_string(items.certs.size() - certs.size()) + " duplicate certificate(s)");
+  std::vector<fmt::BundleKey> keys;
+  for (fmt::BundleKey& k : items.keys)
+    if (std::none_of(keys.begin(), keys.end(), [&](const fmt::BundleKey& o) { return o.pkcs8 == k.pkcs8; })) keys.push_back(std::move(k));
+
+  if (certs.empty())
+    fail_coded(ErrorKind::Input, "NO_CERTIFICATE", "the bundle holds no certificate",
+               "add the certificate your CA issued (and its chain) to the bundle, or pass them as further files");
+  if (keys.empty())
+    fail_coded(ErrorKind::Input, "NO_PRIVATE_KEY", "the bundle holds no private key",
+               "add the private key generated with the CSR (PEM '-----BEGIN PRIVATE KEY-----'), or pass its file too");
+  if (keys.size() > 1) {
+    std::string where;
+    for (const auto& k : keys) where += (where.empty() ? "" : ", ") + k.origin;
+    fail_coded(ErrorKind::Input, "MULTIPLE_KEYS", "the bundle holds " + std::to_string(keys.size()) + " different private keys (" + where + ")",
+               "keep only the key that belongs to the certificate");
+  }
+  ossl::PkeyPtr key = key_of(keys.front().pkcs8);
+
+  // The leaf is the certificate of this key; with several (renewals of one key), the newest.
+  Cert* leaf = nullptr;
+  for (Cert& c : certs)
+    if (EVP_PKEY_eq(X509_get0_pubkey(c.x509.get()), key.get()) == 1 && (!leaf || c.facts.not_before > leaf->facts.not_before))
+      leaf = &c;
+  ossl::drain_errors();
+  if (!leaf) {
+    const Cert* likely = &certs.front();
+    for (const Cert& c : certs)
+      if (X509_check_ca(c.x509.get()) == 0) {
+        likely = &c;
+        break;
+      }
+    fail_coded(ErrorKind::Input, "KEY_MISMATCH",
+               "the private key (public key SHA-256 " + public_key_fingerprint(key.get()) + ") matches none of the " +
+                   std::to_string(certs.size()) + " certificate(s); " + name_of(*likely) + " (SHA-256 " + likely->facts.sha256 +
+                   ") belongs to another key",
+               "use the private key generated together with the CSR this certificate was issued for");
+  }
+
+  // Order: leaf, then each issuer found by name/key identifier and proved by its signature.
+  std::vector<const Cert*> chain{leaf};
+  std::vector<bool> used(certs.size(), false);
+  used[static_cast<std::size_t>(leaf - certs.data())] = true;
+  for (;;) {
+    const Cert& current = *chain.back();
+    if (self_issued(current)) {
+      if (!signed_by(current, current))
+        fail_coded(ErrorKind::Input, "SIGNATURE_INVALID", "the self-signed certificate " + name_of(current) + " has a signature that does not verify",
+                   "the certificate was altered; get it again from its source");
+      break;
+    }
+    const Cert* next = nullptr;
+    const Cert* named_but_wrong = nullptr;
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+      if (used[i] || X509_check_issued(certs[i].x509.get(), current.x509.get()) != X509_V_OK) continue;
+      if (signed_by(current, certs[i])) {
+        next = &certs[i];
+        used[i] = true;
+        break;
+      }
+      named_but_wrong = &certs[i];
+    }
+    ossl::drain_errors();
+    if (!next && named_but_wrong)
+      fail_coded(ErrorKind::Input, "SIGNATURE_INVALID",
+                 "the signature of " + name_of(current) + " does not verify with the key of its issuer " + name_of(*named_but_wrong),
+                 "the certificate was altered, or the bundle holds a different CA with the same name; get the chain again from your CA");
+    if (!next) break;
+    chain.push_back(next);
+  }
+  std::vector<const Cert*> left_over;
+  for (std::size_t i = 0; i < certs.size(); ++i)
+    if (!used[i]) left_over.push_back(&certs[i]);
+
+  for (const Cert* c : chain) result.chain.push_back(c->der);
+  result.findings = validate_chain(result.chain, options);
+  const Cert& top = *chain.back();
+  if (!self_issued(top) && !left_over.empty()) {
+    // Something is missing between the certificates we have: not merely the root.
+    std::erase_if(result.findings, [](const Finding& f) { return f.code == "ROOT_MISSING"; });
+    result.findings.push_back(Finding{Severity::Refusable, "CHAIN_BROKEN",
+                                      "no certificate in the bundle issued " + name_of(top) + ": looked for '" + top.facts.issuer_display +
+                                          "' (a missing intermediate)",
+                                      "add the intermediate CA certificate(s) between the leaf and the root"});
+  } else {
+    for (const Cert* c : left_over)
+      result.findings.push_back(Finding{Severity::Warning, "UNRELATED_CERTIFICATE",
+                                        "the certificate " + name_of(*c) + " is not part of the leaf's chain and was left out", {}});
+  }
+  bool refused = std::any_of(result.findings.begin(), result.findings.end(),
+                             [](const Finding& f) { return f.severity == Severity::Refusable; });
+  if (refused && !options.force) throw ImportRefused(result.findings);
+  result.pkcs8 = std::move(keys.front().pkcs8);
+  return result;
+}
+
+ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options) {
+  std::vector<BundleFile> files;
+  for (const std::string& p : paths) files.push_back(BundleFile{p, read_file(p, 16u << 20)});
+  ImportedKey out = import_bundle(files, options);
+  for (BundleFile& f : files) OPENSSL_cleanse(f.data.data(), f.data.size());
+  return out;
+}
+
+}  // namespace midks

@@ -1,0 +1,162 @@
+// Bundle import, as a table: testdata/bundles/cases.tsv names the files of each case and the exact
+// outcome (imported with this chain and these findings, refused with this code, or an error code).
+#include <set>
+
+#include "midks/bundle.hpp"
+#include "support.hpp"
+
+namespace midks::test {
+namespace {
+
+std::string bundles_dir() { return source_dir() + "/testdata/bundles"; }
+
+// The fixtures' validity windows are fixed dates; they are judged at this moment.
+std::time_t fixture_now() {
+  std::tm tm{};
+  tm.tm_year = 2027 - 1900;
+  tm.tm_mon = 5;
+  tm.tm_mday = 1;
+  return timegm(&tm);
+}
+
+struct Case {
+  std::string name;
+  std::vector<std::string> files;
+  std::string passphrase;
+  std::string outcome;  // ok | refused | error
+  std::set<std::string> codes;
+  std::vector<std::string> chain;  // CNs, leaf first
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+std::vector<std::string> split(const std::string& s, const std::string& sep) {
+  std::vector<std::string> out;
+  if (s.empty()) return out;
+  std::size_t start = 0;
+  for (std::size_t at; (at = s.find(sep, start)) != std::string::npos; start = at + sep.size()) out.push_back(s.substr(start, at - start));
+  out.push_back(s.substr(start));
+  return out;
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (const auto& row : read_tsv(bundles_dir() + "/cases.tsv")) {
+    Case c{row.at(0), split(row.at(1), ","), row.at(2), row.at(3), {}, split(row.size() > 5 ? row[5] : "", ">")};
+    for (const auto& code : split(row.at(4), ",")) c.codes.insert(code);
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string case_name(const testing::TestParamInfo<Case>& info) {
+  std::string n;
+  for (char ch : info.param.name) n += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  return n;
+}
+
+std::string common_name(const Bytes& der) {
+  std::string subject = describe_certificate(der).subject;  // RFC 2253: CN is last
+  auto at = subject.rfind("CN=");
+  std::string cn = subject.substr(at + 3);
+  return cn.substr(0, cn.find(','));
+}
+
+class BundleTable : public testing::TestWithParam<Case> {
+ protected:
+  ImportedKey run(bool force) {
+    const Case& c = GetParam();
+    std::vector<std::string> paths;
+    for (const auto& f : c.files) paths.push_back(bundles_dir() + "/" + f);
+    Password pass(c.passphrase);
+    ImportOptions options;
+    options.passphrase = c.passphrase.empty() ? nullptr : &pass;
+    options.now = fixture_now();
+    options.force = force;
+    return import_bundle_files(paths, options);
+  }
+};
+
+std::set<std::string> codes_of(const std::vector<Finding>& findings) {
+  std::set<std::string> out;
+  for (const Finding& f : findings) out.insert(f.code);
+  return out;
+}
+
+TEST_P(BundleTable, HasExactlyTheExpectedOutcome) {
+  const Case& c = GetParam();
+  if (c.outcome == "ok") {
+    ImportedKey k = run(false);
+    std::vector<std::string> names;
+    for (const Bytes& der : k.chain) names.push_back(common_name(der));
+    EXPECT_EQ(names, c.chain);
+    EXPECT_EQ(codes_of(k.findings), c.codes);
+    EXPECT_FALSE(k.pkcs8.empty());
+    return;
+  }
+  try {
+    run(false);
+    FAIL() << "imported, but should have been " << c.outcome;
+  } catch (const ImportRefused& e) {
+    EXPECT_EQ(c.outcome, "refused") << e.what();
+    EXPECT_EQ(codes_of(e.findings()).count(*c.codes.begin()), 1u) << e.what();
+    EXPECT_EQ(e.code(), *c.codes.begin()) << e.what();
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_FALSE(e.hint().empty());
+    // --force imports it, and the finding is still reported.
+    ImportedKey forced = run(true);
+    EXPECT_EQ(codes_of(forced.findings).count(*c.codes.begin()), 1u);
+  } catch (const Error& e) {
+    EXPECT_EQ(c.outcome, "error") << e.what();
+    EXPECT_EQ(e.code(), *c.codes.begin()) << e.what();
+    EXPECT_FALSE(e.hint().empty()) << "every failure says how to fix it: " << e.what();
+    bool password_problem = e.code().rfind("PASSPHRASE", 0) == 0;
+    EXPECT_EQ(e.kind(), password_problem ? ErrorKind::Password : ErrorKind::Input) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, BundleTable, testing::ValuesIn(cases()), case_name);
+
+TEST(Bundle, SaysWhatItNormalised) {
+  ImportOptions options;
+  options.now = fixture_now();
+  auto notes_of = [&](const std::string& file) {
+    std::string all;
+    for (const auto& n : import_bundle_files({bundles_dir() + "/" + file}, options).notes) all += n + "\n";
+    return all;
+  };
+  EXPECT_NE(notes_of("crlf.pem").find("CRLF"), std::string::npos);
+  EXPECT_NE(notes_of("bom.pem").find("byte-order mark"), std::string::npos);
+  EXPECT_NE(notes_of("ctrlz.pem").find("Ctrl-Z"), std::string::npos);
+  EXPECT_NE(notes_of("pkcs1.pem").find("PKCS#1 RSA key"), std::string::npos);
+  EXPECT_NE(notes_of("bag-attributes.pem").find("Bag Attributes"), std::string::npos);
+  EXPECT_NE(notes_of("duplicates.pem").find("duplicate"), std::string::npos);
+}
+
+TEST(Bundle, KeyMismatchNamesBothFingerprints) {
+  ImportOptions options;
+  options.now = fixture_now();
+  try {
+    import_bundle_files({bundles_dir() + "/key-mismatch.pem"}, options);
+    FAIL();
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("public key SHA-256"), std::string::npos) << m;
+    EXPECT_NE(m.find("CN=mid-server-01"), std::string::npos) << m;
+    EXPECT_EQ(std::count(m.begin(), m.end(), ':') >= 60, true) << "two SHA-256 fingerprints expected: " << m;
+  }
+}
+
+TEST(Bundle, MissingIntermediateNamesTheIssuerItLookedFor) {
+  ImportOptions options;
+  options.now = fixture_now();
+  try {
+    import_bundle_files({bundles_dir() + "/missing-intermediate.pem"}, options);
+    FAIL();
+  } catch (const ImportRefused& e) {
+    EXPECT_NE(std::string(e.what()).find("CN=Bundle Intermediate CA"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace midks::test
