@@ -166,10 +166,10 @@ seed order (leaf, int, root, key)	seed-order.pem		ok		$chain_ok
 key before the certificates	key-first.pem		ok		$chain_ok
 root first, key in the middle	reversed.pem		ok		$chain_ok
 PKCS#1 RSA key	pkcs1.pem		ok		$chain_ok
-SEC1 EC key with EC PARAMETERS	sec1-ec256.pem		ok		mid-ec256>Bundle Intermediate CA>Bundle Root CA
-EC P-384	ec384.pem		ok		mid-ec384>Bundle Intermediate CA>Bundle Root CA
-EC P-521	ec521.pem		ok		mid-ec521>Bundle Intermediate CA>Bundle Root CA
-Ed25519	ed25519.pem		ok		mid-ed25519>Bundle Intermediate CA>Bundle Root CA
+SEC1 EC key with EC PARAMETERS	sec1-ec256.pem		ok	NON_RSA_KEY	mid-ec256>Bundle Intermediate CA>Bundle Root CA
+EC P-384	ec384.pem		ok	NON_RSA_KEY	mid-ec384>Bundle Intermediate CA>Bundle Root CA
+EC P-521	ec521.pem		ok	NON_RSA_KEY	mid-ec521>Bundle Intermediate CA>Bundle Root CA
+Ed25519	ed25519.pem		ok	NON_RSA_KEY	mid-ed25519>Bundle Intermediate CA>Bundle Root CA
 encrypted PKCS#8	encrypted-pkcs8.pem	bundle-pass	ok		$chain_ok
 traditional encrypted PEM	traditional-encrypted.pem	bundle-pass	ok		$chain_ok
 CRLF line endings	crlf.pem		ok		$chain_ok
@@ -183,7 +183,7 @@ duplicate certificates and keys	duplicates.pem		ok		$chain_ok
 unrelated certificate left out	unrelated-certificate.pem		ok	UNRELATED_CERTIFICATE	$chain_ok
 chain without the root	no-root.pem		ok	ROOT_MISSING	mid-server-01>Bundle Intermediate CA
 leaf expiring within 30 days	expiring-soon.pem		ok	EXPIRES_SOON	mid-expiring>Bundle Intermediate CA>Bundle Root CA
-RSA 1024-bit key	rsa1024.pem		ok	WEAK_KEY	mid-weak-rsa1024>Bundle Intermediate CA>Bundle Root CA
+RSA 1024-bit key	rsa1024.pem		refused	WEAK_KEY	
 CA chain file + leaf/key file	split/ca-chain.pem,split/leaf-key.pem		ok		$chain_ok
 leaf, key and chain as three files	three/leaf.pem,three/key.pem,three/chain.pem		ok		$chain_ok
 PKCS#7 chain + leaf/key file	chain.p7b.pem,leaf-and-key.pem		ok		$chain_ok

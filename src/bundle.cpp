@@ -121,10 +121,18 @@ std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const Impor
         "the certificate " + name_of(leaf) + " expires on " + day(leaf.facts.not_after) + ", in " +
             std::to_string((leaf.facts.not_after - now) / 86400) + " day(s)",
         "plan the renewal now: the MID goes Down when it expires");
+  // ServiceNow documents RSA 2048 as what MID mutual authentication validates: shorter RSA keys
+  // fail at MID start-up ("Insufficient key length"); other algorithms are not supported there.
   for (const Cert& c : certs)
     if (c.facts.key_algorithm == "RSA" && c.facts.key_bits < 2048)
-      add(Severity::Warning, "WEAK_KEY", "the certificate " + name_of(c) + " has a " + std::to_string(c.facts.key_bits) + "-bit RSA key",
-          "use RSA 2048 bits or more (Java warns about and will disable smaller keys)");
+      add(Severity::Refusable, "WEAK_KEY", "the certificate " + name_of(c) + " has a " + std::to_string(c.facts.key_bits) +
+          "-bit RSA key; the MID refuses keys under 2048 bits ('Insufficient key length')",
+          "issue a new certificate for an RSA key of 2048 bits or more");
+  if (leaf.facts.key_algorithm != "RSA")
+    add(Severity::Warning, "NON_RSA_KEY",
+        "the key of " + name_of(leaf) + " is " + leaf.facts.key_algorithm +
+            "; Java accepts it for TLS, but ServiceNow documents RSA (2048 bits) as the only key algorithm MID mutual authentication supports",
+        "if the MID refuses the certificate, issue one for an RSA 2048 key");
   const Cert& top = certs.back();
   if (!self_issued(top))
     add(Severity::Warning, "ROOT_MISSING",

@@ -28,8 +28,7 @@ javac -d classes "$src/tests/java/MtlsClient.java"
 start_server() {  # start_server CLIENT_CA_FILE -> sets $port
   for _ in $(seq 1 20); do
     port=$((20000 + RANDOM % 40000))
-    # -auth_level 1: accept the 1024-bit RSA case too (it is a warning for us, not a handshake failure).
-    openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile "$1" -auth_level 1 \
+    openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile "$1" \
       -Verify 3 -verify_return_error -www -quiet > "server-$port.log" 2>&1 &
     local pid=$!
     for _ in $(seq 1 50); do
