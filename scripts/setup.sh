@@ -11,6 +11,7 @@ packages=(
   libtinyxml2-dev                        # config.xml
   googletest libgtest-dev                # unit tests
   openjdk-17-jdk-headless                # keytool, javac, java: the interop peers
+  python3                                # parses --json output in the end-to-end tests
   clang libclang-rt-14-dev               # libFuzzer targets
 )
 missing=()

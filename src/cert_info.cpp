@@ -3,6 +3,7 @@
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "midks/ossl.hpp"
 
@@ -75,6 +76,49 @@ CertFacts describe_certificate(ByteView der) {
     f.key_algorithm = type ? type : "unknown";
     if (f.key_algorithm == "rsaEncryption") f.key_algorithm = "RSA";
     f.key_bits = EVP_PKEY_get_bits(key);
+  }
+  f.is_ca = X509_check_ca(cert.get()) != 0;
+  static const std::pair<std::uint32_t, const char*> usages[] = {
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DECIPHER_ONLY, "decipherOnly"}};
+  if (X509_get_extension_flags(cert.get()) & EXFLAG_KUSAGE)
+    for (const auto& [bit, name] : usages)
+      if (X509_get_key_usage(cert.get()) & bit) f.key_usage.emplace_back(name);
+  using EkuPtr = ossl::Handle<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
+  using NamesPtr = ossl::Handle<GENERAL_NAMES, GENERAL_NAMES_free>;
+  if (EkuPtr owned{static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert.get(), NID_ext_key_usage, nullptr, nullptr))}) {
+    EXTENDED_KEY_USAGE* ekus = owned.get();
+    for (int i = 0; i < sk_ASN1_OBJECT_num(ekus); ++i) {
+      const ASN1_OBJECT* o = sk_ASN1_OBJECT_value(ekus, i);
+      int nid = OBJ_obj2nid(o);
+      char buf[80];
+      OBJ_obj2txt(buf, sizeof buf, o, 1);
+      f.extended_key_usage.emplace_back(nid != NID_undef ? OBJ_nid2sn(nid) : buf);
+    }
+  }
+  if (NamesPtr owned{static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr))}) {
+    GENERAL_NAMES* sans = owned.get();
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+      auto text = [](const ASN1_STRING* s) {
+        return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+      };
+      if (g->type == GEN_DNS) f.subject_alt_names.push_back("DNS:" + text(g->d.dNSName));
+      else if (g->type == GEN_EMAIL) f.subject_alt_names.push_back("email:" + text(g->d.rfc822Name));
+      else if (g->type == GEN_URI) f.subject_alt_names.push_back("URI:" + text(g->d.uniformResourceIdentifier));
+      else if (g->type == GEN_IPADD) {
+        const ASN1_OCTET_STRING* ip = g->d.iPAddress;
+        if (ip && ASN1_STRING_length(ip) == 4) {
+          const unsigned char* b = ASN1_STRING_get0_data(ip);
+          f.subject_alt_names.push_back("IP:" + std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + "." + std::to_string(b[3]));
+        } else if (ip) {
+          f.subject_alt_names.push_back("IP:" + colon_hex(ossl::octets(ip)));  // IPv6, in hex
+        }
+      }
+    }
   }
   ossl::drain_errors();
   return f;

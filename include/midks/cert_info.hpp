@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "midks/secure.hpp"
 
@@ -22,6 +23,10 @@ struct CertFacts {
   std::string key_algorithm;  // "RSA", "EC", "Ed25519", "DSA"
   int key_bits = 0;
   bool self_issued = false;
+  bool is_ca = false;
+  std::vector<std::string> key_usage;           // "digitalSignature", …; empty: no extension
+  std::vector<std::string> extended_key_usage;  // "clientAuth", "serverAuth", or the OID
+  std::vector<std::string> subject_alt_names;   // "DNS:host", "IP:10.0.0.1", "email:…", "URI:…"
 };
 
 CertFacts describe_certificate(ByteView der);

@@ -1,6 +1,9 @@
 // manage-certificates: the command line. A thin layer: parse, call the engine, print.
-#include <unistd.h>
+// The command table below is the single definition of the surface; --help is generated from it.
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -10,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "json.hpp"
+#include "midks/agent.hpp"
+#include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
@@ -18,137 +24,455 @@
 namespace {
 
 using namespace midks;
+using cli::JsonWriter;
 
-constexpr const char* kDefaultKeystore = "security/agent_keystore.jks";
-constexpr const char* kDefaultStorePassword = "changeit";  // what every MID Server uses unless hardened
+constexpr int kExpiryWarning = 3;  // exit code when --expiry-warn finds an entry expiring soon
+
+struct SecretSource {
+  std::optional<std::string> env, file, arg;
+};
 
 struct Options {
-  std::string keystore = kDefaultKeystore;
-  std::optional<std::string> storepass_env, storepass_file, storepass_arg;
-  bool long_format = false;
-  std::vector<std::string> positional;
+  std::string agent_dir = ".";
+  std::optional<std::string> keystore;
+  SecretSource storepass, keypass;
+  std::optional<StoreType> storetype;
+  bool force = false, json = false, quiet = false, long_format = false;
+  std::optional<int> expiry_warn_days;
+  std::vector<std::string> args;  // the command's own arguments
+
+  std::string keystore_path() const { return keystore ? *keystore : agent_dir + "/" + kDefaultKeystore; }
 };
 
 struct Command {
-  const char* flag;
-  const char* args;
-  const char* summary;
-  std::function<int(Options&)> run;
+  std::vector<std::string> names;  // first is shown in help
+  std::string args;                // usage of the command's arguments
+  std::size_t min_args, max_args;
+  std::string summary;
+  std::function<int(const Options&)> run;
 };
 
-Password store_password(const Options& o) {
-  if (o.storepass_env) {
-    const char* v = std::getenv(o.storepass_env->c_str());
-    if (!v) fail(ErrorKind::Usage, "environment variable " + *o.storepass_env + " (from --storepass-env) is not set");
+// ---- secrets ----
+
+std::optional<Password> read_secret(const SecretSource& src, const std::string& option) {
+  if (src.env) {
+    const char* v = std::getenv(src.env->c_str());
+    if (!v) fail(ErrorKind::Usage, "environment variable " + *src.env + " (from --" + option + "-env) is not set");
     return Password(v);
   }
-  if (o.storepass_file) {
-    Bytes data = read_file(*o.storepass_file, 4096);
+  if (src.file) {
+    Bytes data = read_file(*src.file, 4096);
     std::size_t n = data.size();
     while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r')) --n;  // a trailing newline is not part of it
     Password p = Password::from_bytes(ByteView(data.data(), n));
     std::fill(data.begin(), data.end(), 0);
     return p;
   }
-  if (o.storepass_arg) {
-    std::cerr << "warning: a password on the command line is visible to other users in 'ps'; prefer --storepass-env or --storepass-file\n";
-    return Password(*o.storepass_arg);
+  if (src.arg) {
+    std::cerr << "warning: --" << option << " puts the secret on the command line, visible to other users in 'ps'; "
+              << "prefer --" << option << "-env VAR or --" << option << "-file FILE\n";
+    return Password(*src.arg);
   }
-  return Password(kDefaultStorePassword);
+  return std::nullopt;
 }
 
-std::string day_text(std::int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  char buf[32];
+Password store_password(const Options& o) {
+  auto p = read_secret(o.storepass, "storepass");
+  return p ? std::move(*p) : Password(kDefaultStorePassword);
+}
+
+// ---- presentation ----
+
+std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t days_left(std::time_t not_after) { return (static_cast<std::int64_t>(not_after) - now_s()) / 86400; }
+
+std::string day(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
+  char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
 }
 
-int cmd_list(Options& o) {
+std::string iso(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string expiry_text(std::time_t not_after) {
+  std::int64_t d = days_left(not_after);
+  return day(not_after) + (d < 0 ? " (EXPIRED " + std::to_string(-d) + " days ago)" : " (" + std::to_string(d) + " days left)");
+}
+
+std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s.empty() ? "-" : s;
+}
+
+void cert_json(JsonWriter& j, const CertFacts& f) {
+  j.begin_object()
+      .field("subject", f.subject_display)
+      .field("issuer", f.issuer_display)
+      .field("serial", f.serial_hex)
+      .field("not_before", iso(f.not_before))
+      .field("not_after", iso(f.not_after))
+      .field("days_left", days_left(f.not_after))
+      .field("key_algorithm", f.key_algorithm)
+      .field("key_bits", static_cast<std::int64_t>(f.key_bits))
+      .field("sha1", f.sha1)
+      .field("sha256", f.sha256)
+      .field("is_ca", f.is_ca)
+      .field("key_usage", f.key_usage)
+      .field("extended_key_usage", f.extended_key_usage)
+      .field("subject_alt_names", f.subject_alt_names)
+      .end_object();
+}
+
+void findings_json(JsonWriter& j, const std::vector<Finding>& findings) {
+  j.key("findings").begin_array();
+  for (const Finding& f : findings)
+    j.begin_object()
+        .field("severity", f.severity == Severity::Warning ? "warning" : "refusable")
+        .field("code", f.code)
+        .field("message", f.message)
+        .field("fix", f.hint)
+        .end_object();
+  j.end_array();
+}
+
+Keystore open_keystore(const Options& o) {
+  std::string path = o.keystore_path();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    fail(ErrorKind::Io, "no keystore at " + path,
+         "run from the MID's agent folder (or pass --agent-dir / --keystore); import a bundle with -a to create it");
   Password pw = store_password(o);
-  Keystore ks = load_keystore(o.keystore, &pw);
-  if (!o.long_format) {
-    std::string line;
-    for (const auto& alias : ks.aliases()) line += (line.empty() ? "" : ",") + alias;
-    std::cout << line << "\n";
+  return load_keystore(path, &pw);
+}
+
+bool expiring(const Options& o, const Entry& e) {
+  if (!o.expiry_warn_days || e.chain.empty()) return false;
+  return days_left(describe_certificate(e.chain.front()).not_after) < *o.expiry_warn_days;
+}
+
+// ---- commands ----
+
+int cmd_import(const Options& o) {
+  std::string alias = o.args[0];
+  std::vector<std::string> files(o.args.begin() + 1, o.args.end());
+  auto passphrase = read_secret(o.keypass, "keypass");
+  ImportOptions options;
+  options.passphrase = passphrase ? &*passphrase : nullptr;
+  options.force = o.force;
+  ImportedKey imported = import_bundle_files(files, options);  // validates fully before anything is written
+  std::vector<Finding> findings = imported.findings;
+  std::vector<std::string> notes = imported.notes;
+  std::vector<Bytes> chain = imported.chain;
+  std::string path = o.keystore_path();
+  std::string stored_alias;
+  StoreType type = o.storetype.value_or(StoreType::Jks);
+  update_keystore(path, store_password(o), type, [&](Keystore& ks) {
+    type = ks.type();
+    stored_alias = ks.put(make_key_entry(alias, std::move(imported))).alias;
+  });
+  CertFacts leaf = describe_certificate(chain.front());
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "import").field("keystore", path).field("type", store_type_name(type)).field("alias", stored_alias);
+    j.key("certificate");
+    cert_json(j, leaf);
+    j.field("chain_length", static_cast<std::int64_t>(chain.size())).field("notes", notes);
+    findings_json(j, findings);
+    std::cout << j.end_object().str() << "\n";
     return 0;
   }
-  std::cout << "Keystore: " << o.keystore << " (" << store_type_name(ks.type()) << ", " << ks.size()
-            << (ks.size() == 1 ? " entry" : " entries") << ")\n";
-  for (const Entry& e : ks.entries()) {
-    std::cout << e.alias << "  " << entry_kind_name(e.kind) << "  created " << day_text(e.created_ms);
-    if (!e.chain.empty()) {
-      CertFacts f = describe_certificate(e.chain.front());
-      std::cout << "  subject " << f.subject << "  expires " << day_text(static_cast<std::int64_t>(f.not_after) * 1000)
-                << "\n  SHA-256 " << f.sha256;
+  if (!o.quiet) {
+    std::cout << "Imported '" << stored_alias << "' into " << path << " (" << store_type_name(type) << ")\n"
+              << "  subject   " << leaf.subject_display << "\n"
+              << "  issuer    " << leaf.issuer_display << "\n"
+              << "  expires   " << expiry_text(leaf.not_after) << "\n"
+              << "  chain     " << chain.size() << " certificate(s), leaf first\n"
+              << "  SHA-256   " << leaf.sha256 << "\n";
+    for (const auto& n : notes) std::cout << "note: " << n << "\n";
+  }
+  for (const Finding& f : findings) {
+    std::cerr << "warning [" << f.code << "]: " << f.message << "\n";
+    if (!f.hint.empty()) std::cerr << "  fix: " << f.hint << "\n";
+  }
+  if (!o.quiet)
+    std::cout << "next: upload the CA chain to sys_ca_certificate and the leaf to sys_user_certificate on the instance, "
+                 "enable mutual authentication, then restart the MID Server.\n";
+  return 0;
+}
+
+int cmd_get(const Options& o) {
+  Keystore ks = open_keystore(o);
+  const Entry* e = ks.find(o.args[0]);
+  if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
+  std::vector<CertFacts> chain;
+  for (const Bytes& der : e->chain) chain.push_back(describe_certificate(der));
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "details").field("alias", e->alias).field("entry_type", entry_kind_name(e->kind));
+    j.field("created", iso(e->created_ms / 1000)).key("chain").begin_array();
+    for (const CertFacts& f : chain) cert_json(j, f);
+    std::cout << j.end_array().end_object().str() << "\n";
+  } else {
+    std::cout << "Alias:        " << e->alias << " (" << entry_kind_name(e->kind) << ", created " << day(e->created_ms / 1000) << ")\n";
+    if (chain.empty()) std::cout << "(a secret key: no certificate)\n";
+    if (!chain.empty()) {
+      const CertFacts& f = chain.front();
+      std::cout << "Subject:      " << f.subject_display << "\n"
+                << "Issuer:       " << f.issuer_display << "\n"
+                << "Serial:       " << f.serial_hex << "\n"
+                << "Valid from:   " << day(f.not_before) << "\n"
+                << "Valid until:  " << expiry_text(f.not_after) << "\n"
+                << "Key:          " << f.key_algorithm << " " << f.key_bits << " bits\n"
+                << "SHA-1:        " << f.sha1 << "\n"
+                << "SHA-256:      " << f.sha256 << "\n"
+                << "Key usage:    " << joined(f.key_usage) << "\n"
+                << "Ext. usage:   " << joined(f.extended_key_usage) << "\n"
+                << "Alt. names:   " << joined(f.subject_alt_names) << "\n"
+                << "Chain:\n";
+      for (std::size_t i = 0; i < chain.size(); ++i)
+        std::cout << "  [" << i << "] " << chain[i].subject_display << "  (until " << day(chain[i].not_after) << ")\n";
     }
-    std::cout << "\n";
+  }
+  return expiring(o, *e) ? kExpiryWarning : 0;
+}
+
+int cmd_list(const Options& o) {
+  Keystore ks = open_keystore(o);
+  bool warn = false;
+  for (const Entry& e : ks.entries()) warn = warn || expiring(o, e);
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "list").field("keystore", o.keystore_path()).field("type", store_type_name(ks.type()));
+    j.key("entries").begin_array();
+    for (const Entry& e : ks.entries()) {
+      j.begin_object().field("alias", e.alias).field("entry_type", entry_kind_name(e.kind)).field("created", iso(e.created_ms / 1000));
+      if (!e.chain.empty()) {
+        CertFacts f = describe_certificate(e.chain.front());
+        j.field("subject", f.subject_display).field("not_after", iso(f.not_after)).field("days_left", days_left(f.not_after)).field("sha256", f.sha256);
+      }
+      j.end_object();
+    }
+    std::cout << j.end_array().end_object().str() << "\n";
+  } else if (!o.long_format) {
+    std::cout << joined(ks.aliases(), ",") << "\n";  // the original script's format
+  } else {
+    std::printf("%-32s %-17s %-12s %s\n", "ALIAS", "TYPE", "EXPIRES", "SUBJECT");
+    for (const Entry& e : ks.entries()) {
+      if (e.chain.empty()) {
+        std::printf("%-32s %-17s %-12s %s\n", e.alias.c_str(), std::string(entry_kind_name(e.kind)).c_str(), "-", "-");
+        continue;
+      }
+      CertFacts f = describe_certificate(e.chain.front());
+      std::printf("%-32s %-17s %-12s %s\n", e.alias.c_str(), std::string(entry_kind_name(e.kind)).c_str(),
+                  day(f.not_after).c_str(), f.subject_display.c_str());
+    }
+  }
+  return warn ? kExpiryWarning : 0;
+}
+
+int report_removed(const Options& o, const char* command, const std::vector<std::string>& removed) {
+  if (o.json) {
+    JsonWriter j;
+    std::cout << j.begin_object().field("command", command).field("keystore", o.keystore_path()).field("removed", removed).end_object().str() << "\n";
+  } else if (!o.quiet) {
+    std::cout << (removed.empty() ? std::string("nothing to remove") : "removed " + joined(removed)) << " from " << o.keystore_path() << "\n";
   }
   return 0;
 }
 
-int cmd_help(Options&);
-int cmd_version(Options&) {
+int cmd_delete(const Options& o) {
+  open_keystore(o);  // a clear error for a missing keystore, before any lock file is created
+  std::vector<std::string> removed;
+  update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+    const Entry* e = ks.find(o.args[0]);
+    if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
+    removed.push_back(e->alias);
+    ks.remove(o.args[0]);
+  });
+  return report_removed(o, "delete", removed);
+}
+
+int cmd_remove_all(const Options& o) {
+  open_keystore(o);
+  std::vector<std::string> removed;
+  update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+    for (const std::string& alias : ks.aliases())
+      if (java_lower(alias) != kMidKeyAlias) removed.push_back(alias);
+    for (const std::string& alias : removed) ks.remove(alias);
+  });
+  return report_removed(o, "remove-all", removed);
+}
+
+int cmd_status(const Options& o) {
+  std::string path = o.keystore_path();
+  struct stat st {};
+  bool exists = ::stat(path.c_str(), &st) == 0;
+  std::optional<Keystore> ks;
+  if (exists) ks = open_keystore(o);
+  const Entry* key = ks ? ks->find(kMidKeyAlias) : nullptr;
+  bool warn = false;
+  if (ks)
+    for (const Entry& e : ks->entries()) warn = warn || expiring(o, e);
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "status").field("keystore", path).field("exists", exists);
+    if (ks) {
+      j.field("type", store_type_name(ks->type())).field("mid_key_entry", key != nullptr);
+      j.key("entries").begin_array();
+      for (const Entry& e : ks->entries()) {
+        j.begin_object().field("alias", e.alias).field("entry_type", entry_kind_name(e.kind));
+        if (!e.chain.empty()) {
+          CertFacts f = describe_certificate(e.chain.front());
+          j.field("not_after", iso(f.not_after)).field("days_left", days_left(f.not_after));
+        }
+        j.end_object();
+      }
+      j.end_array();
+    }
+    std::cout << j.end_object().str() << "\n";
+    return warn ? kExpiryWarning : 0;
+  }
+  std::cout << "Keystore:  " << path;
+  if (!ks) {
+    std::cout << " (not created yet: import a bundle with -a " << kMidKeyAlias << " <bundle.pem>)\n";
+    return 0;
+  }
+  std::cout << " (" << store_type_name(ks->type()) << ", " << ks->size() << (ks->size() == 1 ? " entry" : " entries") << ")\n";
+  for (const Entry& e : ks->entries()) {
+    std::cout << "  " << e.alias << "  " << entry_kind_name(e.kind);
+    if (!e.chain.empty()) std::cout << "  expires " << expiry_text(describe_certificate(e.chain.front()).not_after);
+    std::cout << "\n";
+  }
+  std::cout << "MID key:   " << (key ? "present ('" + std::string(kMidKeyAlias) + "')" : "MISSING: import it with -a " + std::string(kMidKeyAlias) + " <bundle.pem>") << "\n";
+  return warn ? kExpiryWarning : 0;
+}
+
+int cmd_help(const Options&);
+int cmd_version(const Options&) {
   std::cout << "manage-certificates " << MIDKS_VERSION << " (native keystore engine for MID Server mutual TLS)\n";
   return 0;
 }
 
-// The single table that defines the command surface; --help is generated from it.
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"-l", "", "list the aliases in the keystore (comma-separated; --long for a table)", cmd_list},
-      {"--help", "", "show this help", cmd_help},
-      {"--version", "", "show the version", cmd_version},
+      {{"-a"}, "<alias> <file>...", 2, 64,
+       "import a bundle (PEM in any order, PKCS#1/#8/SEC1/encrypted keys, PFX, DER; one file or several) as a key entry", cmd_import},
+      {{"-g"}, "<alias>", 1, 1, "show the certificate details and chain of an entry", cmd_get},
+      {{"-l"}, "", 0, 0, "list the aliases (comma-separated; --long for a table)", cmd_list},
+      {{"-d"}, "<alias>", 1, 1, "delete an entry", cmd_delete},
+      {{"-r"}, "", 0, 0, "remove every entry except defaultsecuritykeypairhandle", cmd_remove_all},
+      {{"-s", "status"}, "", 0, 0, "show the keystore, its entries and their expiry", cmd_status},
+      {{"--help", "-h"}, "", 0, 0, "show this help", cmd_help},
+      {{"--version"}, "", 0, 0, "show the version", cmd_version},
   };
   return table;
 }
 
-int cmd_help(Options&) {
-  std::cout << "usage: manage-certificates <command> [options]\n\ncommands:\n";
-  for (const auto& c : commands()) std::printf("  %-12s %-10s %s\n", c.flag, c.args, c.summary);
+int cmd_help(const Options&) {
+  std::cout << "usage: manage-certificates <command> [arguments] [options]   (run from the MID's agent folder)\n\ncommands:\n";
+  for (const auto& c : commands()) std::printf("  %-12s %-20s %s\n", c.names[0].c_str(), c.args.c_str(), c.summary.c_str());
   std::cout << "\noptions:\n"
-               "  --keystore FILE        keystore (default security/agent_keystore.jks; JKS, JCEKS or PKCS12, detected)\n"
-               "  --storepass-env VAR    read the store password from an environment variable\n"
-               "  --storepass-file FILE  read the store password from a file (first line)\n"
-               "  --storepass PASS       store password on the command line (visible in ps; default changeit)\n"
-               "  --long                 with -l: one line per entry with type, subject and expiry\n"
-               "\nexit codes: 0 ok, 1 usage, 2 invalid input, 3 expiry warning, 4 I/O or lock failure, 5 wrong password\n";
+               "  --agent-dir DIR          the MID's agent folder (default: the current folder)\n"
+               "  --keystore FILE          keystore (default security/agent_keystore.jks; JKS, JCEKS or PKCS12, detected)\n"
+               "  --storetype TYPE         type of a new keystore: jks (default), pkcs12 or jceks\n"
+               "  --storepass-env VAR      store password from an environment variable (default password: changeit)\n"
+               "  --storepass-file FILE    store password from a file (first line)\n"
+               "  --storepass PASS         store password on the command line (visible in ps)\n"
+               "  --keypass-env VAR        passphrase of an encrypted key or PFX, from an environment variable\n"
+               "  --keypass-file FILE      ... from a file\n"
+               "  --keypass PASS           ... on the command line (visible in ps)\n"
+               "  --force                  import despite refusable findings (every finding is still printed)\n"
+               "  --long                   with -l: a table with type, expiry and subject\n"
+               "  --expiry-warn DAYS       with -g, -l, -s: exit 3 if an entry expires within DAYS\n"
+               "  --json                   machine-readable output\n"
+               "  --quiet                  print only data, warnings and errors\n"
+               "\nexit codes: 0 ok, 1 usage, 2 invalid input or refused bundle, 3 expiry warning, 4 I/O or lock failure,\n"
+               "            5 wrong password or passphrase\n";
   return 0;
+}
+
+StoreType parse_storetype(std::string t) {
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (t == "jks") return StoreType::Jks;
+  if (t == "pkcs12" || t == "p12") return StoreType::Pkcs12;
+  if (t == "jceks") return StoreType::Jceks;
+  fail(ErrorKind::Usage, "unknown --storetype " + t, "use jks, pkcs12 or jceks");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  const Command* chosen = nullptr;
+  bool json_errors = false;
   try {
+    const Command* chosen = nullptr;
     std::vector<std::string> args(argv + 1, argv + argc);
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       auto value = [&]() -> std::string {
-        if (i + 1 >= args.size()) fail(ErrorKind::Usage, a + " needs a value");
+        if (i + 1 >= args.size()) fail(ErrorKind::Usage, a + " needs a value", "see manage-certificates --help");
         return args[++i];
       };
-      if (a == "--keystore") o.keystore = value();
-      else if (a == "--storepass-env") o.storepass_env = value();
-      else if (a == "--storepass-file") o.storepass_file = value();
-      else if (a == "--storepass") o.storepass_arg = value();
+      if (a == "--agent-dir") o.agent_dir = value();
+      else if (a == "--keystore") o.keystore = value();
+      else if (a == "--storetype") o.storetype = parse_storetype(value());
+      else if (a == "--storepass-env") o.storepass.env = value();
+      else if (a == "--storepass-file") o.storepass.file = value();
+      else if (a == "--storepass") o.storepass.arg = value();
+      else if (a == "--keypass-env") o.keypass.env = value();
+      else if (a == "--keypass-file") o.keypass.file = value();
+      else if (a == "--keypass") o.keypass.arg = value();
+      else if (a == "--force") o.force = true;
+      else if (a == "--json") o.json = json_errors = true;
+      else if (a == "--quiet") o.quiet = true;
       else if (a == "--long") o.long_format = true;
-      else {
+      else if (a == "--expiry-warn") {
+        std::string v = value();
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
+          fail(ErrorKind::Usage, "--expiry-warn needs a number of days, not '" + v + "'");
+        o.expiry_warn_days = std::stoi(v);
+      } else {
         const Command* match = nullptr;
         for (const auto& c : commands())
-          if (a == c.flag) match = &c;
+          if (std::find(c.names.begin(), c.names.end(), a) != c.names.end()) match = &c;
         if (match && !chosen) chosen = match;
-        else if (match) fail(ErrorKind::Usage, "only one command at a time (" + std::string(chosen->flag) + " and " + a + ")");
-        else if (!a.empty() && a[0] == '-') fail(ErrorKind::Usage, "unknown option " + a, "see manage-certificates --help");
-        else o.positional.push_back(a);
+        else if (match) fail(ErrorKind::Usage, "only one command at a time (" + chosen->names[0] + " and " + a + ")");
+        else if (a.size() > 1 && a[0] == '-') fail(ErrorKind::Usage, "unknown option " + a, "see manage-certificates --help");
+        else if (chosen) o.args.push_back(a);
+        else fail(ErrorKind::Usage, "'" + a + "' is not a command", "see manage-certificates --help");
       }
     }
     if (!chosen) fail(ErrorKind::Usage, "no command given", "see manage-certificates --help");
+    if (o.args.size() < chosen->min_args || o.args.size() > chosen->max_args)
+      fail(ErrorKind::Usage, chosen->names[0] + " takes " + (chosen->args.empty() ? "no arguments" : chosen->args),
+           "usage: manage-certificates " + chosen->names[0] + " " + chosen->args);
     return chosen->run(o);
   } catch (const Error& e) {
+    if (json_errors) {
+      JsonWriter j;
+      std::cout << j.begin_object()
+                       .key("error")
+                       .begin_object()
+                       .field("code", e.code())
+                       .field("exit_code", static_cast<std::int64_t>(e.exit_code()))
+                       .field("message", e.what())
+                       .field("fix", e.hint())
+                       .end_object()
+                       .end_object()
+                       .str()
+                << "\n";
+    }
     std::cerr << "error: " << e.what() << "\n";
     if (!e.hint().empty()) std::cerr << "  fix: " << e.hint() << "\n";
     return e.exit_code();

@@ -15,7 +15,7 @@ expect() {  # expect CODE PATTERN -- ARGS…
 expect 0 "usage: manage-certificates" -- --help
 expect 0 "^manage-certificates [0-9]+\.[0-9]+" -- --version
 expect 0 "^defaultsecuritykeypairhandle$" -- -l --keystore "$fixtures/keytool-agent.jks"
-expect 0 "PrivateKeyEntry.*subject O=midks tests,CN=mid-rsa" -- -l --long --keystore "$fixtures/keytool-agent.jks"
+expect 0 "defaultsecuritykeypairhandle +PrivateKeyEntry +2046-[0-9-]+ +CN=mid-rsa, O=midks tests" -- -l --long --keystore "$fixtures/keytool-agent.jks"
 printf 'changeit\n' > "$work/pass"
 STOREPASS_VAR=changeit expect 0 "rsa-key" -- -l --keystore "$fixtures/keytool-mixed.jks" --storepass-env STOREPASS_VAR
 expect 0 "defaultsecuritykeypairhandle" -- -l --keystore "$fixtures/openssl-modern.p12" --storepass-file "$work/pass"
@@ -26,7 +26,7 @@ expect 1 "not set" -- -l --keystore "$fixtures/keytool-agent.jks" --storepass-en
 expect 2 "PEM text file" -- -l --keystore "$fixtures/pem/root.pem"
 head -c 100 "$fixtures/keytool-agent.jks" > "$work/cut.jks"
 expect 2 "truncated.*offset" -- -l --keystore "$work/cut.jks"
-expect 4 "file not found" -- -l --keystore "$work/missing.jks"
+expect 4 "no keystore at" -- -l --keystore "$work/missing.jks"
 expect 5 "password is incorrect" -- -l --keystore "$fixtures/keytool-agent.jks" --storepass wrong-password
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,10 +3,11 @@
 # handshake against `openssl s_server -Verify -verify_return_error` on 127.0.0.1:
 #  - stores written from PEM key + chain: JKS, JCEKS, PKCS12 x RSA, EC;
 #  - every bundle the importer accepts (testdata/bundles/cases.tsv, outcome ok), as JKS and PKCS12;
+#  - the keystore `manage-certificates -a` writes into a MID agent folder (JKS and PKCS12);
 #  - a certificate from an unknown CA must fail, or the test proves nothing.
-#   mtls_handshake.sh <ks_tool> <source dir>
+#   mtls_handshake.sh <ks_tool> <source dir> <manage-certificates>
 set -euo pipefail
-ks_tool=$1; src=$2; pem=$src/testdata/keystores/pem; bundles=$src/testdata/bundles
+ks_tool=$1; src=$2; manage=$3; pem=$src/testdata/keystores/pem; bundles=$src/testdata/bundles
 work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
@@ -81,6 +82,11 @@ while IFS=$'\037' read -r name files passphrase outcome _codes _chain; do
   done
   echo "bundle$n = $name"
 done < <(tail -n +2 "$bundles/cases.tsv" | tr '\t' '\037')
+# 3. What the command line writes into a MID agent folder.
+mkdir -p agent-jks agent-p12
+(cd agent-jks && "$manage" -a DefaultSecurityKeyPairHandle "$bundles/seed-order.pem" --quiet)
+(cd agent-p12 && "$manage" -a DefaultSecurityKeyPairHandle "$bundles/seed-order.pem" --quiet --storetype pkcs12)
+printf 'ok JKS agent-jks/security/agent_keystore.jks\nok PKCS12 agent-p12/security/agent_keystore.jks\n' >> plan-b
 run_client "$port" plan-b
 
 if [ "$failed" -ne 0 ]; then echo "--- s_server logs"; tail -n 20 server-*.log; fi

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "codec.hpp"
+#include "midks/agent.hpp"
 #include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/keystore_file.hpp"
@@ -112,13 +113,7 @@ int run(int argc, char** argv) {
     for (const auto& n : imported.notes) std::cout << "note: " << n << "\n";
     for (const auto& f : imported.findings) std::cout << "warning [" << f.code << "]: " << f.message << "\n";
     Keystore ks(parse_type(argv[3]));
-    Entry key;
-    key.kind = EntryKind::PrivateKey;
-    key.alias = argv[4];
-    key.created_ms = now_ms();
-    key.plain = std::move(imported.pkcs8);
-    key.chain = std::move(imported.chain);
-    ks.put(std::move(key));
+    ks.put(make_key_entry(argv[4], std::move(imported)));
     save_keystore(argv[2], ks, env_password("KS_STOREPASS"));
     return 0;
   }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End to end, as an admin runs it: the built binary in a scratch MID agent folder. Every command,
+# every exit code; refused and failed writes leave the keystore byte-identical; secrets never
+# appear in any output; keytool reads what -a wrote.
+#   cli_e2e.sh <manage-certificates> <source dir>
+set -uo pipefail
+bin=$1; bundles=$2/testdata/bundles
+work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+agent=$work/agent && mkdir -p "$agent" && cd "$agent"
+ks=security/agent_keystore.jks
+passed=0 failed=0
+check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi; }
+run() { out=$("$bin" "$@" 2>&1); rc=$?; }  # sets $out and $rc
+json() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print($1)" <<<"$out"; }
+
+run -s
+check "status before anything exists: exit 0, says how to start" '[ $rc -eq 0 ] && grep -q "not created yet" <<<"$out"'
+run -l
+check "-l without a keystore: exit 4" '[ $rc -eq 4 ] && grep -q "no keystore at" <<<"$out"'
+
+run -a DefaultSecurityKeyPairHandle "$bundles/seed-order.pem"
+check "-a the seed's bundle: exit 0" '[ $rc -eq 0 ] && grep -q "Imported .defaultsecuritykeypairhandle." <<<"$out"'
+check "-a created security/ (0700) and the keystore (0600)" '[ "$(stat -c %a security)" = 700 ] && [ "$(stat -c %a $ks)" = 600 ]'
+listing=$(keytool -list -v -keystore $ks -storepass changeit 2>&1)
+check "keytool lists the entry with its 3-certificate chain" 'grep -q "Alias name: defaultsecuritykeypairhandle" <<<"$listing" && grep -q "Certificate chain length: 3" <<<"$listing"'
+run -l
+check "-l prints the aliases comma-separated, lower-cased as Java stores them" '[ $rc -eq 0 ] && [ "$out" = defaultsecuritykeypairhandle ]'
+
+cp $ks "$work/before.jks"
+run -a defaultsecuritykeypairhandle "$bundles/server-auth-only.pem"
+check "-a a serverAuth-only certificate: refused with exit 2 and the reason" '[ $rc -eq 2 ] && grep -q LEAF_NOT_CLIENT_AUTH <<<"$out"'
+check "… and the keystore is byte-identical" 'cmp -s $ks "$work/before.jks"'
+run -a defaultsecuritykeypairhandle "$bundles/seed-order.pem" --storepass wrong-password
+check "-a with a wrong store password: exit 5" '[ $rc -eq 5 ] && grep -q "password is incorrect" <<<"$out"'
+check "… and the keystore is byte-identical" 'cmp -s $ks "$work/before.jks"'
+run -a other "$bundles/encrypted-pkcs8.pem"
+check "-a an encrypted key without passphrase: exit 5, says how to pass it" '[ $rc -eq 5 ] && grep -q -- "--keypass-env" <<<"$out"'
+export BUNDLE_PASS=bundle-pass
+run -a other "$bundles/encrypted-pkcs8.pem" --keypass-env BUNDLE_PASS
+check "-a with --keypass-env: exit 0" '[ $rc -eq 0 ]'
+check "… the previous keystore is kept as .bak and still opens" 'keytool -list -keystore $ks.bak -storepass changeit 2>/dev/null | grep -q "contains 1 entry"'
+printf 'pfx-pass\n' > "$work/pass.txt"
+run -a second "$bundles/split/ca-chain.pem" "$bundles/split/leaf-key.pem" "$bundles/legacy.pfx" --keypass-file "$work/pass.txt" --quiet
+check "-a from several files incl. a legacy PFX with --keypass-file --quiet: exit 0, nothing printed" '[ $rc -eq 0 ] && [ -z "$out" ]'
+run -a forced "$bundles/server-auth-only.pem" --force
+check "-a --force imports and still prints the finding" '[ $rc -eq 0 ] && grep -q "warning \[LEAF_NOT_CLIENT_AUTH\]" <<<"$out"'
+
+run -g DEFAULTSECURITYKEYPAIRHANDLE
+check "-g matches aliases case-insensitively and shows subject, EKU and the chain" '[ $rc -eq 0 ] && grep -q "Subject: *CN=mid-server-01" <<<"$out" && grep -q "Ext. usage: *clientAuth" <<<"$out" && grep -q "\[2\] CN=Bundle Root CA" <<<"$out"'
+run -g nosuch
+check "-g an unknown alias: exit 2" '[ $rc -eq 2 ] && grep -q "no entry" <<<"$out"'
+run -g defaultsecuritykeypairhandle --expiry-warn 5000
+check "--expiry-warn 5000 on a 2036 certificate: exit 3" '[ $rc -eq 3 ]'
+run -l --expiry-warn 30
+check "--expiry-warn 30: exit 0" '[ $rc -eq 0 ]'
+
+run -l --json
+check "-l --json parses, lists 4 entries with expiry" '[ $rc -eq 0 ] && [ "$(json "len(d[\"entries\"])")" = 4 ] && [ "$(json "d[\"entries\"][0][\"days_left\"] > 3000")" = True ]'
+run -g defaultsecuritykeypairhandle --json
+check "-g --json: the chain has 3 certificates and clientAuth" '[ "$(json "len(d[\"chain\"])")" = 3 ] && [ "$(json "\"clientAuth\" in d[\"chain\"][0][\"extended_key_usage\"]")" = True ]'
+out=$("$bin" -a x "$bundles/key-mismatch.pem" --json 2>/dev/null); rc=$?  # stdout only: stderr has the text form
+check "errors in --json carry the code and exit code" '[ $rc -eq 2 ] && [ "$(json "d[\"error\"][\"code\"], d[\"error\"][\"exit_code\"]")" = "KEY_MISMATCH 2" ]'
+run -s --json
+check "-s --json reports the MID key entry" '[ "$(json "d[\"mid_key_entry\"]")" = True ]'
+
+run -d forced
+check "-d removes an entry" '[ $rc -eq 0 ] && ! "$bin" -l | grep -q forced'
+run -d forced
+check "-d an unknown alias: exit 2, keystore unchanged" '[ $rc -eq 2 ]'
+run -r
+check "-r keeps only defaultsecuritykeypairhandle" '[ $rc -eq 0 ] && [ "$("$bin" -l)" = defaultsecuritykeypairhandle ]'
+
+run -a only-one-arg
+check "-a with too few arguments: exit 1 with usage" '[ $rc -eq 1 ] && grep -q "usage: manage-certificates -a" <<<"$out"'
+run -l --no-such-option
+check "unknown option: exit 1" '[ $rc -eq 1 ]'
+run -a p12 "$bundles/seed-order.pem" --keystore "$work/store.p12" --storetype pkcs12
+check "--storetype pkcs12 makes a PKCS12 that keytool reads" '[ $rc -eq 0 ] && keytool -list -keystore "$work/store.p12" -storepass changeit 2>/dev/null | grep -q "Keystore type: PKCS12"'
+export SECRET_STORE_PASS='s3cret-Store-Pass'
+run -a k "$bundles/seed-order.pem" --keystore "$work/secret.jks" --storepass-env SECRET_STORE_PASS
+out2=$("$bin" -l -g k --keystore "$work/secret.jks" --storepass-env SECRET_STORE_PASS --json 2>&1)
+check "a store password from the environment never appears in any output" '[ $rc -eq 0 ] && ! grep -q "$SECRET_STORE_PASS" <<<"$out$out2" && ! grep -qa "$SECRET_STORE_PASS" "$work/secret.jks"'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
