@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Sets up, then shows the engine on built-in examples: key stores made by keytool and by
-# openssl (one of them a legacy RC2 PFX as Windows exports it), read natively, no JVM involved.
+# Sets up, then runs the main job on a built-in example: a scratch MID agent folder gets the
+# seed how-to's bundle (here with Windows CRLF line endings, as admins often have it) imported as
+# defaultsecuritykeypairhandle, and is inspected the ways admins do. No JVM involved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
-bin=build/manage-certificates
-ks=testdata/keystores
-run() { echo; echo "\$ manage-certificates $*"; "$bin" "$@" 2>&1; }
+bin=$PWD/build/manage-certificates
+bundles=$PWD/testdata/bundles
+agent=$(mktemp -d /tmp/midks-demo-agent.XXXXXX)
+trap 'rm -rf "$agent"' EXIT
+cd "$agent"
+run() { echo; echo "\$ manage-certificates $*"; "$bin" "$@" 2>&1 || echo "(exit code $?)"; }
 
 "$bin" --version
-run -l --keystore $ks/keytool-agent.jks
-run -l --long --keystore $ks/keytool-agent.jks
-run -l --long --keystore $ks/keytool-mixed.jks
-echo; echo "# a legacy (RC2-40) PFX as Windows certutil exports it: no -legacy flag needed"
-run -l --long --keystore $ks/openssl-legacy-rc2.p12
-echo; echo "# a wrong password is named as such (exit code 5)"
-WRONG_PASS=not-changeit run -l --keystore $ks/keytool-agent.jks --storepass-env WRONG_PASS || echo "(exit code $?)"
+echo "agent folder: $agent"
+run -s
+run -a DefaultSecurityKeyPairHandle "$bundles/crlf.pem"
+run -l
+run -g defaultsecuritykeypairhandle
+run -s --expiry-warn 30
+echo; echo "# what keytool (the JVM's own tool) sees in the file we wrote:"
+keytool -list -keystore security/agent_keystore.jks -storepass changeit 2>/dev/null | sed -n '1,6p'
+echo; echo "# a bundle that would break mutual TLS is refused before anything is written:"
+run -a defaultsecuritykeypairhandle "$bundles/server-auth-only.pem"
+run -a defaultsecuritykeypairhandle "$bundles/missing-intermediate.pem"

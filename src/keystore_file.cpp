@@ -70,6 +70,8 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
   return out;
 }
 
+StoreType detect_keystore_type(ByteView data) { return fmt::detect_store_type(data); }
+
 Keystore load_keystore(const std::string& path, const Password* store_password) {
   Bytes data = read_file(path);
   try {

@@ -8,6 +8,9 @@ namespace midks {
 
 Bytes read_file(const std::string& path, std::size_t max_size = 64u << 20);
 
+// The store type of key store bytes; throws Error (Input) if they are not a key store.
+StoreType detect_keystore_type(ByteView data);
+
 // store_password may be null (JKS/JCEKS listing without integrity check).
 Keystore load_keystore(const std::string& path, const Password* store_password);
 

@@ -358,6 +358,138 @@ int cmd_status(const Options& o) {
   return warn ? kExpiryWarning : 0;
 }
 
+// The seed's troubleshooting table as checks: each names the finding codes that fail it.
+struct Check {
+  const char* title;
+  std::vector<std::string> codes;
+};
+const std::vector<Check>& doctor_checks() {
+  static const std::vector<Check> checks = {
+      {"the chain is complete up to a self-signed root", {"CHAIN_BROKEN", "ROOT_MISSING", "UNRELATED_CERTIFICATE"}},
+      {"the leaf is issued by a CA (self-signed is not supported)", {"SELF_SIGNED_LEAF"}},
+      {"the leaf allows TLS client authentication", {"LEAF_NOT_CLIENT_AUTH", "LEAF_KEY_USAGE"}},
+      {"every issuer is a CA certificate", {"ISSUER_NOT_CA"}},
+      {"every certificate is valid today", {"EXPIRED", "NOT_YET_VALID", "EXPIRES_SOON"}},
+      {"the key is RSA 2048 or more, as the MID requires", {"WEAK_KEY", "NON_RSA_KEY"}},
+  };
+  return checks;
+}
+
+// Prints one target's checklist; returns true if nothing blocks it.
+bool print_checklist(JsonWriter* j, const std::vector<std::string>& passed_first, const std::vector<Finding>& findings) {
+  bool ok = true;
+  auto line = [&](const char* status, const std::string& title, const std::vector<const Finding*>& details) {
+    if (j) {
+      j->begin_object().field("check", title).field("status", status).key("details").begin_array();
+      for (const Finding* f : details) j->begin_object().field("code", f->code).field("message", f->message).field("fix", f->hint).end_object();
+      j->end_array().end_object();
+      return;
+    }
+    const char* mark = std::string(status) == "ok" ? "ok  " : std::string(status) == "warning" ? "warn" : "FAIL";
+    std::cout << "  [" << mark << "] " << title << "\n";
+    for (const Finding* f : details) {
+      std::cout << "         " << f->message << "\n";
+      if (!f->hint.empty()) std::cout << "         fix: " << f->hint << "\n";
+    }
+  };
+  for (const std::string& title : passed_first) line("ok", title, {});
+  for (const Check& c : doctor_checks()) {
+    std::vector<const Finding*> hits;
+    bool refusable = false;
+    for (const Finding& f : findings)
+      if (std::find(c.codes.begin(), c.codes.end(), f.code) != c.codes.end()) {
+        hits.push_back(&f);
+        refusable = refusable || f.severity == Severity::Refusable;
+      }
+    ok = ok && !refusable;
+    line(hits.empty() ? "ok" : refusable ? "problem" : "warning", c.title, hits);
+  }
+  return ok;
+}
+
+int cmd_doctor(const Options& o) {
+  // Key stores are checked entry by entry; everything else is one bundle, as -a would read it.
+  std::vector<std::string> bundle_files, keystores;
+  for (const std::string& path : o.args) {
+    Bytes head = read_file(path, 64u << 20);
+    bool is_store = false;
+    try {
+      detect_keystore_type(head);
+      is_store = true;
+    } catch (const Error&) {
+    }
+    (is_store ? keystores : bundle_files).push_back(path);
+  }
+  JsonWriter json;
+  JsonWriter* j = o.json ? &json : nullptr;
+  if (j) j->begin_object().field("command", "doctor").key("targets").begin_array();
+  bool all_ok = true;
+  int exit_code = 0;
+  if (!bundle_files.empty()) {
+    if (j) j->begin_object().field("target", joined(bundle_files)).field("kind", "bundle").key("checks").begin_array();
+    else std::cout << "bundle " << joined(bundle_files) << "\n";
+    auto passphrase = read_secret(o.keypass, "keypass");
+    ImportOptions options;
+    options.passphrase = passphrase ? &*passphrase : nullptr;
+    options.force = true;  // collect every finding instead of stopping at the first refusal
+    try {
+      ImportedKey k = import_bundle_files(bundle_files, options);
+      CertFacts leaf = describe_certificate(k.chain.front());
+      std::vector<std::string> passed = {"the files parse",
+                                         "exactly one private key, usable as PKCS#8",
+                                         "the key matches the leaf " + leaf.subject_display};
+      all_ok = print_checklist(j, passed, k.findings) && all_ok;
+      if (!j)
+        for (const auto& n : k.notes) std::cout << "  note: " << n << "\n";
+    } catch (const Error& e) {
+      all_ok = false;
+      exit_code = std::max(exit_code, e.exit_code());
+      if (j) {
+        j->begin_object().field("check", "the bundle can be read and matched").field("status", "problem").key("details").begin_array();
+        j->begin_object().field("code", e.code()).field("message", e.what()).field("fix", e.hint()).end_object().end_array().end_object();
+      } else {
+        std::cout << "  [FAIL] " << e.what() << (e.code().empty() ? "" : " [" + e.code() + "]") << "\n";
+        if (!e.hint().empty()) std::cout << "         fix: " << e.hint() << "\n";
+      }
+    }
+    if (j) j->end_array().end_object();
+  }
+  for (const std::string& path : keystores) {
+    Options one = o;
+    one.keystore = path;
+    if (j) j->begin_object().field("target", path).field("kind", "keystore").key("checks").begin_array();
+    else std::cout << "keystore " << path << "\n";
+    try {
+      Keystore ks = open_keystore(one);
+      const Entry* mid_key = ks.find(kMidKeyAlias);
+      bool ok = mid_key && mid_key->kind == EntryKind::PrivateKey;
+      std::string store_check = "the store opens with its password (" + std::string(store_type_name(ks.type())) + ")";
+      std::string key_check = std::string("the MID's key entry '") + kMidKeyAlias + "' is present";
+      if (ok) {
+        ok = print_checklist(j, {store_check, key_check}, validate_chain(mid_key->chain, ImportOptions{}));
+      } else if (j) {
+        j->begin_object().field("check", store_check).field("status", "ok").key("details").begin_array().end_array().end_object();
+        j->begin_object().field("check", key_check).field("status", "problem").key("details").begin_array().end_array().end_object();
+      } else {
+        std::cout << "  [ok  ] " << store_check << "\n  [FAIL] " << key_check << "\n         fix: import the bundle with -a "
+                  << kMidKeyAlias << " <bundle.pem>\n";
+      }
+      all_ok = ok && all_ok;
+    } catch (const Error& e) {
+      all_ok = false;
+      exit_code = std::max(exit_code, e.exit_code());
+      if (j) j->begin_object().field("check", "the store opens").field("status", "problem").key("details").begin_array()
+                 .begin_object().field("code", e.code()).field("message", e.what()).field("fix", e.hint()).end_object().end_array().end_object();
+      else std::cout << "  [FAIL] " << e.what() << "\n" << (e.hint().empty() ? "" : "         fix: " + e.hint() + "\n");
+    }
+    if (j) j->end_array().end_object();
+  }
+  if (j) std::cout << j->end_array().field("ready", all_ok).end_object().str() << "\n";
+  else std::cout << (all_ok ? "result: ready for MID mutual authentication\n" : "result: problems found (see FAIL above)\n");
+  if (all_ok) return 0;
+  return exit_code ? exit_code : static_cast<int>(ErrorKind::Input);
+}
+
 int cmd_help(const Options&);
 int cmd_version(const Options&) {
   std::cout << "manage-certificates " << MIDKS_VERSION << " (native keystore engine for MID Server mutual TLS)\n";
@@ -373,6 +505,7 @@ const std::vector<Command>& commands() {
       {{"-d"}, "<alias>", 1, 1, "delete an entry", cmd_delete},
       {{"-r"}, "", 0, 0, "remove every entry except defaultsecuritykeypairhandle", cmd_remove_all},
       {{"-s", "status"}, "", 0, 0, "show the keystore, its entries and their expiry", cmd_status},
+      {{"doctor"}, "<file|keystore>...", 1, 64, "check bundles or keystores against everything that breaks MID mutual TLS", cmd_doctor},
       {{"--help", "-h"}, "", 0, 0, "show this help", cmd_help},
       {{"--version"}, "", 0, 0, "show the version", cmd_version},
   };

@@ -81,5 +81,18 @@ run -a k "$bundles/seed-order.pem" --keystore "$work/secret.jks" --storepass-env
 out2=$("$bin" -l -g k --keystore "$work/secret.jks" --storepass-env SECRET_STORE_PASS --json 2>&1)
 check "a store password from the environment never appears in any output" '[ $rc -eq 0 ] && ! grep -q "$SECRET_STORE_PASS" <<<"$out$out2" && ! grep -qa "$SECRET_STORE_PASS" "$work/secret.jks"'
 
+run doctor "$bundles/pkcs1.pem"
+check "doctor on a good bundle: exit 0, every check ok" '[ $rc -eq 0 ] && ! grep -q "FAIL" <<<"$out" && grep -q "ready for MID mutual authentication" <<<"$out"'
+run doctor "$bundles/self-signed-leaf.pem"
+check "doctor on a self-signed leaf: exit 2, names the failed check" '[ $rc -eq 2 ] && grep -q "\[FAIL\] the leaf is issued by a CA" <<<"$out"'
+run doctor "$bundles/two-keys.pem"
+check "doctor on two keys: exit 2 with MULTIPLE_KEYS" '[ $rc -eq 2 ] && grep -q MULTIPLE_KEYS <<<"$out"'
+run doctor $ks
+check "doctor on the keystore -a wrote: exit 0" '[ $rc -eq 0 ] && grep -q "key entry .defaultsecuritykeypairhandle. is present" <<<"$out"'
+run doctor "$work/store.p12"
+check "doctor on a keystore without the MID key: exit 2" '[ $rc -eq 2 ] && grep -q "\[FAIL\] the MID.s key entry" <<<"$out"'
+out=$("$bin" doctor "$bundles/self-signed-leaf.pem" --json 2>/dev/null); rc=$?  # (no clock-dependent fixture here)
+check "doctor --json: not ready, SELF_SIGNED_LEAF under its check" '[ $rc -eq 2 ] && [ "$(json "d[\"ready\"], [c[\"details\"][0][\"code\"] for c in d[\"targets\"][0][\"checks\"] if c[\"status\"] == \"problem\"][0]")" = "False SELF_SIGNED_LEAF" ]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
