@@ -12,6 +12,7 @@ packages=(
   googletest libgtest-dev                # unit tests
   openjdk-17-jdk-headless                # keytool, javac, java: the interop peers
   python3                                # parses --json output in the end-to-end tests
+  help2man dpkg-dev                      # the man page and the .deb (cpack)
   clang libclang-rt-14-dev               # libFuzzer targets
 )
 missing=()

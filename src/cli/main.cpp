@@ -44,6 +44,45 @@ struct Options {
   std::string keystore_path() const { return keystore ? *keystore : agent_dir + "/" + kDefaultKeystore; }
 };
 
+StoreType parse_storetype(std::string t);
+
+struct OptionSpec {
+  std::string name;
+  std::string value;  // name of its value, or "" for a flag
+  std::string help;
+  std::function<void(Options&, const std::string&)> set;
+};
+
+// The single definition of every option: the parser, --help and completion all read it.
+const std::vector<OptionSpec>& option_table() {
+  static const std::vector<OptionSpec> table = {
+      {"--agent-dir", "DIR", "the MID's agent folder (default: the current folder)", [](Options& o, const std::string& v) { o.agent_dir = v; }},
+      {"--keystore", "FILE", "keystore (default security/agent_keystore.jks; JKS, JCEKS or PKCS12, detected)",
+       [](Options& o, const std::string& v) { o.keystore = v; }},
+      {"--storetype", "TYPE", "type of a new keystore: jks (default), pkcs12 or jceks",
+       [](Options& o, const std::string& v) { o.storetype = parse_storetype(v); }},
+      {"--storepass-env", "VAR", "store password from an environment variable (default password: changeit)",
+       [](Options& o, const std::string& v) { o.storepass.env = v; }},
+      {"--storepass-file", "FILE", "store password from a file (first line)", [](Options& o, const std::string& v) { o.storepass.file = v; }},
+      {"--storepass", "PASS", "store password on the command line (visible in ps)", [](Options& o, const std::string& v) { o.storepass.arg = v; }},
+      {"--keypass-env", "VAR", "passphrase of an encrypted key or PFX, from an environment variable",
+       [](Options& o, const std::string& v) { o.keypass.env = v; }},
+      {"--keypass-file", "FILE", "... from a file", [](Options& o, const std::string& v) { o.keypass.file = v; }},
+      {"--keypass", "PASS", "... on the command line (visible in ps)", [](Options& o, const std::string& v) { o.keypass.arg = v; }},
+      {"--force", "", "import despite refusable findings (every finding is still printed)", [](Options& o, const std::string&) { o.force = true; }},
+      {"--long", "", "with -l: a table with type, expiry and subject", [](Options& o, const std::string&) { o.long_format = true; }},
+      {"--expiry-warn", "DAYS", "with -g, -l, -s: exit 3 if an entry expires within DAYS",
+       [](Options& o, const std::string& v) {
+         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
+           fail(ErrorKind::Usage, "--expiry-warn needs a number of days, not '" + v + "'");
+         o.expiry_warn_days = std::stoi(v);
+       }},
+      {"--json", "", "machine-readable output (errors too)", [](Options& o, const std::string&) { o.json = true; }},
+      {"--quiet", "", "print only data, warnings and errors", [](Options& o, const std::string&) { o.quiet = true; }},
+  };
+  return table;
+}
+
 struct Command {
   std::vector<std::string> names;  // first is shown in help
   std::string args;                // usage of the command's arguments
@@ -491,6 +530,7 @@ int cmd_doctor(const Options& o) {
 }
 
 int cmd_help(const Options&);
+int cmd_completion(const Options&);
 int cmd_version(const Options&) {
   std::cout << "manage-certificates " << MIDKS_VERSION << " (native keystore engine for MID Server mutual TLS)\n";
   return 0;
@@ -507,6 +547,7 @@ const std::vector<Command>& commands() {
       {{"-s", "status"}, "", 0, 0, "show the keystore, its entries and their expiry", cmd_status},
       {{"doctor"}, "<file|keystore>...", 1, 64, "check bundles or keystores against everything that breaks MID mutual TLS", cmd_doctor},
       {{"--help", "-h"}, "", 0, 0, "show this help", cmd_help},
+      {{"--bash-completion"}, "", 0, 0, "print a bash completion script for this command", cmd_completion},
       {{"--version"}, "", 0, 0, "show the version", cmd_version},
   };
   return table;
@@ -514,24 +555,32 @@ const std::vector<Command>& commands() {
 
 int cmd_help(const Options&) {
   std::cout << "usage: manage-certificates <command> [arguments] [options]   (run from the MID's agent folder)\n\ncommands:\n";
-  for (const auto& c : commands()) std::printf("  %-12s %-20s %s\n", c.names[0].c_str(), c.args.c_str(), c.summary.c_str());
-  std::cout << "\noptions:\n"
-               "  --agent-dir DIR          the MID's agent folder (default: the current folder)\n"
-               "  --keystore FILE          keystore (default security/agent_keystore.jks; JKS, JCEKS or PKCS12, detected)\n"
-               "  --storetype TYPE         type of a new keystore: jks (default), pkcs12 or jceks\n"
-               "  --storepass-env VAR      store password from an environment variable (default password: changeit)\n"
-               "  --storepass-file FILE    store password from a file (first line)\n"
-               "  --storepass PASS         store password on the command line (visible in ps)\n"
-               "  --keypass-env VAR        passphrase of an encrypted key or PFX, from an environment variable\n"
-               "  --keypass-file FILE      ... from a file\n"
-               "  --keypass PASS           ... on the command line (visible in ps)\n"
-               "  --force                  import despite refusable findings (every finding is still printed)\n"
-               "  --long                   with -l: a table with type, expiry and subject\n"
-               "  --expiry-warn DAYS       with -g, -l, -s: exit 3 if an entry expires within DAYS\n"
-               "  --json                   machine-readable output\n"
-               "  --quiet                  print only data, warnings and errors\n"
-               "\nexit codes: 0 ok, 1 usage, 2 invalid input or refused bundle, 3 expiry warning, 4 I/O or lock failure,\n"
+  for (const auto& c : commands()) std::printf("  %-18s %-20s %s\n", c.names[0].c_str(), c.args.c_str(), c.summary.c_str());
+  std::cout << "\noptions:\n";
+  for (const auto& opt : option_table())
+    std::printf("  %-24s %s\n", (opt.name + (opt.value.empty() ? "" : " " + opt.value)).c_str(), opt.help.c_str());
+  std::cout << "\nexit codes: 0 ok, 1 usage, 2 invalid input or refused bundle, 3 expiry warning, 4 I/O or lock failure,\n"
                "            5 wrong password or passphrase\n";
+  return 0;
+}
+
+int cmd_completion(const Options&) {
+  std::string words;
+  for (const auto& c : commands())
+    for (const auto& n : c.names) words += n + " ";
+  for (const auto& opt : option_table()) words += opt.name + " ";
+  std::cout << "# bash completion for manage-certificates (generated by manage-certificates --bash-completion)\n"
+               "_manage_certificates() {\n"
+               "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+               "  case $prev in\n"
+               "    --storetype) COMPREPLY=($(compgen -W 'jks pkcs12 jceks' -- \"$cur\")); return ;;\n"
+               "    --agent-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
+               "    --keystore|--storepass-file|--keypass-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+               "  esac\n"
+               "  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '"
+            << words << "' -- \"$cur\")); else COMPREPLY=($(compgen -f -- \"$cur\")); fi\n"
+               "}\n"
+               "complete -o filenames -F _manage_certificates manage-certificates manage-certificates.sh\n";
   return 0;
 }
 
@@ -557,24 +606,10 @@ int main(int argc, char** argv) {
         if (i + 1 >= args.size()) fail(ErrorKind::Usage, a + " needs a value", "see manage-certificates --help");
         return args[++i];
       };
-      if (a == "--agent-dir") o.agent_dir = value();
-      else if (a == "--keystore") o.keystore = value();
-      else if (a == "--storetype") o.storetype = parse_storetype(value());
-      else if (a == "--storepass-env") o.storepass.env = value();
-      else if (a == "--storepass-file") o.storepass.file = value();
-      else if (a == "--storepass") o.storepass.arg = value();
-      else if (a == "--keypass-env") o.keypass.env = value();
-      else if (a == "--keypass-file") o.keypass.file = value();
-      else if (a == "--keypass") o.keypass.arg = value();
-      else if (a == "--force") o.force = true;
-      else if (a == "--json") o.json = json_errors = true;
-      else if (a == "--quiet") o.quiet = true;
-      else if (a == "--long") o.long_format = true;
-      else if (a == "--expiry-warn") {
-        std::string v = value();
-        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
-          fail(ErrorKind::Usage, "--expiry-warn needs a number of days, not '" + v + "'");
-        o.expiry_warn_days = std::stoi(v);
+      auto opt = std::find_if(option_table().begin(), option_table().end(), [&](const OptionSpec& x) { return x.name == a; });
+      if (opt != option_table().end()) {
+        opt->set(o, opt->value.empty() ? std::string() : value());
+        json_errors = o.json;
       } else {
         const Command* match = nullptr;
         for (const auto& c : commands())
