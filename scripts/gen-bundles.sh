@@ -23,21 +23,6 @@ copy_extensions = none
 [policy_any]
 commonName = supplied
 organizationName = optional
-[root_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[int_ext]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[leaf_ext]
-basicConstraints = CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
 [server_ext]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -57,6 +42,7 @@ basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = clientAuth
 CNF
+cat scripts/fixture-extensions.cnf >> "$work/ca.cnf"
 
 key() { openssl genpkey "$@" 2>/dev/null; }
 # sign NAME SUBJECT ISSUER(cert base name or "self") EXT START END   (key in $work/NAME.key)

@@ -13,25 +13,9 @@ kt() { keytool -J-Duser.language=en -J-Duser.country=US "$@"; }
 days=7300
 
 # --- An openssl PKI: root -> intermediate -> client leaf (clientAuth), RSA and EC leaves ---
-cat > "$work/ca.cnf" <<'CNF'
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[int_ext]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[leaf_ext]
-basicConstraints = CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-CNF
+cp scripts/fixture-extensions.cnf "$work/ca.cnf"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/root.key" -out "$out/pem/root.pem" -days $days \
-  -subj "/CN=Fixture Root CA/O=midks tests" -extensions ca_ext -config <(cat /etc/ssl/openssl.cnf "$work/ca.cnf") 2>/dev/null
+  -subj "/CN=Fixture Root CA/O=midks tests" -extensions root_ext -config <(cat /etc/ssl/openssl.cnf "$work/ca.cnf") 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -keyout "$work/int.key" -out "$work/int.csr" -subj "/CN=Fixture Intermediate CA/O=midks tests" 2>/dev/null
 openssl x509 -req -in "$work/int.csr" -CA "$out/pem/root.pem" -CAkey "$work/root.key" -CAcreateserial -days $days \
   -extfile "$work/ca.cnf" -extensions int_ext -out "$out/pem/intermediate.pem" 2>/dev/null

@@ -40,13 +40,7 @@ struct Cert {
 
 std::string name_of(const Cert& c) { return "'" + c.facts.subject_display + "'"; }
 
-std::string day(std::time_t t) {
-  char buf[16];
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string day(std::time_t t) { return utc_text(t, "%Y-%m-%d"); }
 
 bool signed_by(const Cert& child, const Cert& issuer) {
   bool ok = X509_verify(child.x509.get(), X509_get0_pubkey(issuer.x509.get())) == 1;

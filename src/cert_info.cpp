@@ -20,6 +20,15 @@ std::string colon_hex(ByteView bytes) {
   return out;
 }
 
+std::string utc_text(std::int64_t seconds_since_epoch, const char* format) {
+  std::time_t t = static_cast<std::time_t>(seconds_since_epoch);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
+  return std::string(buf, n);
+}
+
 std::string fingerprint(ByteView der, const char* digest_name) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -2,6 +2,7 @@
 #pragma once
 #include <openssl/types.h>
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -35,5 +36,7 @@ std::string rfc2253_name(const X509_NAME* name);
 std::string display_name(const X509_NAME* name);
 std::string fingerprint(ByteView der, const char* digest_name);  // "SHA256", "SHA1"
 std::string colon_hex(ByteView bytes);
+// A UTC time formatted with strftime (e.g. "%Y-%m-%d").
+std::string utc_text(std::int64_t seconds_since_epoch, const char* format);
 
 }  // namespace midks

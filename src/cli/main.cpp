@@ -125,23 +125,8 @@ Password store_password(const Options& o) {
 std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
 std::int64_t days_left(std::time_t not_after) { return (static_cast<std::int64_t>(not_after) - now_s()) / 86400; }
 
-std::string day(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
-std::string iso(std::int64_t seconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string day(std::int64_t seconds) { return utc_text(seconds, "%Y-%m-%d"); }
+std::string iso(std::int64_t seconds) { return utc_text(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string expiry_text(std::time_t not_after) {
   std::int64_t d = days_left(not_after);
