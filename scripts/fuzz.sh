@@ -18,8 +18,8 @@ for f in "$seeds"/*.jceks; do
 done
 bundle_seeds=build-fuzz/bundle-seeds && rm -rf "$bundle_seeds" && mkdir -p "$bundle_seeds"
 find testdata/bundles -type f ! -name cases.tsv -exec cp --backup=numbered -t "$bundle_seeds" {} +
-for target in keystore jks pkcs12 java_serial key_protection bundle; do
-  seed_dir=$seeds; [ "$target" = bundle ] && seed_dir=$bundle_seeds
+for target in keystore jks pkcs12 java_serial key_protection bundle config; do
+  seed_dir=$seeds; [ "$target" = bundle ] && seed_dir=$bundle_seeds; [ "$target" = config ] && seed_dir=testdata/config
   corpus=build-fuzz/corpus/$target && mkdir -p "$corpus"
   regressions=tests/fuzz/regressions/$target
   if [ -d "$regressions" ]; then build-fuzz/tests/fuzz/fuzz_$target "$regressions"/* >/dev/null 2>&1 ||

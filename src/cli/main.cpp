@@ -19,6 +19,7 @@
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
+#include "midks/mid_config.hpp"
 #include "midks/model.hpp"
 
 namespace {
@@ -34,7 +35,7 @@ struct SecretSource {
 
 struct Options {
   std::string agent_dir = ".";
-  std::optional<std::string> keystore;
+  std::optional<std::string> keystore, config;
   SecretSource storepass, keypass;
   std::optional<StoreType> storetype;
   bool force = false, json = false, quiet = false, long_format = false;
@@ -42,6 +43,7 @@ struct Options {
   std::vector<std::string> args;  // the command's own arguments
 
   std::string keystore_path() const { return keystore ? *keystore : agent_dir + "/" + kDefaultKeystore; }
+  std::string config_path() const { return config ? *config : agent_dir + "/config.xml"; }
 };
 
 StoreType parse_storetype(std::string t);
@@ -59,6 +61,8 @@ const std::vector<OptionSpec>& option_table() {
       {"--agent-dir", "DIR", "the MID's agent folder (default: the current folder)", [](Options& o, const std::string& v) { o.agent_dir = v; }},
       {"--keystore", "FILE", "keystore (default security/agent_keystore.jks; JKS, JCEKS or PKCS12, detected)",
        [](Options& o, const std::string& v) { o.keystore = v; }},
+      {"--config", "FILE", "the MID's config.xml (default: config.xml in the agent folder)",
+       [](Options& o, const std::string& v) { o.config = v; }},
       {"--storetype", "TYPE", "type of a new keystore: jks (default), pkcs12 or jceks",
        [](Options& o, const std::string& v) { o.storetype = parse_storetype(v); }},
       {"--storepass-env", "VAR", "store password from an environment variable (default password: changeit)",
@@ -338,7 +342,33 @@ int cmd_remove_all(const Options& o) {
   return report_removed(o, "remove-all", removed);
 }
 
+// What config.xml says about the connection: url, MID name and the basic-auth credentials.
+struct ConfigFacts {
+  bool exists = false;
+  std::string error;
+  std::string url, name, credentials;  // credentials: "set", "placeholder" or "absent"
+};
+
+ConfigFacts read_config_facts(const Options& o) {
+  ConfigFacts f;
+  struct stat st {};
+  if (::stat(o.config_path().c_str(), &st) != 0) return f;
+  f.exists = true;
+  try {
+    MidConfig c = MidConfig::load(o.config_path());
+    f.url = c.get(mid_param::kUrl).value_or("");
+    std::string name = c.get(mid_param::kName).value_or("");
+    f.name = name == mid_param::kNamePlaceholder ? "" : name;
+    auto user = c.get(mid_param::kUsername);
+    f.credentials = !user || user->empty() ? "absent" : *user == mid_param::kUsernamePlaceholder ? "placeholder" : "set";
+  } catch (const Error& e) {
+    f.error = e.what();
+  }
+  return f;
+}
+
 int cmd_status(const Options& o) {
+  ConfigFacts config = read_config_facts(o);
   std::string path = o.keystore_path();
   struct stat st {};
   bool exists = ::stat(path.c_str(), &st) == 0;
@@ -364,13 +394,22 @@ int cmd_status(const Options& o) {
       }
       j.end_array();
     }
-    std::cout << j.end_object().str() << "\n";
-    return warn ? kExpiryWarning : 0;
+    j.key("config").begin_object().field("path", o.config_path()).field("exists", config.exists);
+    if (!config.error.empty()) j.field("error", config.error);
+    else if (config.exists) j.field("url", config.url).field("name", config.name).field("basic_auth_credentials", config.credentials);
+    std::cout << j.end_object().end_object().str() << "\n";
+    return !config.error.empty() ? static_cast<int>(ErrorKind::Input) : warn ? kExpiryWarning : 0;
   }
+  std::cout << "Config:    " << o.config_path();
+  if (!config.exists) std::cout << " (not found)\n";
+  else if (!config.error.empty()) std::cout << "\n  error: " << config.error << "\n";
+  else
+    std::cout << "\n  url " << (config.url.empty() ? "(not set)" : config.url) << ", MID name "
+              << (config.name.empty() ? "(not set)" : config.name) << ", basic-auth credentials " << config.credentials << "\n";
   std::cout << "Keystore:  " << path;
   if (!ks) {
     std::cout << " (not created yet: import a bundle with -a " << kMidKeyAlias << " <bundle.pem>)\n";
-    return 0;
+    return !config.error.empty() ? static_cast<int>(ErrorKind::Input) : 0;
   }
   std::cout << " (" << store_type_name(ks->type()) << ", " << ks->size() << (ks->size() == 1 ? " entry" : " entries") << ")\n";
   for (const Entry& e : ks->entries()) {
@@ -379,7 +418,7 @@ int cmd_status(const Options& o) {
     std::cout << "\n";
   }
   std::cout << "MID key:   " << (key ? "present ('" + std::string(kMidKeyAlias) + "')" : "MISSING: import it with -a " + std::string(kMidKeyAlias) + " <bundle.pem>") << "\n";
-  return warn ? kExpiryWarning : 0;
+  return !config.error.empty() ? static_cast<int>(ErrorKind::Input) : warn ? kExpiryWarning : 0;
 }
 
 // The seed's troubleshooting table as checks: each names the finding codes that fail it.

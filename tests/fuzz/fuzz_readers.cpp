@@ -2,12 +2,14 @@
 // binary through MIDKS_FUZZ_TARGET. Any exception other than midks::Error is a bug.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "byte_reader.hpp"
 #include "codec.hpp"
 #include "java_serial.hpp"
 #include "jks.hpp"
 #include "key_protection.hpp"
+#include "midks/mid_config.hpp"
 #include "pem_bundle.hpp"
 #include "pkcs12.hpp"
 
@@ -31,6 +33,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 #elif MIDKS_FUZZ_TARGET == 6  // PEM/DER/PFX certificate and key bundles
     fmt::BundleItems items;
     fmt::parse_bundle_file(in, "fuzz", &password, items);
+#elif MIDKS_FUZZ_TARGET == 7  // config.xml: read, then edit (which re-verifies its own output)
+    MidConfig c = MidConfig::parse(std::string(in.begin(), in.end()), "fuzz");
+    c.get("url");
+    // set() either proves its edit by reading it back or refuses; a success must hold up.
+    c.set("mid.instance.username", "fuzz&<\"user");
+    c.set("mid.fuzz.added", "1");
+    MidConfig again = MidConfig::parse(c.text(), "fuzz-result");
+    if (again.get("mid.instance.username") != std::string("fuzz&<\"user") || again.get("mid.fuzz.added") != std::string("1"))
+      __builtin_trap();
 #endif
   } catch (const Error&) {
   }

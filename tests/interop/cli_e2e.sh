@@ -94,5 +94,16 @@ check "doctor on a keystore without the MID key: exit 2" '[ $rc -eq 2 ] && grep 
 out=$("$bin" doctor "$bundles/self-signed-leaf.pem" --json 2>/dev/null); rc=$?  # (no clock-dependent fixture here)
 check "doctor --json: not ready, SELF_SIGNED_LEAF under its check" '[ $rc -eq 2 ] && [ "$(json "d[\"ready\"], [c[\"details\"][0][\"code\"] for c in d[\"targets\"][0][\"checks\"] if c[\"status\"] == \"problem\"][0]")" = "False SELF_SIGNED_LEAF" ]'
 
+cp "$2/testdata/config/basic-auth.xml" config.xml
+run -s
+check "status reads config.xml: url, MID name, credentials" '[ $rc -eq 0 ] && grep -q "url https://acme.service-now.com/, MID name acme_mid_01, basic-auth credentials set" <<<"$out"'
+cp config.xml "$work/config.before"
+out=$("$bin" -s --json 2>/dev/null)
+check "status --json carries the config facts" '[ "$(json "d[\"config\"][\"basic_auth_credentials\"], d[\"config\"][\"name\"]")" = "set acme_mid_01" ]'
+check "status never modifies config.xml" 'cmp -s config.xml "$work/config.before"'
+cp "$2/testdata/config/broken.xml" config.xml
+run -s
+check "status on a broken config.xml: exit 2, names the line" '[ $rc -eq 2 ] && grep -q "not well-formed XML (line" <<<"$out"'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,60 @@
+// A MID Server config.xml: <parameters> with <parameter name="…" value="…"/> children. Reads
+// through tinyxml2; edits splice the original text so that every other byte (comments, order,
+// indentation, attributes, declaration, encoding, line endings) stays exactly as it was.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace midks {
+
+// Parameter names and placeholders of the MID's config.xml (ServiceNow's "MID Server parameters").
+namespace mid_param {
+inline constexpr const char* kUrl = "url";
+inline constexpr const char* kName = "name";
+inline constexpr const char* kUsername = "mid.instance.username";
+inline constexpr const char* kPassword = "mid.instance.password";
+inline constexpr const char* kUsernamePlaceholder = "YOUR_INSTANCE_USER_NAME_HERE";
+inline constexpr const char* kPasswordPlaceholder = "YOUR_INSTANCE_PASSWORD_HERE";
+inline constexpr const char* kNamePlaceholder = "YOUR_MIDSERVER_NAME_GOES_HERE";
+}  // namespace mid_param
+
+class MidConfig {
+ public:
+  // Throws Error (Io for a missing file; Input for XML that is not well-formed or has no
+  // <parameters> root) naming the file and line.
+  static MidConfig load(const std::string& path);
+  static MidConfig parse(std::string text, std::string origin);
+
+  // The value of the first parameter of that name (entities decoded), if present.
+  std::optional<std::string> get(std::string_view name) const;
+  bool has_attribute(std::string_view name, std::string_view attribute) const;
+
+  // Sets the value attribute of the parameter in place, or appends a new parameter line before
+  // </parameters> with the indentation and line ending of the parameters above it.
+  void set(std::string_view name, std::string_view value);
+
+  const std::string& text() const { return text_; }
+  // Writes atomically (temp file, fsync, rename, .bak), keeping the file's mode.
+  void save(const std::string& path) const;
+
+ private:
+  struct Span {
+    std::size_t tag_begin, tag_end;        // the whole <parameter …/> tag
+    std::size_t value_begin, value_end;    // the value attribute's content, if present
+    bool has_value;
+  };
+  struct Scan {
+    std::optional<Span> parameter;          // the first direct child <parameter name=…>
+    std::size_t root_close = std::string::npos;  // where the root's </parameters> starts
+  };
+  MidConfig(std::string text, std::string origin) : text_(std::move(text)), origin_(std::move(origin)) {}
+  Scan scan(std::string_view name) const;
+  void verify() const;
+
+  std::string text_;
+  std::string origin_;
+};
+
+}  // namespace midks

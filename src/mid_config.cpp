@@ -1,0 +1,200 @@
+#include "midks/mid_config.hpp"
+
+#include <sys/stat.h>
+#include <tinyxml2.h>
+
+#include <cctype>
+
+#include "midks/error.hpp"
+#include "midks/keystore_file.hpp"
+
+namespace midks {
+
+namespace {
+
+std::string escape_attribute(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+const tinyxml2::XMLElement* find_element(const tinyxml2::XMLDocument& doc, std::string_view name) {
+  const tinyxml2::XMLElement* root = doc.RootElement();
+  for (auto* p = root ? root->FirstChildElement("parameter") : nullptr; p; p = p->NextSiblingElement("parameter")) {
+    const char* n = p->Attribute("name");
+    if (n && name == n) return p;
+  }
+  return nullptr;
+}
+
+void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const std::string& origin) {
+  if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS)
+    fail(ErrorKind::Input, origin + " is not well-formed XML (line " + std::to_string(doc.ErrorLineNum()) + ": " + doc.ErrorName() + ")",
+         "fix the file by hand or restore it from its .bak copy; it was not changed");
+  const tinyxml2::XMLElement* root = doc.RootElement();
+  if (!root || std::string_view(root->Name()) != "parameters")
+    fail(ErrorKind::Input, origin + " has no <parameters> root element, so it is not a MID config.xml",
+         "point --config at the MID's agent/config.xml");
+}
+
+}  // namespace
+
+MidConfig MidConfig::load(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    fail(ErrorKind::Io, "no config.xml at " + path, "run from the MID's agent folder, or pass --agent-dir / --config");
+  Bytes data = read_file(path, 4u << 20);
+  return parse(std::string(data.begin(), data.end()), path);
+}
+
+MidConfig MidConfig::parse(std::string text, std::string origin) {
+  MidConfig c(std::move(text), std::move(origin));
+  tinyxml2::XMLDocument doc;
+  parse_document(doc, c.text_, c.origin_);
+  return c;
+}
+
+std::optional<std::string> MidConfig::get(std::string_view name) const {
+  tinyxml2::XMLDocument doc;
+  parse_document(doc, text_, origin_);
+  const tinyxml2::XMLElement* p = find_element(doc, name);
+  const char* v = p ? p->Attribute("value") : nullptr;
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+bool MidConfig::has_attribute(std::string_view name, std::string_view attribute) const {
+  tinyxml2::XMLDocument doc;
+  parse_document(doc, text_, origin_);
+  const tinyxml2::XMLElement* p = find_element(doc, name);
+  return p && p->Attribute(std::string(attribute).c_str());
+}
+
+// Scans the raw text tag by tag (skipping comments, CDATA, processing instructions and DOCTYPE,
+// honouring quoted attribute values) and returns the first <parameter> that is a direct child of
+// the root whose name attribute equals name (the same element tinyxml2's reading finds), and
+// where the root element really closes.
+MidConfig::Scan MidConfig::scan(std::string_view name) const {
+  const std::string& t = text_;
+  Scan result;
+  int depth = 0;
+  std::size_t i = 0;
+  while ((i = t.find('<', i)) != std::string::npos) {
+    auto skip_past = [&](const char* end) {
+      std::size_t e = t.find(end, i);
+      i = e == std::string::npos ? t.size() : e + std::char_traits<char>::length(end);
+    };
+    if (t.compare(i, 4, "<!--") == 0) { skip_past("-->"); continue; }
+    if (t.compare(i, 9, "<![CDATA[") == 0) { skip_past("]]>"); continue; }
+    if (t.compare(i, 2, "<?") == 0) { skip_past("?>"); continue; }
+    if (t.compare(i, 2, "<!") == 0) { skip_past(">"); continue; }
+    if (t.compare(i, 2, "</") == 0) {
+      if (--depth == 0 && result.root_close == std::string::npos) result.root_close = i;
+      skip_past(">");
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < t.size() && !std::isspace(static_cast<unsigned char>(t[j])) && t[j] != '/' && t[j] != '>') ++j;
+    std::string tag = t.substr(i + 1, j - i - 1);
+    Span span{i, 0, 0, 0, false};
+    std::optional<std::string> tag_name;
+    bool self_closing = false;
+    while (j < t.size() && t[j] != '>') {
+      if (t[j] == '"' || t[j] == '\'') {  // a quoted value: '>' and '/' inside it mean nothing
+        std::size_t end = t.find(t[j], j + 1);
+        if (end == std::string::npos) return result;
+        j = end + 1;
+        continue;
+      }
+      if (std::isspace(static_cast<unsigned char>(t[j]))) { ++j; continue; }
+      if (t[j] == '/') { self_closing = true; ++j; continue; }
+      self_closing = false;
+      std::size_t key_begin = j;
+      while (j < t.size() && t[j] != '=' && !std::isspace(static_cast<unsigned char>(t[j])) && t[j] != '>' && t[j] != '/') ++j;
+      std::string key = t.substr(key_begin, j - key_begin);
+      while (j < t.size() && std::isspace(static_cast<unsigned char>(t[j]))) ++j;
+      if (j >= t.size() || t[j] != '=') continue;
+      ++j;
+      while (j < t.size() && std::isspace(static_cast<unsigned char>(t[j]))) ++j;
+      if (j >= t.size() || (t[j] != '"' && t[j] != '\'')) continue;
+      std::size_t value_end = t.find(t[j], j + 1);
+      if (value_end == std::string::npos) return result;
+      if (key == "name") tag_name = t.substr(j + 1, value_end - j - 1);
+      if (key == "value") span = Span{i, 0, j + 1, value_end, true};
+      j = value_end + 1;
+    }
+    span.tag_end = j < t.size() ? j + 1 : t.size();
+    // Names are compared as written; MID parameter names hold no characters that need escaping.
+    if (depth == 1 && tag == "parameter" && tag_name && *tag_name == name && !result.parameter) result.parameter = span;
+    if (!self_closing) ++depth;
+    i = span.tag_end;
+  }
+  return result;
+}
+
+void MidConfig::set(std::string_view name, std::string_view value) {
+  std::string escaped = escape_attribute(value);
+  Scan found = scan(name);
+  if (auto& span = found.parameter) {
+    if (span->has_value) {
+      text_.replace(span->value_begin, span->value_end - span->value_begin, escaped);
+    } else {
+      // <parameter name="x"/> without a value: add one right after the tag name.
+      text_.insert(span->tag_begin + 10, " value=\"" + escaped + "\"");
+    }
+  } else {
+    std::size_t close = found.root_close;
+    if (close == std::string::npos)
+      fail(ErrorKind::Input, origin_ + " has an empty <parameters/> element; a parameter cannot be added to it",
+           "write <parameters></parameters> in its place");
+    std::string eol = text_.find("\r\n") != std::string::npos ? "\r\n" : "\n";
+    std::string indent = "    ";
+    if (std::size_t last = text_.rfind("<parameter", close); last != std::string::npos) {
+      std::size_t line_start = text_.rfind('\n', last);
+      line_start = line_start == std::string::npos ? 0 : line_start + 1;
+      indent = text_.substr(line_start, last - line_start);
+      if (indent.find_first_not_of(" \t") != std::string::npos) indent = "    ";
+    }
+    std::string tag = "<parameter name=\"" + escape_attribute(name) + "\" value=\"" + escaped + "\"/>";
+    std::size_t line_start = text_.rfind('\n', close);
+    line_start = line_start == std::string::npos ? 0 : line_start + 1;
+    if (text_.find_first_not_of(" \t", line_start) == close) {
+      text_.insert(line_start, indent + tag + eol);  // a whole line just above the closing tag's line
+    } else {
+      text_.insert(close, tag + eol);  // the closing tag shares its line: put the new one right before it
+    }
+  }
+  // The splice is proved by reading the result back; anything unusual is refused, never written.
+  bool proved = true;
+  try {
+    verify();
+    proved = get(name) == std::string(value);
+  } catch (const Error&) {
+    proved = false;
+  }
+  if (!proved)
+    fail(ErrorKind::Input, "cannot edit " + origin_ + " safely: its XML around parameter '" + std::string(name) +
+                               "' is unusual; nothing was written",
+         "set the parameter by hand in a text editor, or restore a clean config.xml");
+}
+
+void MidConfig::verify() const {
+  tinyxml2::XMLDocument doc;
+  parse_document(doc, text_, origin_ + " (after editing)");
+}
+
+void MidConfig::save(const std::string& path) const {
+  struct stat st {};
+  unsigned mode = ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0600;
+  write_file_atomically(path, ByteView(reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()), mode);
+}
+
+}  // namespace midks

@@ -1,0 +1,112 @@
+// config.xml edits change only what they must: asserted byte for byte.
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "midks/mid_config.hpp"
+#include "support.hpp"
+
+namespace midks::test {
+namespace {
+
+std::string config_dir() { return source_dir() + "/testdata/config"; }
+std::string slurp(const std::string& path) {
+  Bytes b = read_file(path);
+  return std::string(b.begin(), b.end());
+}
+
+TEST(MidConfig, ReadsParametersWithEntitiesDecoded) {
+  MidConfig c = MidConfig::load(config_dir() + "/mutual-auth.xml");
+  EXPECT_EQ(c.get(mid_param::kUrl), "https://acme.service-now.com/");
+  EXPECT_EQ(c.get(mid_param::kName), "acme & partners mid");
+  EXPECT_EQ(c.get(mid_param::kUsername), std::nullopt);
+  MidConfig fresh = MidConfig::load(config_dir() + "/fresh.xml");
+  EXPECT_EQ(fresh.get(mid_param::kUsername), mid_param::kUsernamePlaceholder);
+  EXPECT_TRUE(fresh.has_attribute(mid_param::kPassword, "secure"));
+  EXPECT_EQ(fresh.get(mid_param::kUrl), "https://YOUR_INSTANCE.service-now.com/");  // not the commented-out one
+}
+
+TEST(MidConfig, ChangingAValueChangesOnlyThoseBytes) {
+  std::string before = slurp(config_dir() + "/fresh.xml");
+  MidConfig c = MidConfig::parse(before, "fresh.xml");
+  c.set(mid_param::kUsername, "mid.server");
+  std::string expected = before;
+  std::string old = "value=\"YOUR_INSTANCE_USER_NAME_HERE\"";
+  expected.replace(expected.find(old), old.size(), "value=\"mid.server\"");
+  EXPECT_EQ(c.text(), expected);
+}
+
+TEST(MidConfig, ACommentedOutParameterIsNeverTheOneEdited) {
+  std::string before = slurp(config_dir() + "/fresh.xml");
+  MidConfig c = MidConfig::parse(before, "fresh.xml");
+  c.set(mid_param::kUrl, "https://acme.service-now.com/");
+  EXPECT_NE(c.text().find("<!-- <parameter name=\"url\" value=\"https://commented-out.example/\"/> -->"), std::string::npos);
+  std::string expected = before;
+  std::string old = "value=\"https://YOUR_INSTANCE.service-now.com/\"";
+  expected.replace(expected.find(old), old.size(), "value=\"https://acme.service-now.com/\"");
+  EXPECT_EQ(c.text(), expected);
+}
+
+TEST(MidConfig, ANewParameterFollowsTheFilesIndentationAndLineEndings) {
+  std::string before = slurp(config_dir() + "/basic-auth-crlf.xml");
+  MidConfig c = MidConfig::parse(before, "basic-auth-crlf.xml");
+  c.set("mid.example.added", "1");
+  std::string expected = before;
+  expected.insert(expected.find("</parameters>"), "\t<parameter name=\"mid.example.added\" value=\"1\"/>\r\n");
+  EXPECT_EQ(c.text(), expected);
+}
+
+TEST(MidConfig, AOneLineFileGetsTheNewParameterInsideTheRoot) {
+  MidConfig c = MidConfig::parse("<parameters><parameter name=\"url\" value=\"x\"/></parameters>\n", "one-line");
+  c.set("name", "mid1");
+  EXPECT_EQ(c.text(), "<parameters><parameter name=\"url\" value=\"x\"/><parameter name=\"name\" value=\"mid1\"/>\n</parameters>\n");
+}
+
+TEST(MidConfig, OnlyDirectChildrenOfTheRootAreParameters) {
+  const std::string text =
+      "<parameters>\n  <group><parameter name=\"url\" value=\"nested\"/></group>\n  <parameter name=\"url\" value=\"top\"/>\n</parameters>\n";
+  MidConfig c = MidConfig::parse(text, "nested");
+  EXPECT_EQ(c.get("url"), "top");
+  c.set("url", "changed");
+  std::string expected = text;
+  expected.replace(expected.find("value=\"top\""), 11, "value=\"changed\"");
+  EXPECT_EQ(c.text(), expected);
+}
+
+TEST(MidConfig, ValuesAreEscapedAndReadBack) {
+  MidConfig c = MidConfig::load(config_dir() + "/basic-auth.xml");
+  const std::string tricky = "p&ss\"w<o>rd";
+  c.set(mid_param::kPassword, tricky);
+  EXPECT_EQ(c.get(mid_param::kPassword), tricky);
+  EXPECT_NE(c.text().find("value=\"p&amp;ss&quot;w&lt;o&gt;rd\""), std::string::npos);
+  EXPECT_TRUE(c.has_attribute(mid_param::kPassword, "encrypt"));  // other attributes are left as they were
+}
+
+TEST(MidConfig, RefusesWhatIsNotAMidConfig) {
+  std::string message;
+  EXPECT_EQ(error_kind_of([] { MidConfig::load(config_dir() + "/broken.xml"); }, &message), ErrorKind::Input);
+  EXPECT_NE(message.find("not well-formed XML (line"), std::string::npos) << message;
+  EXPECT_EQ(error_kind_of([] { MidConfig::load(config_dir() + "/wrong-root.xml"); }, &message), ErrorKind::Input);
+  EXPECT_NE(message.find("no <parameters> root"), std::string::npos) << message;
+  EXPECT_EQ(error_kind_of([] { MidConfig::load(config_dir() + "/missing.xml"); }, &message), ErrorKind::Io);
+}
+
+TEST(MidConfig, SavingKeepsTheModeAndABackup) {
+  std::string dir = testing::TempDir() + "/midks-config-test";
+  std::string path = dir + "/config.xml";
+  ::mkdir(dir.c_str(), 0700);
+  std::string before = slurp(config_dir() + "/basic-auth.xml");
+  std::ofstream(path, std::ios::binary) << before;
+  ::chmod(path.c_str(), 0640);
+  MidConfig c = MidConfig::load(path);
+  c.set(mid_param::kName, "renamed");
+  c.save(path);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  EXPECT_EQ(slurp(path + ".bak"), before);
+  EXPECT_EQ(MidConfig::load(path).get(mid_param::kName), "renamed");
+}
+
+}  // namespace
+}  // namespace midks::test
