@@ -94,6 +94,11 @@ check "doctor on a keystore without the MID key: exit 2" '[ $rc -eq 2 ] && grep 
 out=$("$bin" doctor "$bundles/self-signed-leaf.pem" --json 2>/dev/null); rc=$?  # (no clock-dependent fixture here)
 check "doctor --json: not ready, SELF_SIGNED_LEAF under its check" '[ $rc -eq 2 ] && [ "$(json "d[\"ready\"], [c[\"details\"][0][\"code\"] for c in d[\"targets\"][0][\"checks\"] if c[\"status\"] == \"problem\"][0]")" = "False SELF_SIGNED_LEAF" ]'
 
+# Concurrent writers serialise on <keystore>.lock: no update is lost.
+for n in 1 2 3 4 5 6 7 8; do "$bin" -a "parallel-$n" "$bundles/seed-order.pem" --keystore "$work/parallel.jks" --quiet & done
+wait
+check "8 concurrent -a with distinct aliases: all 8 entries present" '[ "$("$bin" -l --keystore "$work/parallel.jks" | tr , "\n" | grep -c "^parallel-")" = 8 ]'
+
 cp "$2/testdata/config/basic-auth.xml" config.xml
 run -s
 check "status reads config.xml: url, MID name, credentials" '[ $rc -eq 0 ] && grep -q "url https://acme.service-now.com/, MID name acme_mid_01, basic-auth credentials set" <<<"$out"'
