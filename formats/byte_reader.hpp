@@ -40,6 +40,7 @@ class ByteReader {
 
 class ByteWriter {
  public:
+  void reserve(std::size_t n) { out_.reserve(n); }
   void u8(std::uint8_t v) { out_.push_back(v); }
   void u16(std::uint16_t v);
   void u32(std::uint32_t v);

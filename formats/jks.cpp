@@ -1,5 +1,6 @@
 #include "jks.hpp"
 
+#include <openssl/asn1.h>
 #include <openssl/evp.h>
 
 #include "byte_reader.hpp"
@@ -35,10 +36,17 @@ Bytes read_certificate(ByteReader& r, std::uint32_t version) {
   }
   std::size_t at = r.offset();
   ByteView der = r.u32_prefixed();
-  try {
-    ossl::parse_cert_der(der);
-  } catch (const Error&) {
-    r.fail_at(at, "certificate is not valid DER-encoded X.509");
+  // Only the DER framing is checked here: a full X.509 parse costs ~1M instructions per
+  // certificate in OpenSSL 3 and dominated loading large trust stores. Certificates are parsed
+  // when their facts are needed (listing details, validation, writing PKCS#12).
+  const unsigned char* p = der.data();
+  long len = 0;
+  int tag = 0, cls = 0;
+  int flags = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(der.size()));
+  if ((flags & 0x80) || !(flags & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL ||
+      p + len != der.data() + der.size()) {
+    ossl::drain_errors();
+    r.fail_at(at, "certificate is not DER-encoded (expected one ASN.1 SEQUENCE spanning its bytes)");
   }
   return Bytes(der.begin(), der.end());
 }
@@ -106,6 +114,12 @@ Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
   const bool jceks = ks.type() == StoreType::Jceks;
   if (!jceks && ks.type() != StoreType::Jks) fail(ErrorKind::Input, "internal: not a JKS/JCEKS keystore");
   ByteWriter w;
+  std::size_t estimate = 64;  // growing a 100 MB buffer by doubling cost more than encoding it
+  for (const Entry& e : ks.entries()) {
+    estimate += 64 + e.alias.size() * 3 + e.sealed.size() + e.plain.size() * 2;
+    for (const Bytes& cert : e.chain) estimate += cert.size() + 16;
+  }
+  w.reserve(estimate);
   w.u32(jceks ? kJceksMagic : kJksMagic);
   w.u32(2);
   w.u32(static_cast<std::uint32_t>(ks.size()));

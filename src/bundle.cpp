@@ -38,6 +38,13 @@ struct Cert {
   CertFacts facts;
 };
 
+// Parses once; every later question is asked of the parsed certificate.
+Cert make_cert(const Bytes& der) {
+  ossl::X509Ptr x = ossl::parse_cert_der(der);
+  CertFacts facts = describe_certificate(x.get());
+  return Cert{der, std::move(x), std::move(facts)};
+}
+
 std::string name_of(const Cert& c) { return "'" + c.facts.subject_display + "'"; }
 
 std::string day(std::time_t t) { return utc_text(t, "%Y-%m-%d"); }
@@ -75,16 +82,29 @@ ImportRefused::ImportRefused(std::vector<Finding> findings)
     : Error(Error::coded(ErrorKind::Input, first_code(findings), summarise(findings), kTryForce)),
       findings_(std::move(findings)) {}
 
+namespace {
+std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options);
+}  // namespace
+
 std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const ImportOptions& options) {
+  std::vector<Cert> certs;
+  for (const Bytes& der : chain) certs.push_back(make_cert(der));
+  std::vector<const Cert*> ptrs;
+  for (const Cert& c : certs) ptrs.push_back(&c);
+  return validate_certs(ptrs, options);
+}
+
+namespace {
+
+std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options) {
   std::vector<Finding> out;
   if (chain.empty()) return out;
   std::time_t now = options.now ? options.now : std::time(nullptr);
   auto add = [&](Severity s, std::string code, std::string message, std::string hint = {}) {
     out.push_back(Finding{s, std::move(code), std::move(message), std::move(hint)});
   };
-  std::vector<Cert> certs;
-  for (const Bytes& der : chain) certs.push_back(Cert{der, ossl::parse_cert_der(der), describe_certificate(der)});
-  const Cert& leaf = certs.front();
+  const std::vector<const Cert*>& certs = chain;
+  const Cert& leaf = *certs.front();
   X509* lx = leaf.x509.get();
   std::uint32_t flags = X509_get_extension_flags(lx);
 
@@ -99,15 +119,15 @@ std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const Impor
     add(Severity::Refusable, "LEAF_KEY_USAGE", "the certificate " + name_of(leaf) + " has a key usage without digitalSignature",
         "request a certificate with keyUsage = digitalSignature, keyEncipherment");
   for (std::size_t i = 1; i < certs.size(); ++i)
-    if (X509_check_ca(certs[i].x509.get()) == 0)
-      add(Severity::Refusable, "ISSUER_NOT_CA", "the issuing certificate " + name_of(certs[i]) + " is not a CA (basicConstraints CA:TRUE missing)",
+    if (X509_check_ca(certs[i]->x509.get()) == 0)
+      add(Severity::Refusable, "ISSUER_NOT_CA", "the issuing certificate " + name_of(*certs[i]) + " is not a CA (basicConstraints CA:TRUE missing)",
           "the chain must be made of CA certificates above the leaf; get the CA chain from your PKI administrator");
-  for (const Cert& c : certs) {
-    if (c.facts.not_after < now)
-      add(Severity::Refusable, "EXPIRED", "the certificate " + name_of(c) + " expired on " + day(c.facts.not_after),
-          c.x509.get() == lx ? "renew the certificate (new CSR, Step 1-2) and import the new bundle" : "get the renewed CA certificate from your PKI administrator");
-    else if (c.facts.not_before > now)
-      add(Severity::Refusable, "NOT_YET_VALID", "the certificate " + name_of(c) + " is not valid before " + day(c.facts.not_before),
+  for (const Cert* c : certs) {
+    if (c->facts.not_after < now)
+      add(Severity::Refusable, "EXPIRED", "the certificate " + name_of(*c) + " expired on " + day(c->facts.not_after),
+          c->x509.get() == lx ? "renew the certificate (new CSR, Step 1-2) and import the new bundle" : "get the renewed CA certificate from your PKI administrator");
+    else if (c->facts.not_before > now)
+      add(Severity::Refusable, "NOT_YET_VALID", "the certificate " + name_of(*c) + " is not valid before " + day(c->facts.not_before),
           "check the clock of this host and of the CA; import it once it is valid");
   }
   if (leaf.facts.not_after >= now && leaf.facts.not_after - now < static_cast<std::time_t>(options.expiry_warn_days) * 86400)
@@ -117,9 +137,9 @@ std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const Impor
         "plan the renewal now: the MID goes Down when it expires");
   // ServiceNow documents RSA 2048 as what MID mutual authentication validates: shorter RSA keys
   // fail at MID start-up ("Insufficient key length"); other algorithms are not supported there.
-  for (const Cert& c : certs)
-    if (c.facts.key_algorithm == "RSA" && c.facts.key_bits < 2048)
-      add(Severity::Refusable, "WEAK_KEY", "the certificate " + name_of(c) + " has a " + std::to_string(c.facts.key_bits) +
+  for (const Cert* c : certs)
+    if (c->facts.key_algorithm == "RSA" && c->facts.key_bits < 2048)
+      add(Severity::Refusable, "WEAK_KEY", "the certificate " + name_of(*c) + " has a " + std::to_string(c->facts.key_bits) +
           "-bit RSA key; the MID refuses keys under 2048 bits ('Insufficient key length')",
           "issue a new certificate for an RSA key of 2048 bits or more");
   if (leaf.facts.key_algorithm != "RSA")
@@ -127,7 +147,7 @@ std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const Impor
         "the key of " + name_of(leaf) + " is " + leaf.facts.key_algorithm +
             "; Java accepts it for TLS, but ServiceNow documents RSA (2048 bits) as the only key algorithm MID mutual authentication supports",
         "if the MID refuses the certificate, issue one for an RSA 2048 key");
-  const Cert& top = certs.back();
+  const Cert& top = *certs.back();
   if (!self_issued(top))
     add(Severity::Warning, "ROOT_MISSING",
         "the chain ends at " + name_of(top) + ", whose issuer '" + top.facts.issuer_display +
@@ -135,6 +155,8 @@ std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const Impor
         "append the root CA certificate to the bundle");
   return out;
 }
+
+}  // namespace
 
 ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOptions& options) {
   fmt::BundleItems items;
@@ -147,7 +169,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   std::vector<Cert> certs;
   for (const Bytes& der : items.certs) {
     if (std::any_of(certs.begin(), certs.end(), [&](const Cert& c) { return c.der == der; })) continue;
-    certs.push_back(Cert{der, ossl::parse_cert_der(der), describe_certificate(der)});
+    certs.push_back(make_cert(der));
   }
   if (certs.size() < items.certs.size())
     result.notes.push_back("dropped " + std::to_string(items.certs.size() - certs.size()) + " duplicate certificate(s)");
@@ -225,7 +247,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     if (!used[i]) left_over.push_back(&certs[i]);
 
   for (const Cert* c : chain) result.chain.push_back(c->der);
-  result.findings = validate_chain(result.chain, options);
+  result.findings = validate_certs(chain, options);
   const Cert& top = *chain.back();
   if (!self_issued(top) && !left_over.empty()) {
     // Something is missing between the certificates we have: not merely the root.

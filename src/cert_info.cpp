@@ -61,44 +61,47 @@ std::string display_name(const X509_NAME* name) {
   return print_name(name, ASN1_STRFLGS_RFC2253 | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN);
 }
 
-CertFacts describe_certificate(ByteView der) {
-  auto cert = ossl::parse_cert_der(der);
+CertFacts describe_certificate(ByteView der) { return describe_certificate(ossl::parse_cert_der(der).get()); }
+
+CertFacts describe_certificate(const X509* x) {
+  X509* cert = const_cast<X509*>(x);  // some OpenSSL 3.0 getters below take non-const pointers
+  Bytes der = ossl::cert_der(x);
   CertFacts f;
-  f.subject = rfc2253_name(X509_get_subject_name(cert.get()));
-  f.issuer = rfc2253_name(X509_get_issuer_name(cert.get()));
-  f.subject_display = display_name(X509_get_subject_name(cert.get()));
-  f.issuer_display = display_name(X509_get_issuer_name(cert.get()));
-  f.self_issued = X509_NAME_cmp(X509_get_subject_name(cert.get()), X509_get_issuer_name(cert.get())) == 0;
-  if (const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get())) {
+  f.subject = rfc2253_name(X509_get_subject_name(cert));
+  f.issuer = rfc2253_name(X509_get_issuer_name(cert));
+  f.subject_display = display_name(X509_get_subject_name(cert));
+  f.issuer_display = display_name(X509_get_issuer_name(cert));
+  f.self_issued = X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0;
+  if (const ASN1_INTEGER* serial = X509_get0_serialNumber(cert)) {
     ossl::Handle<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(serial, nullptr));
     if (bn) {
       ossl::CStrPtr hex(BN_bn2hex(bn.get()));
       if (hex) f.serial_hex = hex.get();
     }
   }
-  f.not_before = asn1_time(X509_get0_notBefore(cert.get()));
-  f.not_after = asn1_time(X509_get0_notAfter(cert.get()));
+  f.not_before = asn1_time(X509_get0_notBefore(cert));
+  f.not_after = asn1_time(X509_get0_notAfter(cert));
   f.sha1 = fingerprint(der, "SHA1");
   f.sha256 = fingerprint(der, "SHA256");
-  if (EVP_PKEY* key = X509_get0_pubkey(cert.get())) {
+  if (EVP_PKEY* key = X509_get0_pubkey(cert)) {
     const char* type = EVP_PKEY_get0_type_name(key);
     f.key_algorithm = type ? type : "unknown";
     if (f.key_algorithm == "rsaEncryption") f.key_algorithm = "RSA";
     f.key_bits = EVP_PKEY_get_bits(key);
   }
-  f.is_ca = X509_check_ca(cert.get()) != 0;
+  f.is_ca = X509_check_ca(cert) != 0;
   static const std::pair<std::uint32_t, const char*> usages[] = {
       {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
       {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
       {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
       {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
       {KU_DECIPHER_ONLY, "decipherOnly"}};
-  if (X509_get_extension_flags(cert.get()) & EXFLAG_KUSAGE)
+  if (X509_get_extension_flags(cert) & EXFLAG_KUSAGE)
     for (const auto& [bit, name] : usages)
-      if (X509_get_key_usage(cert.get()) & bit) f.key_usage.emplace_back(name);
+      if (X509_get_key_usage(cert) & bit) f.key_usage.emplace_back(name);
   using EkuPtr = ossl::Handle<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
   using NamesPtr = ossl::Handle<GENERAL_NAMES, GENERAL_NAMES_free>;
-  if (EkuPtr owned{static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert.get(), NID_ext_key_usage, nullptr, nullptr))}) {
+  if (EkuPtr owned{static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr))}) {
     EXTENDED_KEY_USAGE* ekus = owned.get();
     for (int i = 0; i < sk_ASN1_OBJECT_num(ekus); ++i) {
       const ASN1_OBJECT* o = sk_ASN1_OBJECT_value(ekus, i);
@@ -108,7 +111,7 @@ CertFacts describe_certificate(ByteView der) {
       f.extended_key_usage.emplace_back(nid != NID_undef ? OBJ_nid2sn(nid) : buf);
     }
   }
-  if (NamesPtr owned{static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr))}) {
+  if (NamesPtr owned{static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))}) {
     GENERAL_NAMES* sans = owned.get();
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);

@@ -31,6 +31,7 @@ struct CertFacts {
 };
 
 CertFacts describe_certificate(ByteView der);
+CertFacts describe_certificate(const X509* cert);  // already parsed: saves a full DER parse
 // A distinguished name in RFC 2253 form (Java's), or CN-first for people.
 std::string rfc2253_name(const X509_NAME* name);
 std::string display_name(const X509_NAME* name);

@@ -6,7 +6,9 @@
 
 namespace midks {
 
-Bytes read_file(const std::string& path, std::size_t max_size = 64u << 20);
+// Key stores can be large (100k-entry trust stores are ~110 MB); the bound only stops absurd input.
+inline constexpr std::size_t kMaxKeystoreBytes = std::size_t{1} << 30;
+Bytes read_file(const std::string& path, std::size_t max_size = kMaxKeystoreBytes);
 
 // The store type of key store bytes; throws Error (Input) if they are not a key store.
 StoreType detect_keystore_type(ByteView data);

@@ -474,7 +474,7 @@ int cmd_doctor(const Options& o) {
   // Key stores are checked entry by entry; everything else is one bundle, as -a would read it.
   std::vector<std::string> bundle_files, keystores;
   for (const std::string& path : o.args) {
-    Bytes head = read_file(path, 64u << 20);
+    Bytes head = read_file(path);
     bool is_store = false;
     try {
       detect_keystore_type(head);

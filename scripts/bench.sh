@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Side by side with keytool/openssl on this machine: each job runs against its anchor in
+# alternation (one warm-up each, then RUNS counted runs A B A B …); the table shows median wall
+# times, their ratio and peak RSS. Timings live here, never in the test suite.
+#   scripts/bench.sh [RUNS]      (default 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+scripts/setup.sh >/dev/null
+bin=$PWD/build/manage-certificates; engine=$PWD/build/tests/bench_engine; bundle=$PWD/testdata/bundles/seed-order.pem
+cacerts=/etc/ssl/certs/java/cacerts
+work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# measure CMD… -> "wall_ms rss_kib" (wall from the clock, peak RSS of the process tree from GNU time)
+measure() {
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true
+  t1=$(date +%s%N)
+  echo "$(( (t1 - t0) / 1000 ))e-6 $(tail -1 "$work/rss")"  # seconds, KiB
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+max() { sort -g | tail -1; }
+rows=()
+# run_side "CMD1 ;; CMD2 …" -> "seconds kib": each command measured directly (no shell around it,
+# whose start-up would dwarf ours), times summed, peak RSS the largest. "rm -f …" steps are setup.
+run_side() {
+  local total=0 peak=0 cmd r
+  local IFS=$'\n'
+  for cmd in $(sed 's/ ;; /\n/g' <<<"$1"); do
+    if [[ $cmd == "rm -f "* ]]; then eval "$cmd"; continue; fi
+    IFS=' ' read -ra argv <<<"$cmd"
+    r=$(measure "${argv[@]}")
+    # Net of the harness's own cost (date + GNU time around an empty program), calibrated below.
+    total=$(awk -v a="$total" -v b="${r% *}" -v f="$floor" 'BEGIN{n = b - f; print a + (n > 0 ? n : 0)}')
+    [ "${r#* }" -gt "$peak" ] && peak=${r#* }
+  done
+  echo "$total $peak"
+}
+# job NAME TARGET_RATIO OURS ANCHOR: alternate A B A B … after a warm-up, then add a table row
+job() {
+  local name=$1 target=$2 ours=$3 anchor=$4 a_times=() b_times=() a_rss=() b_rss=() r
+  run_side "$ours" >/dev/null; run_side "$anchor" >/dev/null  # warm-up
+  for _ in $(seq 1 "$runs"); do
+    r=$(run_side "$ours"); a_times+=("${r% *}"); a_rss+=("${r#* }")
+    r=$(run_side "$anchor"); b_times+=("${r% *}"); b_rss+=("${r#* }")
+  done
+  local am bm ar br ratio
+  am=$(printf '%s\n' "${a_times[@]}" | median); bm=$(printf '%s\n' "${b_times[@]}" | median)
+  ar=$(printf '%s\n' "${a_rss[@]}" | max); br=$(printf '%s\n' "${b_rss[@]}" | max)
+  ratio=$(awk -v a="$am" -v b="$bm" 'BEGIN {printf "%.0f", b / a}')
+  rows+=("$(printf '| %s | %.1f ms | %.1f ms | %s× | %.1f MiB | %.1f MiB | ≥ %s× | %s |' "$name" \
+    "$(awk -v x="$am" 'BEGIN{print x*1000}')" "$(awk -v x="$bm" 'BEGIN{print x*1000}')" "$ratio" \
+    "$(awk -v x="$ar" 'BEGIN{print x/1024}')" "$(awk -v x="$br" 'BEGIN{print x/1024}')" "$target" \
+    "$([ "$ratio" -ge "$target" ] && echo met || echo MISSED)")")
+}
+
+floor=0
+cal=(); for _ in $(seq 1 15); do r=$(measure /bin/true); cal+=("${r% *}"); done
+floor=$(printf '%s\n' "${cal[@]}" | median)
+echo "inputs in $work; $runs counted runs per side after a warm-up;" \
+  "harness floor (date + /usr/bin/time around /bin/true): $(awk -v f="$floor" 'BEGIN{printf "%.1f", f*1000}') ms, subtracted per command" >&2
+"$bin" -a defaultsecuritykeypairhandle "$bundle" --keystore one.jks --quiet
+
+job "1. import bundle.pem into a new agent_keystore.jks" 100 \
+  "rm -f ours.jks ours.jks.bak ;; $bin -a defaultsecuritykeypairhandle $bundle --keystore ours.jks --quiet" \
+  "rm -f t.p12 a.jks ;; openssl pkcs12 -export -in $bundle -inkey $bundle -name defaultsecuritykeypairhandle -passout pass:changeit -out t.p12 ;; keytool -importkeystore -noprompt -srckeystore t.p12 -srcstoretype PKCS12 -srcstorepass changeit -destkeystore a.jks -deststoretype JKS -deststorepass changeit"
+job "2. list a 1-entry keystore + details of its alias" 100 \
+  "$bin -l --keystore one.jks ;; $bin -g defaultsecuritykeypairhandle --keystore one.jks" \
+  "keytool -list -keystore one.jks -storepass changeit ;; keytool -list -v -alias defaultsecuritykeypairhandle -keystore one.jks -storepass changeit"
+job "3. list the system Java truststore ($("$bin" -l --keystore $cacerts | tr , '\n' | wc -l) entries)" 50 \
+  "$bin -l --keystore $cacerts" "keytool -list -cacerts -storepass changeit"
+
+echo
+echo "| job | ours (median, net) | anchor (median, net) | ratio | ours peak RSS | anchor peak RSS | target | |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+printf '%s\n' "${rows[@]}"
+
+echo
+echo "4. scaling (in process, median of $runs): load + list + save of a JKS truststore; keytool -list for comparison"
+echo "| entries | file | load | list | encode | write (incl. fsync) | load+list+save | keytool -list (median) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+declare -A total
+for n in 1000 10000 100000; do
+  "$engine" gen-truststore "t$n.jks" "$n" "$cacerts"
+  results=()
+  for _ in $(seq 1 "$runs"); do results+=("$("$engine" cycle "t$n.jks" "o$n.jks")"); done
+  col() { printf '%s\n' "${results[@]}" | awk -v c="$1" '{print $c}' | median; }
+  tot=$(printf '%s\n' "${results[@]}" | awk '{print $1+$2+$3+$4}' | median); total[$n]=$tot
+  kt="-"
+  if [ "$n" -le 10000 ]; then
+    kts=(); for _ in $(seq 1 "$runs"); do r=$(measure keytool -list -keystore "t$n.jks" -storepass changeit); kts+=("${r% *}"); done
+    kt="$(printf '%s\n' "${kts[@]}" | median | awk '{printf "%.0f ms", $1*1000}')"
+  fi
+  printf '| %s | %s MB | %s ms | %s ms | %s ms | %s ms | %s ms | %s |\n' "$n" "$(($(stat -c %s "t$n.jks") / 1000000))" \
+    "$(col 1)" "$(col 2)" "$(col 3)" "$(col 4)" "$tot" "$kt"
+  rm -f "o$n.jks" "o$n.jks.bak"
+done
+growth=$(awk -v a="${total[100000]}" -v b="${total[10000]}" 'BEGIN {printf "%.1f", a / b}')
+echo "100k / 10k time: ${growth}× (target ≤ 11×: $(awk -v g="$growth" 'BEGIN{print (g <= 11) ? "met" : "MISSED"}')); 100k load+save: ${total[100000]} ms (target < 1000 ms: $(awk -v t="${total[100000]}" 'BEGIN{print (t < 1000) ? "met" : "MISSED"}'))"
+
+echo
+read -r write floor < <("$engine" pkcs12-floor $((runs * 2 + 1)))
+echo "5. PKCS#12 write at 10000 iterations: ${write} ms; OpenSSL's PBKDF2/PKCS#12-KDF work alone: ${floor} ms;" \
+  "ratio $(awk -v a="$write" -v b="$floor" 'BEGIN{printf "%.2f", a / b}')× (target ≤ 1.2×: $(awk -v a="$write" -v b="$floor" 'BEGIN{print (a / b <= 1.2) ? "met" : "MISSED"}'))"
+echo
+echo "machine: $(nproc) cores, $(awk '/model name/{$1=$2=$3="";print;exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(openssl version); $(java -version 2>&1 | head -1)"
