@@ -174,14 +174,18 @@ void findings_json(JsonWriter& j, const std::vector<Finding>& findings) {
   j.end_array();
 }
 
-Keystore open_keystore(const Options& o) {
-  std::string path = o.keystore_path();
+// A clear error for a missing keystore, before any lock file is created beside it.
+void require_keystore(const Options& o) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    fail(ErrorKind::Io, "no keystore at " + path,
+  if (::stat(o.keystore_path().c_str(), &st) != 0)
+    fail(ErrorKind::Io, "no keystore at " + o.keystore_path(),
          "run from the MID's agent folder (or pass --agent-dir / --keystore); import a bundle with -a to create it");
+}
+
+Keystore open_keystore(const Options& o) {
+  require_keystore(o);
   Password pw = store_password(o);
-  return load_keystore(path, &pw);
+  return load_keystore(o.keystore_path(), &pw);
 }
 
 bool expiring(const Options& o, const Entry& e) {
@@ -320,7 +324,7 @@ int report_removed(const Options& o, const char* command, const std::vector<std:
 }
 
 int cmd_delete(const Options& o) {
-  open_keystore(o);  // a clear error for a missing keystore, before any lock file is created
+  require_keystore(o);
   std::vector<std::string> removed;
   update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
     const Entry* e = ks.find(o.args[0]);
@@ -332,7 +336,7 @@ int cmd_delete(const Options& o) {
 }
 
 int cmd_remove_all(const Options& o) {
-  open_keystore(o);
+  require_keystore(o);
   std::vector<std::string> removed;
   update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
     for (const std::string& alias : ks.aliases())
