@@ -19,13 +19,7 @@ constexpr std::size_t kMinEntryBytes = 4 + 2 + 8 + 4;  // tag, empty alias, date
 // SHA-1 over password (UTF-16BE) || "Mighty Aphrodite" || body.
 void keyed_digest(const Password& password, ByteView body, std::uint8_t out[kDigestLen]) {
   SecureBytes passwd = password.utf16be();
-  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  unsigned int len = 0;
-  if (!ctx || !EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) ||
-      !EVP_DigestUpdate(ctx.get(), passwd.data(), passwd.size()) ||
-      !EVP_DigestUpdate(ctx.get(), kWhitener, sizeof kWhitener - 1) ||
-      !EVP_DigestUpdate(ctx.get(), body.data(), body.size()) || !EVP_DigestFinal_ex(ctx.get(), out, &len))
-    ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
+  sha1({passwd.view(), ByteView(reinterpret_cast<const std::uint8_t*>(kWhitener), sizeof kWhitener - 1), body}, out);
 }
 
 Bytes read_certificate(ByteReader& r, std::uint32_t version) {

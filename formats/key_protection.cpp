@@ -54,28 +54,13 @@ Bytes build_epki(const char* alg_oid, int param_type, void* param, ByteView encr
 void sun_keystream_xor(const SecureBytes& passwd, ByteView salt, ByteView in, std::uint8_t* out) {
   std::uint8_t digest[kSha1Len];
   ByteView previous = salt;
-  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
   for (std::size_t off = 0; off < in.size(); off += kSha1Len) {
-    unsigned int len = 0;
-    std::uint8_t next[kSha1Len];
-    if (!EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) ||
-        !EVP_DigestUpdate(ctx.get(), passwd.data(), passwd.size()) ||
-        !EVP_DigestUpdate(ctx.get(), previous.data(), previous.size()) || !EVP_DigestFinal_ex(ctx.get(), next, &len))
-      ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
-    std::copy(next, next + kSha1Len, digest);
+    sha1({passwd.view(), previous}, digest);  // reads previous fully before writing digest
     previous = ByteView(digest, kSha1Len);
     std::size_t n = std::min(kSha1Len, in.size() - off);
     for (std::size_t k = 0; k < n; ++k) out[off + k] = static_cast<std::uint8_t>(in[off + k] ^ digest[k]);
   }
   OPENSSL_cleanse(digest, sizeof digest);
-}
-
-void sha1_two(ByteView a, ByteView b, std::uint8_t out[kSha1Len]) {
-  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  unsigned int len = 0;
-  if (!EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr) || !EVP_DigestUpdate(ctx.get(), a.data(), a.size()) ||
-      !EVP_DigestUpdate(ctx.get(), b.data(), b.size()) || !EVP_DigestFinal_ex(ctx.get(), out, &len))
-    ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
 }
 
 SecureBytes open_sun_jks(ByteView data, const Password& password) {
@@ -89,7 +74,7 @@ SecureBytes open_sun_jks(ByteView data, const Password& password) {
   plain.resize(cipher.size());
   sun_keystream_xor(passwd, salt, cipher, plain.data());
   std::uint8_t computed[kSha1Len];
-  sha1_two(passwd.view(), plain.view(), computed);
+  sha1({passwd.view(), plain.view()}, computed);
   if (CRYPTO_memcmp(computed, check.data(), kSha1Len) != 0)
     fail(ErrorKind::Password, "key password is incorrect (Sun JKS key protection check failed)",
          "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
@@ -153,6 +138,14 @@ PbeParams parse_pbe_param(const ASN1_TYPE* param) {
 }
 
 }  // namespace
+
+void sha1(std::initializer_list<ByteView> parts, std::uint8_t out[20]) {
+  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr);
+  for (ByteView part : parts) ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size());
+  if (!ok || !EVP_DigestFinal_ex(ctx.get(), out, &len)) ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
+}
 
 SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password, ByteView salt8,
                           std::uint64_t iterations) {
@@ -267,7 +260,7 @@ Bytes seal_private_key_jks(ByteView pkcs8, const Password& password) {
   Bytes blob(kSunSaltLen + pkcs8.size() + kSha1Len);
   std::copy(salt.begin(), salt.end(), blob.begin());
   sun_keystream_xor(passwd, salt, pkcs8, blob.data() + kSunSaltLen);
-  sha1_two(passwd.view(), pkcs8, blob.data() + kSunSaltLen + pkcs8.size());
+  sha1({passwd.view(), pkcs8}, blob.data() + kSunSaltLen + pkcs8.size());
   // Java writes this AlgorithmIdentifier with NULL parameters.
   return build_epki(kOidSunJksKeyProtector, V_ASN1_NULL, nullptr, blob);
 }

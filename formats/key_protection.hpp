@@ -2,6 +2,7 @@
 // EncryptedPrivateKeyInfo, so one opener serves JKS, JCEKS and PKCS#12.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include <openssl/x509.h>
@@ -18,6 +19,9 @@ inline constexpr const char* kOidSunJcePbe = "1.3.6.1.4.1.42.2.19.1";           
 inline constexpr std::uint64_t kMaxIterations = 5'000'000;
 inline constexpr int kJceksIterations = 200'000;  // JDK 17's default for jdk.jceks.iterationCount
 inline constexpr int kPkcs12Iterations = 10'000;  // JDK 17's keystore.pkcs12.*IterationCount
+
+// SHA-1 over the concatenation of parts (Sun's key protection and the JKS/JCEKS trailer).
+void sha1(std::initializer_list<ByteView> parts, std::uint8_t out[20]);
 
 // Dotted OID of the EncryptedPrivateKeyInfo's encryption algorithm.
 std::string sealed_key_algorithm(ByteView epki);
