@@ -6,7 +6,6 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
-#include <chrono>
 #include <optional>
 
 #include "key_protection.hpp"
@@ -19,11 +18,6 @@ namespace {
 
 constexpr const char* kTimePrefix = "Time ";
 constexpr int kMacSaltLen = 20;  // what Java uses
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 [[noreturn]] void corrupt(const std::string& problem) {
   std::string reason = ossl::drain_errors();

@@ -62,7 +62,7 @@ Entry make_key_entry(const std::string& alias, ImportedKey&& key) {
   Entry e;
   e.kind = EntryKind::PrivateKey;
   e.alias = alias;
-  e.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  e.created_ms = now_ms();
   e.plain = std::move(key.pkcs8);
   e.chain = std::move(key.chain);
   return e;

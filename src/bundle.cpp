@@ -59,14 +59,7 @@ bool self_issued(const Cert& c) {
   return X509_NAME_cmp(X509_get_subject_name(c.x509.get()), X509_get_issuer_name(c.x509.get())) == 0;
 }
 
-std::string public_key_fingerprint(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key, &der);
-  if (len <= 0) return "?";
-  std::string fp = fingerprint(ByteView(der, static_cast<std::size_t>(len)), "SHA256");
-  OPENSSL_free(der);
-  return fp;
-}
+std::string public_key_fingerprint(const EVP_PKEY* key) { return fingerprint(ossl::to_der(key, i2d_PUBKEY), "SHA256"); }
 
 ossl::PkeyPtr key_of(const SecureBytes& pkcs8) {
   const unsigned char* p = pkcs8.data();

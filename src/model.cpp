@@ -2,11 +2,16 @@
 
 #include "midks/utf8.hpp"
 
+#include <chrono>
 #include <clocale>
 #include <cwctype>
 #include <locale.h>
 
 namespace midks {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::string_view store_type_name(StoreType type) {
   switch (type) {

@@ -47,6 +47,9 @@ struct Entry {
   bool is_key() const { return kind != EntryKind::TrustedCert; }
 };
 
+// The current time as Java's Date holds it: milliseconds since the epoch.
+std::int64_t now_ms();
+
 // Java's alias.toLowerCase(Locale.ENGLISH) for UTF-8 text (Unicode simple case mapping).
 std::string java_lower(std::string_view utf8);
 

@@ -6,7 +6,6 @@
 //   ks_tool list IN                  (KS_STOREPASS; prints alias|kind|created_ms|sha256 per entry)
 #include <openssl/pem.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -58,10 +57,6 @@ SecureBytes read_pem_key(const std::string& path) {
   SecureBytes out(der);
   OPENSSL_cleanse(der.data(), der.size());
   return out;
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 int run(int argc, char** argv) {
