@@ -71,6 +71,13 @@ ossl::PkeyPtr key_of(const SecureBytes& pkcs8) {
 
 }  // namespace
 
+bool key_matches_certificate(const SecureBytes& pkcs8, const Bytes& cert_der) {
+  ossl::X509Ptr cert = ossl::parse_cert_der(cert_der);
+  bool match = EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key_of(pkcs8).get()) == 1;
+  ossl::drain_errors();
+  return match;
+}
+
 ImportRefused::ImportRefused(std::vector<Finding> findings)
     : Error(Error::coded(ErrorKind::Input, first_code(findings), summarise(findings), kTryForce)),
       findings_(std::move(findings)) {}

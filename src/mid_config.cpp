@@ -1,6 +1,7 @@
 #include "midks/mid_config.hpp"
 
 #include <sys/stat.h>
+#include <openssl/crypto.h>
 #include <tinyxml2.h>
 
 #include <cctype>
@@ -104,7 +105,7 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
     std::size_t j = i + 1;
     while (j < t.size() && !std::isspace(static_cast<unsigned char>(t[j])) && t[j] != '/' && t[j] != '>') ++j;
     std::string tag = t.substr(i + 1, j - i - 1);
-    Span span{i, 0, 0, 0, false};
+    Span span{i, 0, 0, 0, false, false};
     std::optional<std::string> tag_name;
     bool self_closing = false;
     while (j < t.size() && t[j] != '>') {
@@ -128,10 +129,11 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
       std::size_t value_end = t.find(t[j], j + 1);
       if (value_end == std::string::npos) return result;
       if (key == "name") tag_name = t.substr(j + 1, value_end - j - 1);
-      if (key == "value") span = Span{i, 0, j + 1, value_end, true};
+      if (key == "value") span = Span{i, 0, j + 1, value_end, true, false};
       j = value_end + 1;
     }
     span.tag_end = j < t.size() ? j + 1 : t.size();
+    span.self_closing = self_closing;
     // Names are compared as written; MID parameter names hold no characters that need escaping.
     if (depth == 1 && tag == "parameter" && tag_name && *tag_name == name && !result.parameter) result.parameter = span;
     if (!self_closing) ++depth;
@@ -140,7 +142,22 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
   return result;
 }
 
-void MidConfig::set(std::string_view name, std::string_view value) {
+namespace {
+
+std::size_t line_start_of(const std::string& t, std::size_t pos) {
+  std::size_t nl = pos == 0 ? std::string::npos : t.rfind('\n', pos - 1);
+  return nl == std::string::npos ? 0 : nl + 1;
+}
+
+bool blank(const std::string& t, std::size_t from, std::size_t to) {
+  for (std::size_t i = from; i < to; ++i)
+    if (t[i] != ' ' && t[i] != '\t' && t[i] != '\r') return false;
+  return true;
+}
+
+}  // namespace
+
+void MidConfig::set(std::string_view name, std::string_view value, std::string_view after) {
   std::string escaped = escape_attribute(value);
   Scan found = scan(name);
   if (auto& span = found.parameter) {
@@ -151,25 +168,31 @@ void MidConfig::set(std::string_view name, std::string_view value) {
       text_.insert(span->tag_begin + 10, " value=\"" + escaped + "\"");
     }
   } else {
-    std::size_t close = found.root_close;
-    if (close == std::string::npos)
-      fail(ErrorKind::Input, origin_ + " has an empty <parameters/> element; a parameter cannot be added to it",
-           "write <parameters></parameters> in its place");
     std::string eol = text_.find("\r\n") != std::string::npos ? "\r\n" : "\n";
-    std::string indent = "    ";
-    if (std::size_t last = text_.rfind("<parameter", close); last != std::string::npos) {
-      std::size_t line_start = text_.rfind('\n', last);
-      line_start = line_start == std::string::npos ? 0 : line_start + 1;
-      indent = text_.substr(line_start, last - line_start);
-      if (indent.find_first_not_of(" \t") != std::string::npos) indent = "    ";
-    }
     std::string tag = "<parameter name=\"" + escape_attribute(name) + "\" value=\"" + escaped + "\"/>";
-    std::size_t line_start = text_.rfind('\n', close);
-    line_start = line_start == std::string::npos ? 0 : line_start + 1;
-    if (text_.find_first_not_of(" \t", line_start) == close) {
-      text_.insert(line_start, indent + tag + eol);  // a whole line just above the closing tag's line
+    std::optional<Span> anchor = after.empty() ? std::nullopt : scan(after).parameter;
+    std::size_t anchor_line = anchor ? line_start_of(text_, anchor->tag_begin) : 0;
+    std::size_t anchor_eol = anchor ? text_.find('\n', anchor->tag_end) : std::string::npos;
+    if (anchor && anchor->self_closing && anchor_eol != std::string::npos && blank(text_, anchor_line, anchor->tag_begin) &&
+        blank(text_, anchor->tag_end, anchor_eol)) {
+      // A line of its own right below the anchor, indented like it.
+      text_.insert(anchor_eol + 1, text_.substr(anchor_line, anchor->tag_begin - anchor_line) + tag + eol);
     } else {
-      text_.insert(close, tag + eol);  // the closing tag shares its line: put the new one right before it
+      std::size_t close = found.root_close;
+      if (close == std::string::npos)
+        fail(ErrorKind::Input, origin_ + " has an empty <parameters/> element; a parameter cannot be added to it",
+             "write <parameters></parameters> in its place");
+      std::string indent = "    ";
+      if (std::size_t last = text_.rfind("<parameter", close); last != std::string::npos) {
+        std::size_t line = line_start_of(text_, last);
+        if (blank(text_, line, last)) indent = text_.substr(line, last - line);
+      }
+      std::size_t line = line_start_of(text_, close);
+      if (blank(text_, line, close)) {
+        text_.insert(line, indent + tag + eol);  // a whole line just above the closing tag's line
+      } else {
+        text_.insert(close, tag + eol);  // the closing tag shares its line: put the new one right before it
+      }
     }
   }
   // The splice is proved by reading the result back; anything unusual is refused, never written.
@@ -180,11 +203,49 @@ void MidConfig::set(std::string_view name, std::string_view value) {
   } catch (const Error&) {
     proved = false;
   }
-  if (!proved)
-    fail(ErrorKind::Input, "cannot edit " + origin_ + " safely: its XML around parameter '" + std::string(name) +
-                               "' is unusual; nothing was written",
-         "set the parameter by hand in a text editor, or restore a clean config.xml");
+  if (!proved) refuse_edit(name);
 }
+
+int MidConfig::remove(std::string_view name) {
+  int removed = 0;
+  while (std::optional<Span> span = scan(name).parameter) {
+    std::size_t begin = span->tag_begin, end = span->tag_end;
+    if (!span->self_closing) {
+      // <parameter …></parameter>: only an empty element is ours to remove.
+      std::size_t close = text_.find("</parameter", end);
+      std::size_t close_end = close == std::string::npos ? close : text_.find('>', close);
+      if (close_end == std::string::npos || text_.find_first_not_of(" \t\r\n", end) != close)
+        refuse_edit(name);
+      end = close_end + 1;
+    }
+    std::size_t line = line_start_of(text_, begin);
+    std::size_t eol = text_.find('\n', end);
+    if (blank(text_, line, begin) && (eol == std::string::npos ? blank(text_, end, text_.size()) : blank(text_, end, eol))) {
+      begin = line;  // the parameter had the line to itself: the whole line goes
+      end = eol == std::string::npos ? text_.size() : eol + 1;
+    }
+    OPENSSL_cleanse(text_.data() + begin, end - begin);
+    text_.erase(begin, end - begin);
+    if (++removed > 10000) refuse_edit(name);
+  }
+  bool proved = true;
+  try {
+    verify();
+    proved = !get(name);
+  } catch (const Error&) {
+    proved = false;
+  }
+  if (!proved) refuse_edit(name);
+  return removed;
+}
+
+void MidConfig::refuse_edit(std::string_view name) const {
+  fail(ErrorKind::Input, "cannot edit " + origin_ + " safely: its XML around parameter '" + std::string(name) +
+                             "' is unusual; nothing was written",
+       "edit the parameter by hand in a text editor, or restore a clean config.xml");
+}
+
+MidConfig::~MidConfig() { OPENSSL_cleanse(text_.data(), text_.size()); }
 
 void MidConfig::verify() const {
   tinyxml2::XMLDocument doc;

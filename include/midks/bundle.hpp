@@ -57,6 +57,9 @@ class ImportRefused : public Error {
 ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOptions& options);
 ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options);
 
+// Whether a PKCS#8 private key is the key of a DER certificate.
+bool key_matches_certificate(const SecureBytes& pkcs8, const Bytes& cert_der);
+
 // The checks on an ordered chain (leaf first) alone; also what `doctor` runs on a keystore entry.
 std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const ImportOptions& options);
 

@@ -26,14 +26,22 @@ class MidConfig {
   // <parameters> root) naming the file and line.
   static MidConfig load(const std::string& path);
   static MidConfig parse(std::string text, std::string origin);
+  ~MidConfig();  // wipes the text: config.xml holds credentials
+  MidConfig(MidConfig&&) = default;
+  MidConfig& operator=(MidConfig&&) = default;
 
   // The value of the first parameter of that name (entities decoded), if present.
   std::optional<std::string> get(std::string_view name) const;
   bool has_attribute(std::string_view name, std::string_view attribute) const;
 
-  // Sets the value attribute of the parameter in place, or appends a new parameter line before
-  // </parameters> with the indentation and line ending of the parameters above it.
-  void set(std::string_view name, std::string_view value);
+  // Sets the value attribute of the parameter in place. A missing parameter gets a new line with
+  // the file's indentation and line ending: right after the parameter named after, if there is
+  // one, else just before </parameters>. Other attributes (secure, encrypt) stay as they are.
+  void set(std::string_view name, std::string_view value, std::string_view after = {});
+
+  // Removes every parameter of that name (with its line, when it stands alone on it); returns how
+  // many were removed.
+  int remove(std::string_view name);
 
   const std::string& text() const { return text_; }
   // Writes atomically (temp file, fsync, rename, .bak), keeping the file's mode.
@@ -44,6 +52,7 @@ class MidConfig {
     std::size_t tag_begin, tag_end;        // the whole <parameter …/> tag
     std::size_t value_begin, value_end;    // the value attribute's content, if present
     bool has_value;
+    bool self_closing;
   };
   struct Scan {
     std::optional<Span> parameter;          // the first direct child <parameter name=…>
@@ -52,6 +61,8 @@ class MidConfig {
   MidConfig(std::string text, std::string origin) : text_(std::move(text)), origin_(std::move(origin)) {}
   Scan scan(std::string_view name) const;
   void verify() const;
+  void insert_line(std::size_t line_start_hint, std::size_t before, const std::string& tag);
+  [[noreturn]] void refuse_edit(std::string_view name) const;
 
   std::string text_;
   std::string origin_;

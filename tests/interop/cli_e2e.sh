@@ -4,7 +4,7 @@
 # appear in any output; keytool reads what -a wrote.
 #   cli_e2e.sh <manage-certificates> <source dir>
 set -uo pipefail
-bin=$1; bundles=$2/testdata/bundles
+bin=$1; bundles=$2/testdata/bundles; configs=$2/testdata/config
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 agent=$work/agent && mkdir -p "$agent" && cd "$agent"
 ks=security/agent_keystore.jks
@@ -99,16 +99,59 @@ for n in 1 2 3 4 5 6 7 8; do "$bin" -a "parallel-$n" "$bundles/seed-order.pem" -
 wait
 check "8 concurrent -a with distinct aliases: all 8 entries present" '[ "$("$bin" -l --keystore "$work/parallel.jks" | tr , "\n" | grep -c "^parallel-")" = 8 ]'
 
-cp "$2/testdata/config/basic-auth.xml" config.xml
+cp "$configs/basic-auth.xml" config.xml
 run -s
 check "status reads config.xml: url, MID name, credentials" '[ $rc -eq 0 ] && grep -q "url https://acme.service-now.com/, MID name acme_mid_01, basic-auth credentials set" <<<"$out"'
 cp config.xml "$work/config.before"
 out=$("$bin" -s --json 2>/dev/null)
 check "status --json carries the config facts" '[ "$(json "d[\"config\"][\"basic_auth_credentials\"], d[\"config\"][\"name\"]")" = "set acme_mid_01" ]'
 check "status never modifies config.xml" 'cmp -s config.xml "$work/config.before"'
-cp "$2/testdata/config/broken.xml" config.xml
+cp "$configs/broken.xml" config.xml
 run -s
 check "status on a broken config.xml: exit 2, names the line" '[ $rc -eq 2 ] && grep -q "not well-formed XML (line" <<<"$out"'
+
+# -m, -b, -m: the exact lines that change in config.xml, and nothing else.
+cp "$configs/basic-auth.xml" config.xml
+chmod 640 config.xml
+cp config.xml "$work/config.basic"
+run -m
+check "-m with a valid key entry: exit 0, restart reminder" '[ $rc -eq 0 ] && grep -q "Mutual authentication enabled" <<<"$out" && grep -q "restart the MID Server" <<<"$out"'
+check "-m removed exactly the two credential lines" '[ "$(diff "$work/config.basic" config.xml | grep "^[<>]" | grep -o "name=\"[^\"]*\"" | tr "\n" " ")" = "name=\"mid.instance.username\" name=\"mid.instance.password\" " ] && [ "$(diff "$work/config.basic" config.xml | grep -c "^[<>]")" = 2 ]'
+check "… kept the old file as config.xml.bak and the mode 0640" 'cmp -s config.xml.bak "$work/config.basic" && [ "$(stat -c %a config.xml)" = 640 ]'
+cp config.xml "$work/config.mutual"
+run -m
+check "a second -m: exit 0, nothing changed" '[ $rc -eq 0 ] && grep -q "nothing changed" <<<"$out" && cmp -s config.xml "$work/config.mutual"'
+out=$("$bin" -s --json 2>/dev/null)
+check "status --json says auth_mode mutual" '[ "$(json "d[\"config\"][\"auth_mode\"]")" = mutual ]'
+export MID_PW='n3w&pass<word'
+run -b mid.server --instance-password-env MID_PW
+check "-b with the password from the environment: exit 0, restart reminder" '[ $rc -eq 0 ] && grep -q "Basic authentication restored" <<<"$out" && grep -q "restart the MID Server" <<<"$out"'
+check "-b added exactly the two credential lines below url, value XML-escaped" '[ "$(diff "$work/config.mutual" config.xml | grep -c "^>")" = 2 ] && [ "$(diff "$work/config.mutual" config.xml | grep -c "^<")" = 0 ] && grep -q "value=\"n3w&amp;pass&lt;word\"" config.xml && [ "$(grep -n mid.instance.username config.xml | cut -d: -f1)" = 4 ]'
+check "-b never prints the password" '! grep -q "n3w" <<<"$out"'
+check "-b left the key entry in place and says so" 'grep -q "stays in" <<<"$out" && "$bin" -l | grep -q defaultsecuritykeypairhandle'
+run -b mid.server visible-pass
+check "-b <user> <pass> (the original argv form) works and warns about ps" '[ $rc -eq 0 ] && grep -q "visible to other users" <<<"$out"'
+run -b mid.server </dev/null
+check "-b without a password and without a terminal: exit 1, says how to pass it" '[ $rc -eq 1 ] && grep -q "instance-password-env" <<<"$out"'
+run -m
+check "-m again: the credential lines go again" '[ $rc -eq 0 ] && cmp -s config.xml "$work/config.mutual"'
+cp "$work/config.basic" config.xml
+run -b mid.server --instance-password-env MID_PW --remove-key
+check "-b --remove-key deletes the key entry" '[ $rc -eq 0 ] && ! "$bin" -l | grep -q defaultsecuritykeypairhandle'
+cp config.xml "$work/config.nokey"
+run -m
+check "-m without the key entry: exit 2 NO_MID_KEY, config.xml untouched" '[ $rc -eq 2 ] && grep -q NO_MID_KEY <<<"$out" && cmp -s config.xml "$work/config.nokey"'
+run -a defaultsecuritykeypairhandle "$bundles/server-auth-only.pem" --force --quiet
+run -m
+check "-m with a serverAuth-only key entry: refused (exit 2), config.xml untouched" '[ $rc -eq 2 ] && grep -q LEAF_NOT_CLIENT_AUTH <<<"$out" && cmp -s config.xml "$work/config.nokey"'
+run -m --instance-url http://plain.example/
+check "-m --instance-url without https: exit 1" '[ $rc -eq 1 ]'
+cp "$configs/broken.xml" config.xml
+run -m --force
+check "-m on a broken config.xml: exit 2, file not rewritten" '[ $rc -eq 2 ] && cmp -s config.xml "$configs/broken.xml"'
+rm config.xml
+run -m
+check "-m without config.xml: exit 4, says where it looked" '[ $rc -eq 4 ] && grep -q "no config.xml at" <<<"$out"'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

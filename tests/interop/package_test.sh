@@ -28,5 +28,9 @@ out=$(cd "$work/agent" && PATH=/usr/bin:/bin ./bin/scripts/manage-certificates.s
 check "without the binary anywhere, the wrapper says so (exit 4)" '[ $rc -eq 4 ] && grep -q "MIDKS_BIN" <<<"$out"'
 cp "$bin" "$work/agent/bin/scripts/"
 check "with the binary beside it, the wrapper finds it" '[ "$(cd "$work/agent" && ./bin/scripts/manage-certificates.sh -l)" = defaultsecuritykeypairhandle ]'
+cp "$src/testdata/config/fresh.xml" "$work/agent/config.xml"
+out=$(PATH=$work/root/usr/bin:/usr/bin:/bin "$work/root/usr/share/midks/mid-mtls-setup.sh" --agent-dir "$work/agent" \
+      --url https://acme.service-now.com/ --name packaged --bundle "$src/testdata/bundles/seed-order.pem" 2>&1); rc=$?
+check "the installed mid-mtls-setup.sh finds the installed binary on PATH and enables mutual auth" '[ $rc -eq 0 ] && ! grep -q mid.instance.username "$work/agent/config.xml"'
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

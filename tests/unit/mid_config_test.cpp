@@ -82,6 +82,53 @@ TEST(MidConfig, ValuesAreEscapedAndReadBack) {
   EXPECT_TRUE(c.has_attribute(mid_param::kPassword, "encrypt"));  // other attributes are left as they were
 }
 
+TEST(MidConfig, RemovingAParameterTakesItsWholeLineAndNothingElse) {
+  std::string before = slurp(config_dir() + "/basic-auth-crlf.xml");
+  MidConfig c = MidConfig::parse(before, "basic-auth-crlf.xml");
+  std::size_t at = before.find("\t<parameter name=\"mid.instance.username\"");
+  ASSERT_NE(at, std::string::npos);
+  std::string expected = before;
+  expected.erase(at, before.find("\r\n", at) + 2 - at);
+  EXPECT_EQ(c.remove(mid_param::kUsername), 1);
+  EXPECT_EQ(c.text(), expected);
+  EXPECT_EQ(c.remove(mid_param::kUsername), 0);  // nothing left: nothing changes
+  EXPECT_EQ(c.text(), expected);
+}
+
+TEST(MidConfig, RemovingAParameterThatSharesItsLineTakesOnlyTheElement) {
+  MidConfig c = MidConfig::parse(
+      "<parameters><parameter name=\"a\" value=\"1\"/><parameter name=\"b\" value=\"2\"></parameter> <!-- b --></parameters>",
+      "shared");
+  EXPECT_EQ(c.remove("b"), 1);
+  EXPECT_EQ(c.text(), "<parameters><parameter name=\"a\" value=\"1\"/> <!-- b --></parameters>");
+}
+
+TEST(MidConfig, RemovingTakesEveryCopyButNeverACommentedOrNestedOne) {
+  const std::string text =
+      "<parameters>\n  <parameter name=\"x\" value=\"1\"/>\n  <!-- <parameter name=\"x\" value=\"c\"/> -->\n"
+      "  <g><parameter name=\"x\" value=\"n\"/></g>\n  <parameter name=\"x\" value=\"2\"/>\n</parameters>\n";
+  MidConfig c = MidConfig::parse(text, "copies");
+  EXPECT_EQ(c.remove("x"), 2);
+  EXPECT_EQ(c.text(),
+            "<parameters>\n  <!-- <parameter name=\"x\" value=\"c\"/> -->\n  <g><parameter name=\"x\" value=\"n\"/></g>\n</parameters>\n");
+}
+
+TEST(MidConfig, AParameterWithContentIsNotRemovedBlindly) {
+  const std::string text = "<parameters>\n  <parameter name=\"x\" value=\"1\">text</parameter>\n</parameters>\n";
+  MidConfig c = MidConfig::parse(text, "content");
+  EXPECT_EQ(error_kind_of([&] { c.remove("x"); }), ErrorKind::Input);
+}
+
+TEST(MidConfig, ANewParameterCanGoRightBelowAnother) {
+  std::string before = slurp(config_dir() + "/mutual-auth.xml");
+  MidConfig c = MidConfig::parse(before, "mutual-auth.xml");
+  c.set(mid_param::kUsername, "mid.server", mid_param::kUrl);
+  std::string expected = before;
+  std::size_t below_url = expected.find('\n', expected.find("name=\"url\"")) + 1;
+  expected.insert(below_url, "  <parameter name=\"mid.instance.username\" value=\"mid.server\"/>\n");
+  EXPECT_EQ(c.text(), expected);
+}
+
 TEST(MidConfig, RefusesWhatIsNotAMidConfig) {
   std::string message;
   EXPECT_EQ(error_kind_of([] { MidConfig::load(config_dir() + "/broken.xml"); }, &message), ErrorKind::Input);

@@ -1,0 +1,75 @@
+// The command line's shared pieces: parsed options, secrets, and how facts are printed. Every
+// command is a thin function over the engine: parse, call, print.
+#pragma once
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "json.hpp"
+#include "midks/bundle.hpp"
+#include "midks/cert_info.hpp"
+#include "midks/model.hpp"
+#include "midks/secure.hpp"
+
+namespace midks::cli {
+
+inline constexpr int kExpiryWarning = 3;  // exit code when an entry expires within the warning window
+
+// Where a secret comes from; argv is accepted but warned about (visible in ps).
+struct SecretSource {
+  std::optional<std::string> env, file, arg;
+  bool prompt = false;  // ask on the terminal, without echo
+};
+
+struct Options {
+  std::string agent_dir = ".";
+  std::optional<std::string> keystore, config;
+  SecretSource storepass, keypass, instance_password;
+  std::optional<StoreType> storetype;
+  bool force = false, json = false, quiet = false, long_format = false, remove_key = false, prune = false;
+  std::optional<int> expiry_warn_days;
+  // csr, split, verify
+  std::optional<std::string> instance_url, mid_name;  // -m: also set url and name in config.xml
+  std::optional<std::string> subject, key_type, out, out_dir, url, server_ca;
+  std::vector<std::string> san;
+  std::vector<std::string> args;  // the command's own arguments
+  mutable std::optional<Password> storepass_read;  // read once: a prompt asks only once
+
+  std::string keystore_path() const;
+  std::string config_path() const;
+};
+
+// ---- secrets ----
+std::optional<Password> read_secret(const SecretSource& src, const std::string& option, const std::string& what);
+const Password& store_password(const Options& o);
+std::optional<Password> key_passphrase(const Options& o);
+
+// ---- presentation ----
+std::int64_t days_left(std::time_t not_after);
+std::string day(std::int64_t seconds);
+std::string iso(std::int64_t seconds);
+std::string expiry_text(std::time_t not_after);
+std::string joined(const std::vector<std::string>& v, const char* sep = ", ");
+void cert_json(JsonWriter& j, const CertFacts& f);
+void findings_json(JsonWriter& j, const std::vector<Finding>& findings);
+void print_findings(const std::vector<Finding>& findings);  // to stderr, with their fixes
+
+// ---- the keystore named by the options ----
+void require_keystore(const Options& o);
+Keystore open_keystore(const Options& o);
+bool expiring(const Options& o, const Entry& e);
+
+// ---- commands (each returns the exit code) ----
+int cmd_import(const Options& o);
+int cmd_get(const Options& o);
+int cmd_list(const Options& o);
+int cmd_delete(const Options& o);
+int cmd_remove_all(const Options& o);
+int cmd_status(const Options& o);
+int cmd_doctor(const Options& o);
+int cmd_mutual(const Options& o);
+int cmd_basic(const Options& o);
+
+}  // namespace midks::cli
