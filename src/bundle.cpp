@@ -180,7 +180,8 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   if (certs.empty())
     fail_coded(ErrorKind::Input, "NO_CERTIFICATE", "the bundle holds no certificate",
                "add the certificate your CA issued (and its chain) to the bundle, or pass them as further files");
-  if (keys.empty())
+  if (keys.empty() && options.existing_key) keys.push_back(fmt::BundleKey{SecureBytes(*options.existing_key), "existing key", "the existing key entry"});
+  if (keys.empty() && !options.certificates_only)
     fail_coded(ErrorKind::Input, "NO_PRIVATE_KEY", "the bundle holds no private key",
                "add the private key generated with the CSR (PEM '-----BEGIN PRIVATE KEY-----'), or pass its file too");
   if (keys.size() > 1) {
@@ -189,26 +190,42 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     fail_coded(ErrorKind::Input, "MULTIPLE_KEYS", "the bundle holds " + std::to_string(keys.size()) + " different private keys (" + where + ")",
                "keep only the key that belongs to the certificate");
   }
-  ossl::PkeyPtr key = key_of(keys.front().pkcs8);
 
-  // The leaf is the certificate of this key; with several (renewals of one key), the newest.
+  // The leaf is the certificate of the key; with several (renewals of one key), the newest.
+  // Without a key, it is the one certificate that is not a CA.
   Cert* leaf = nullptr;
-  for (Cert& c : certs)
-    if (EVP_PKEY_eq(X509_get0_pubkey(c.x509.get()), key.get()) == 1 && (!leaf || c.facts.not_before > leaf->facts.not_before))
-      leaf = &c;
-  ossl::drain_errors();
-  if (!leaf) {
-    const Cert* likely = &certs.front();
-    for (const Cert& c : certs)
+  if (keys.empty()) {
+    for (Cert& c : certs)
       if (X509_check_ca(c.x509.get()) == 0) {
-        likely = &c;
-        break;
+        if (leaf)
+          fail_coded(ErrorKind::Input, "MULTIPLE_LEAVES", "the bundle holds more than one end-entity certificate (" + name_of(*leaf) + ", " +
+                         name_of(c) + ") and no key to tell which is meant",
+                     "pass the bundle with its private key, or only one leaf certificate");
+        leaf = &c;
       }
-    fail_coded(ErrorKind::Input, "KEY_MISMATCH",
-               "the private key (public key SHA-256 " + public_key_fingerprint(key.get()) + ") matches none of the " +
-                   std::to_string(certs.size()) + " certificate(s); " + name_of(*likely) + " (SHA-256 " + likely->facts.sha256 +
-                   ") belongs to another key",
-               "use the private key generated together with the CSR this certificate was issued for");
+    ossl::drain_errors();
+    if (!leaf)
+      fail_coded(ErrorKind::Input, "NO_LEAF", "every certificate in the bundle is a CA certificate; there is no leaf",
+                 "add the MID's own certificate (the one issued for its CSR)");
+  } else {
+    ossl::PkeyPtr key = key_of(keys.front().pkcs8);
+    for (Cert& c : certs)
+      if (EVP_PKEY_eq(X509_get0_pubkey(c.x509.get()), key.get()) == 1 && (!leaf || c.facts.not_before > leaf->facts.not_before))
+        leaf = &c;
+    ossl::drain_errors();
+    if (!leaf) {
+      const Cert* likely = &certs.front();
+      for (const Cert& c : certs)
+        if (X509_check_ca(c.x509.get()) == 0) {
+          likely = &c;
+          break;
+        }
+      fail_coded(ErrorKind::Input, "KEY_MISMATCH",
+                 "the private key (public key SHA-256 " + public_key_fingerprint(key.get()) + ") matches none of the " +
+                     std::to_string(certs.size()) + " certificate(s); " + name_of(*likely) + " (SHA-256 " + likely->facts.sha256 +
+                     ") belongs to " + (options.existing_key && items.keys.empty() ? "another key than the existing entry's" : "another key"),
+                 "use the private key generated together with the CSR this certificate was issued for");
+    }
   }
 
   // Order: leaf, then each issuer found by name/key identifier and proved by its signature.
@@ -264,7 +281,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   bool refused = std::any_of(result.findings.begin(), result.findings.end(),
                              [](const Finding& f) { return f.severity == Severity::Refusable; });
   if (refused && !options.force) throw ImportRefused(result.findings);
-  result.pkcs8 = std::move(keys.front().pkcs8);
+  if (!keys.empty()) result.pkcs8 = std::move(keys.front().pkcs8);
   return result;
 }
 

@@ -32,10 +32,12 @@ struct ImportOptions {
   bool force = false;                    // import despite Refusable findings
   std::time_t now = 0;                   // 0: the current time
   int expiry_warn_days = 30;
+  const SecureBytes* existing_key = nullptr;  // PKCS#8 to pair with when the files hold no key (renewal)
+  bool certificates_only = false;             // no key anywhere: the leaf is the one non-CA certificate
 };
 
 struct ImportedKey {
-  SecureBytes pkcs8;
+  SecureBytes pkcs8;                    // empty with certificates_only
   std::vector<Bytes> chain;             // DER, leaf first
   std::vector<Finding> findings;        // warnings (and, when forced, the refusable findings)
   std::vector<std::string> notes;       // what was normalised on the way

@@ -16,6 +16,11 @@
 namespace midks::cli {
 
 inline constexpr int kExpiryWarning = 3;  // exit code when an entry expires within the warning window
+// verify's outcomes beyond 0 (success) and 4 (unreachable):
+inline constexpr int kProbeNoRequest = 6;        // the server did not ask for a client certificate
+inline constexpr int kProbeCaNotAccepted = 7;    // it named CAs, ours not among them
+inline constexpr int kProbeRejected = 8;         // it refused the handshake or our certificate
+inline constexpr int kProbeServerUntrusted = 9;  // its certificate does not verify (TLS-inspecting proxy?)
 
 // Where a secret comes from; argv is accepted but warned about (visible in ps).
 struct SecretSource {
@@ -28,12 +33,13 @@ struct Options {
   std::optional<std::string> keystore, config;
   SecretSource storepass, keypass, instance_password;
   std::optional<StoreType> storetype;
-  bool force = false, json = false, quiet = false, long_format = false, remove_key = false, prune = false;
+  bool force = false, json = false, quiet = false, long_format = false, remove_key = false, prune = false, ca_bundle = false;
   std::optional<int> expiry_warn_days;
-  // csr, split, verify
   std::optional<std::string> instance_url, mid_name;  // -m: also set url and name in config.xml
-  std::optional<std::string> subject, key_type, out, out_dir, url, server_ca;
+  // csr, split, verify
+  std::optional<std::string> alias, subject, key_type, out_dir, url, server_ca;
   std::vector<std::string> san;
+  std::optional<int> timeout_s;
   std::vector<std::string> args;  // the command's own arguments
   mutable std::optional<Password> storepass_read;  // read once: a prompt asks only once
 
@@ -71,5 +77,10 @@ int cmd_status(const Options& o);
 int cmd_doctor(const Options& o);
 int cmd_mutual(const Options& o);
 int cmd_basic(const Options& o);
+int cmd_csr(const Options& o);
+int cmd_split(const Options& o);
+int cmd_verify(const Options& o);
+int cmd_renew(const Options& o);
+int cmd_expiry(const Options& o);
 
 }  // namespace midks::cli

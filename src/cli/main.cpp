@@ -59,12 +59,34 @@ const std::vector<OptionSpec>& option_table() {
       {"--remove-key", "", "with -b: also delete the defaultsecuritykeypairhandle entry", [](Options& o, const std::string&) { o.remove_key = true; }},
       {"--force", "", "import or enable mutual auth despite refusable findings (all are still printed)", [](Options& o, const std::string&) { o.force = true; }},
       {"--long", "", "with -l: a table with type, expiry and subject", [](Options& o, const std::string&) { o.long_format = true; }},
-      {"--expiry-warn", "DAYS", "with -g, -l, -s: exit 3 if an entry expires within DAYS",
+      {"--expiry-warn", "DAYS", "with -g, -l, -s, expiry: exit 3 if an entry expires within DAYS (expiry: default 30)",
        [](Options& o, const std::string& v) {
          if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
            fail(ErrorKind::Usage, "--expiry-warn needs a number of days, not '" + v + "'");
          o.expiry_warn_days = std::stoi(v);
        }},
+      {"--alias", "ALIAS", "with split, verify: the key entry to use (default defaultsecuritykeypairhandle)",
+       [](Options& o, const std::string& v) { o.alias = v; }},
+      {"--subject", "DN", "with csr: the subject, e.g. CN=mid01,O=Acme,C=US (default CN=<MID name from config.xml>)",
+       [](Options& o, const std::string& v) { o.subject = v; }},
+      {"--key-type", "TYPE", "with csr: rsa2048 (default), rsa3072, rsa4096, ec256 or ec384",
+       [](Options& o, const std::string& v) { o.key_type = v; }},
+      {"--san", "NAME", "with csr: a subject alternative name (DNS:host, IP:addr; repeatable)",
+       [](Options& o, const std::string& v) { o.san.push_back(v); }},
+      {"--out-dir", "DIR", "with split: where to write the files (default: the current folder)",
+       [](Options& o, const std::string& v) { o.out_dir = v; }},
+      {"--ca-bundle", "", "with split: the CA certificates as one file instead of one per certificate",
+       [](Options& o, const std::string&) { o.ca_bundle = true; }},
+      {"--url", "URL", "with verify: the instance, https://host[:port]", [](Options& o, const std::string& v) { o.url = v; }},
+      {"--server-ca", "FILE", "with verify: trust these CAs for the server (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)",
+       [](Options& o, const std::string& v) { o.server_ca = v; }},
+      {"--timeout", "SECONDS", "with verify: connection and read timeout (default 10)",
+       [](Options& o, const std::string& v) {
+         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 4 || std::stoi(v) == 0)
+           fail(ErrorKind::Usage, "--timeout needs a number of seconds, not '" + v + "'");
+         o.timeout_s = std::stoi(v);
+       }},
+      {"--prune", "", "with renew: delete the entries kept from earlier renewals", [](Options& o, const std::string&) { o.prune = true; }},
       {"--json", "", "machine-readable output (errors too)", [](Options& o, const std::string&) { o.json = true; }},
       {"--quiet", "", "print only data, warnings and errors", [](Options& o, const std::string&) { o.quiet = true; }},
   };
@@ -98,6 +120,11 @@ const std::vector<Command>& commands() {
        cmd_mutual},
       {{"-b"}, "<user> [<password>]", 1, 2, "revert to basic authentication: write the instance credentials into config.xml", cmd_basic},
       {{"-s", "status"}, "", 0, 0, "show the keystore, its entries and their expiry", cmd_status},
+      {{"csr"}, "[<name>]", 0, 1, "make a private key (<name>.key, 0600) and a clientAuth certificate request (<name>.csr)", cmd_csr},
+      {{"split"}, "[<file>...]", 0, 64, "write the CA chain and the leaf as the instance needs them (from a bundle, or the keystore)", cmd_split},
+      {{"verify"}, "", 0, 0, "connect to --url with the MID key and report what the server asks for and accepts", cmd_verify},
+      {{"renew"}, "<alias> [<file>...]", 1, 64, "import a renewed certificate (or bundle), keeping the old entry until --prune", cmd_renew},
+      {{"expiry"}, "<keystore|glob>...", 1, 256, "days left for every entry of one or many keystores", cmd_expiry},
       {{"doctor"}, "<file|keystore>...", 1, 64, "check bundles or keystores against everything that breaks MID mutual TLS", cmd_doctor},
       {{"--help", "-h"}, "", 0, 0, "show this help", cmd_help},
       {{"--bash-completion"}, "", 0, 0, "print a bash completion script for this command", cmd_completion},
@@ -112,8 +139,9 @@ int cmd_help(const Options&) {
   std::cout << "\noptions:\n";
   for (const auto& opt : option_table())
     std::printf("  %-24s %s\n", (opt.name + (opt.value.empty() ? "" : " " + opt.value)).c_str(), opt.help.c_str());
-  std::cout << "\nexit codes: 0 ok, 1 usage, 2 invalid input or refused bundle, 3 expiry warning, 4 I/O or lock failure,\n"
-               "            5 wrong password or passphrase\n";
+  std::cout << "\nexit codes: 0 ok, 1 usage, 2 invalid input or refused bundle, 3 expiry warning, 4 I/O or lock failure\n"
+               "            (verify: unreachable), 5 wrong password or passphrase; verify also: 6 no client certificate\n"
+               "            requested, 7 our CA not accepted, 8 handshake rejected, 9 server certificate not trusted\n";
   return 0;
 }
 
@@ -127,8 +155,9 @@ int cmd_completion(const Options&) {
                "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
                "  case $prev in\n"
                "    --storetype) COMPREPLY=($(compgen -W 'jks pkcs12 jceks' -- \"$cur\")); return ;;\n"
-               "    --agent-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
-               "    --keystore|--config|--*-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+               "    --agent-dir|--out-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
+               "    --key-type) COMPREPLY=($(compgen -W 'rsa2048 rsa3072 rsa4096 ec256 ec384' -- \"$cur\")); return ;;\n"
+               "    --keystore|--config|--server-ca|--*-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
                "  esac\n"
                "  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '"
             << words << "' -- \"$cur\")); else COMPREPLY=($(compgen -f -- \"$cur\")); fi\n"

@@ -2,11 +2,14 @@
 // manager) and uses each store's key entry for a mutual-TLS request, one JVM for many stores.
 //   java MtlsClient <port> <server-ca.pem> <type> <keystore> [<type> <keystore>]…   (password: env STOREPASS)
 // Prints one line per store: "ok <store> …" when the handshake with the client certificate
-// completed and the server answered, "fail <store> …" otherwise.
+// completed and the server answered, "fail <store> …" otherwise. With env CLIENT_ALIAS set, the
+// key manager presents that alias only, as the MID presents defaultsecuritykeypairhandle.
 import java.io.*;
 import java.net.*;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.*;
 import javax.net.ssl.*;
 
@@ -32,8 +35,11 @@ public class MtlsClient {
             try (InputStream in = new FileInputStream(path)) { ks.load(in, pass); }
             KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
             kmf.init(ks, pass);
+            KeyManager[] kms = kmf.getKeyManagers();
+            String only = System.getenv("CLIENT_ALIAS");
+            if (only != null) kms = new KeyManager[] {fixedAlias((X509KeyManager) kms[0], only)};
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            ctx.init(kms, tmf.getTrustManagers(), null);
             try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
                 s.setSoTimeout(15000);
                 s.startHandshake();
@@ -45,10 +51,22 @@ public class MtlsClient {
                 String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
                 if (!reply.startsWith("HTTP/1.0 200")) return "fail " + path + " server did not answer 200";
                 return "ok " + path + " " + s.getSession().getProtocol() + ", client certificate "
-                    + ((X509Certificate) mine[0]).getSubjectX500Principal() + ", chain of " + mine.length;
+                    + ((X509Certificate) mine[0]).getSubjectX500Principal() + " serial "
+                    + ((X509Certificate) mine[0]).getSerialNumber().toString(16) + ", chain of " + mine.length;
             }
         } catch (Exception e) {
             return "fail " + path + " " + e;
         }
+    }
+
+    static X509KeyManager fixedAlias(X509KeyManager inner, String alias) {
+        return new X509KeyManager() {
+            public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) { return alias; }
+            public String[] getClientAliases(String keyType, Principal[] issuers) { return new String[] {alias}; }
+            public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) { return null; }
+            public String[] getServerAliases(String keyType, Principal[] issuers) { return null; }
+            public X509Certificate[] getCertificateChain(String a) { return inner.getCertificateChain(a); }
+            public PrivateKey getPrivateKey(String a) { return inner.getPrivateKey(a); }
+        };
     }
 }

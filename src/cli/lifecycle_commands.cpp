@@ -1,0 +1,314 @@
+// The commands the original never had, around the keystore's life: csr, split, verify, renew,
+// expiry.
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <cstdio>
+#include <iostream>
+
+#include "cli.hpp"
+#include "codec.hpp"
+#include "midks/agent.hpp"
+#include "midks/csr.hpp"
+#include "midks/error.hpp"
+#include "midks/instance_files.hpp"
+#include "midks/keystore_file.hpp"
+#include "midks/mid_config.hpp"
+#include "midks/tls_probe.hpp"
+
+namespace midks::cli {
+
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+ByteView view(const std::string& s) { return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); }
+
+// The MID's name from config.xml, if it has a real one.
+std::optional<std::string> mid_name(const Options& o) {
+  if (!exists(o.config_path())) return std::nullopt;
+  auto name = MidConfig::load(o.config_path()).get(mid_param::kName);
+  if (!name || name->empty() || *name == mid_param::kNamePlaceholder) return std::nullopt;
+  return name;
+}
+
+// The key entry under alias, opened with the store password (as the MID opens it).
+Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& alias) {
+  const Entry* e = ks.find(alias);
+  if (!e) fail(ErrorKind::Input, "no entry '" + alias + "' in " + o.keystore_path(), "list the aliases with -l");
+  if (e->kind != EntryKind::PrivateKey || e->chain.empty())
+    fail(ErrorKind::Input, "'" + e->alias + "' is a " + std::string(entry_kind_name(e->kind)) + ", not a key entry with a certificate chain");
+  Entry opened = *e;
+  fmt::open_entry(opened, store_password(o));
+  return opened;
+}
+
+std::string signed_days(std::int64_t d) { return (d >= 0 ? "+" : "") + std::to_string(d); }
+
+}  // namespace
+
+int cmd_csr(const Options& o) {
+  CsrSpec spec;
+  spec.key_type = o.key_type.value_or("rsa2048");
+  spec.sans = o.san;
+  if (o.subject) {
+    spec.subject = *o.subject;
+  } else if (auto name = mid_name(o)) {
+    spec.subject = "CN=" + *name;
+  } else {
+    fail(ErrorKind::Usage, "no --subject given and no MID name in " + o.config_path(),
+         "pass --subject CN=<mid name>,O=<organisation>, or run from the MID's agent folder");
+  }
+  std::string base = o.args.empty() ? "midserver" : o.args[0];
+  std::string key_path = base + ".key", csr_path = base + ".csr";
+  if (exists(key_path) && !o.force)
+    fail(ErrorKind::Io, key_path + " already exists; a key is never overwritten silently (its certificate would be lost with it)",
+         "choose another name, or pass --force (the old key is kept as " + key_path + ".bak)");
+  auto passphrase = key_passphrase(o);
+  CsrResult made = make_csr(spec, passphrase ? &*passphrase : nullptr);
+  write_file_atomically(key_path, ByteView(made.key_pem.data(), made.key_pem.size()), 0600);
+  write_file_atomically(csr_path, view(made.csr_pem), 0644);
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "csr").field("csr", csr_path).field("key", key_path).field("subject", spec.subject);
+    j.field("key_type", spec.key_type).field("key_encrypted", passphrase.has_value()).field("sans", spec.sans);
+    std::cout << j.end_object().str() << "\n";
+    return 0;
+  }
+  if (spec.key_type.rfind("rsa", 0) != 0)
+    std::cerr << "warning [NON_RSA_KEY]: ServiceNow documents RSA (2048 bits or more) as the key MID mutual authentication supports\n";
+  if (!o.quiet)
+    std::cout << "Wrote " << csr_path << " (subject " << spec.subject << ", keyUsage digitalSignature"
+              << (spec.key_type.rfind("rsa", 0) == 0 ? ", keyEncipherment" : "") << ", extendedKeyUsage clientAuth)\n"
+              << "  and " << key_path << " (" << spec.key_type << ", PKCS#8" << (passphrase ? ", encrypted" : "") << ", mode 0600)\n"
+              << "next: have your CA sign " << csr_path << " with a client-authentication template, then\n"
+              << "  manage-certificates -a " << kMidKeyAlias << " <issued certificate and chain> " << key_path << "\n";
+  return 0;
+}
+
+int cmd_split(const Options& o) {
+  std::vector<Bytes> chain;
+  std::string source;
+  if (o.args.empty()) {
+    Keystore ks = open_keystore(o);
+    std::string alias = o.alias.value_or(kMidKeyAlias);
+    const Entry* e = ks.find(alias);
+    if (!e || e->chain.empty()) fail(ErrorKind::Input, "no entry '" + alias + "' with certificates in " + o.keystore_path(), "list the aliases with -l");
+    chain = e->chain;
+    source = o.keystore_path() + " (" + e->alias + ")";
+  } else {
+    auto passphrase = key_passphrase(o);
+    ImportOptions options;
+    options.passphrase = passphrase ? &*passphrase : nullptr;
+    options.force = o.force;
+    options.certificates_only = true;  // a chain without its key is fine: the key is never written
+    ImportedKey k = import_bundle_files(o.args, options);
+    print_findings(k.findings);
+    chain = std::move(k.chain);
+    source = joined(o.args);
+  }
+  std::string dir = o.out_dir.value_or(".");
+  if (!exists(dir) && ::mkdir(dir.c_str(), 0755) != 0)
+    fail(ErrorKind::Io, "cannot create the folder " + dir + ": " + std::strerror(errno));
+  std::vector<InstanceUpload> uploads = instance_uploads(chain, o.ca_bundle);
+  for (const InstanceUpload& u : uploads) write_file_atomically(dir + "/" + u.file_name, view(u.pem), 0644);
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "split").field("source", source).key("files").begin_array();
+    for (const InstanceUpload& u : uploads)
+      j.begin_object().field("file", dir + "/" + u.file_name).field("table", u.table).field("subject", u.subject).end_object();
+    std::cout << j.end_array().end_object().str() << "\n";
+    return 0;
+  }
+  if (o.quiet) return 0;
+  std::cout << "From " << source << ", for the instance (no private key in any of them):\n";
+  for (const InstanceUpload& u : uploads)
+    std::printf("  %-22s <- %s  %s\n", u.table.c_str(), (dir + "/" + u.file_name).c_str(), u.subject.c_str());
+  std::cout << "Upload the sys_ca_certificate files in this order (root first), then attach the leaf to the MID user's\n"
+               "sys_user_certificate record.\n";
+  return 0;
+}
+
+int cmd_verify(const Options& o) {
+  if (!o.url) fail(ErrorKind::Usage, "verify needs --url https://<instance>", "e.g. manage-certificates verify --url https://acme.service-now.com");
+  ProbeTarget target = parse_https_url(*o.url);
+  Keystore ks = open_keystore(o);
+  Entry entry = opened_key_entry(ks, o, o.alias.value_or(kMidKeyAlias));
+  ProbeOptions options;
+  if (o.server_ca) options.server_ca_file = *o.server_ca;
+  if (o.timeout_s) options.timeout_ms = *o.timeout_s * 1000;
+  ProbeReport r = probe_mutual_tls(target, entry, options);
+  CertFacts leaf = describe_certificate(entry.chain.front());
+  std::string trust = o.server_ca ? *o.server_ca : std::string("the system trust store");
+
+  int code = 0;
+  std::string verdict, fix;
+  switch (r.outcome) {
+    case ProbeOutcome::Success:
+      verdict = "the server asked for a client certificate and accepted " + leaf.subject_display;
+      break;
+    case ProbeOutcome::Unreachable:
+      code = static_cast<int>(ErrorKind::Io);
+      verdict = "cannot reach " + r.address + ": " + r.detail;
+      fix = "check DNS, the firewall and any proxy: the MID needs outbound HTTPS (443) to the instance";
+      break;
+    case ProbeOutcome::ServerUntrusted:
+      code = kProbeServerUntrusted;
+      verdict = "the server's certificate (issued by '" + r.server_issuer + "') does not verify against " + trust + ": " + r.server_verify_error;
+      fix = "if a TLS-inspecting proxy (Zscaler, Palo Alto SSL decryption, BlueCoat) sits on the way it replaces the instance's "
+            "certificate and strips the MID's: ask for an SSL-inspection bypass for the instance host";
+      break;
+    case ProbeOutcome::NoClientCertRequest:
+      code = kProbeNoRequest;
+      verdict = "the handshake completed but the server never asked for a client certificate";
+      fix = "mutual authentication is not enabled for this instance or address: activate com.glide.auth.mutual and ask ServiceNow "
+            "Support to enable MID mutual authentication";
+      break;
+    case ProbeOutcome::CaNotAccepted:
+      code = kProbeCaNotAccepted;
+      verdict = "the server accepts client certificates from other CAs only; none of our chain's issuers is among them";
+      fix = "upload the CA chain (manage-certificates split) to sys_ca_certificate on the instance";
+      break;
+    case ProbeOutcome::Rejected:
+      code = kProbeRejected;
+      verdict = "the server refused the handshake or our certificate: " + r.detail;
+      fix = "check that the leaf is on the MID user's sys_user_certificate record and the chain in sys_ca_certificate";
+      break;
+  }
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "verify").field("url", *o.url).field("address", r.address).field("outcome", probe_outcome_name(r.outcome));
+    j.field("exit_code", static_cast<std::int64_t>(code)).field("connected", r.connected).field("handshake_completed", r.handshake_completed);
+    j.field("client_certificate_requested", r.client_cert_requested).field("acceptable_cas", r.acceptable_cas).field("our_ca_named", r.our_ca_named);
+    j.field("server_subject", r.server_subject).field("server_issuer", r.server_issuer).field("server_trusted", r.server_trusted);
+    j.field("server_verify_error", r.server_verify_error).field("protocol", r.protocol).field("detail", r.detail);
+    j.field("verdict", verdict).field("fix", fix);
+    std::cout << j.end_object().str() << "\n";
+    return code;
+  }
+  auto yes = [](bool b) { return b ? "yes" : "no"; };
+  std::cout << "Connection to " << r.address << ": " << (r.connected ? "connected" : "FAILED") << "\n";
+  if (r.connected) {
+    std::cout << "  server certificate   " << (r.server_subject.empty() ? "(none received)" : r.server_subject) << "\n"
+              << "  issued by            " << (r.server_issuer.empty() ? "-" : r.server_issuer) << "  ("
+              << (r.server_trusted ? "trusted by " + trust : "NOT trusted by " + trust) << ")\n"
+              << "  client cert request  " << yes(r.client_cert_requested) << "\n";
+    if (r.client_cert_requested)
+      std::cout << "  acceptable CAs       " << (r.acceptable_cas.empty() ? "(any: the server named none)" : joined(r.acceptable_cas, " | ")) << "\n"
+                << "  our CA named         " << (r.acceptable_cas.empty() ? "-" : yes(r.our_ca_named)) << "\n";
+    std::cout << "  handshake            " << (r.handshake_completed ? "completed (" + r.protocol + ")" : "failed") << "\n"
+              << "  our certificate      " << leaf.subject_display << "\n";
+  }
+  std::cout << (code == 0 ? "result: ok: " : "result: FAILED: ") << verdict << "\n";
+  if (!fix.empty()) std::cout << "  fix: " << fix << "\n";
+  return code;
+}
+
+int cmd_renew(const Options& o) {
+  const std::string& alias = o.args[0];
+  std::vector<std::string> files(o.args.begin() + 1, o.args.end());
+  if (files.empty() && !o.prune)
+    fail(ErrorKind::Usage, "renew needs the renewed certificate (or a new bundle)", "usage: manage-certificates renew <alias> <file>... [--prune]");
+  require_keystore(o);
+  std::optional<ImportedKey> renewed;
+  if (!files.empty()) {
+    // A renewed certificate often comes alone: pair it with the key the entry already holds.
+    Keystore current = open_keystore(o);
+    Entry entry = opened_key_entry(current, o, alias);
+    auto passphrase = key_passphrase(o);
+    ImportOptions options;
+    options.passphrase = passphrase ? &*passphrase : nullptr;
+    options.force = o.force;
+    options.existing_key = &entry.plain;
+    renewed = import_bundle_files(files, options);
+  }
+  std::optional<Renewal> done;
+  std::vector<std::string> pruned;
+  update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+    if (renewed) done = renew_key_entry(ks, alias, std::move(*renewed));
+    if (o.prune) pruned = prune_previous_entries(ks, alias);
+    return done.has_value() || !pruned.empty();
+  });
+  std::optional<CertFacts> before, after;
+  if (done) before = describe_certificate(done->old_leaf), after = describe_certificate(done->new_leaf);
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "renew").field("keystore", o.keystore_path()).field("alias", done ? done->alias : alias);
+    if (done) {
+      j.field("previous_alias", done->previous_alias).field("old_not_after", iso(before->not_after)).field("new_not_after", iso(after->not_after));
+      j.field("days_gained", (static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400);
+    }
+    std::cout << j.field("pruned", pruned).end_object().str() << "\n";
+    return 0;
+  }
+  if (renewed) print_findings(renewed->findings);
+  if (o.quiet) return 0;
+  if (done)
+    std::cout << "Renewed '" << done->alias << "': expiry " << day(before->not_after) << " -> " << day(after->not_after) << " ("
+              << signed_days((static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400)
+              << " days)\n  the replaced entry stays as '" << done->previous_alias << "' until renew " << alias << " --prune\n"
+              << "next: upload the new leaf (manage-certificates split) to sys_user_certificate, then restart the MID Server\n";
+  if (o.prune) std::cout << (pruned.empty() ? std::string("nothing to prune") : "pruned " + joined(pruned)) << "\n";
+  return 0;
+}
+
+int cmd_expiry(const Options& o) {
+  // Patterns are expanded here too, so a quoted glob works the same on every shell.
+  std::vector<std::string> paths;
+  for (const std::string& pattern : o.args) {
+    glob_t g{};
+    if (::glob(pattern.c_str(), GLOB_NOCHECK, nullptr, &g) == 0)
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+    ::globfree(&g);
+  }
+  struct Row {
+    std::string keystore, alias, kind;
+    std::int64_t not_after, days;
+  };
+  std::vector<Row> rows;
+  std::vector<std::pair<std::string, Error>> failures;
+  for (const std::string& path : paths) {
+    try {
+      Keystore ks = load_keystore(path, &store_password(o));
+      for (const Entry& e : ks.entries()) {
+        if (e.chain.empty()) continue;
+        std::time_t not_after = describe_certificate(e.chain.front()).not_after;
+        rows.push_back({path, e.alias, std::string(entry_kind_name(e.kind)), static_cast<std::int64_t>(not_after), days_left(not_after)});
+      }
+    } catch (const Error& e) {
+      failures.emplace_back(path, e);
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.not_after < b.not_after; });
+  int warn_days = o.expiry_warn_days.value_or(30);
+  bool warn = std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.days < warn_days; });
+  int code = 0;
+  for (const auto& f : failures) code = std::max(code, f.second.exit_code());
+  if (code == 0 && warn) code = kExpiryWarning;
+  if (o.json) {
+    JsonWriter j;
+    j.begin_object().field("command", "expiry").field("warn_days", static_cast<std::int64_t>(warn_days)).key("entries").begin_array();
+    for (const Row& r : rows)
+      j.begin_object().field("keystore", r.keystore).field("alias", r.alias).field("entry_type", r.kind).field("not_after", iso(r.not_after))
+          .field("days_left", r.days).field("warn", r.days < warn_days).end_object();
+    j.end_array().key("errors").begin_array();
+    for (const auto& [path, e] : failures)
+      j.begin_object().field("keystore", path).field("exit_code", static_cast<std::int64_t>(e.exit_code())).field("message", e.what()).end_object();
+    std::cout << j.end_array().end_object().str() << "\n";
+    return code;
+  }
+  std::printf("%-6s %-10s %-32s %-17s %s\n", "DAYS", "EXPIRES", "ALIAS", "TYPE", "KEYSTORE");
+  for (const Row& r : rows)
+    std::printf("%-6s %-10s %-32s %-17s %s%s\n", std::to_string(r.days).c_str(), day(r.not_after).c_str(), r.alias.c_str(), r.kind.c_str(),
+                r.keystore.c_str(), r.days < 0 ? "  EXPIRED" : r.days < warn_days ? "  WARNING" : "");
+  for (const auto& [path, e] : failures) std::cerr << "error: " << path << ": " << e.what() << "\n";
+  return code;
+}
+
+}  // namespace midks::cli

@@ -1,0 +1,148 @@
+#include "midks/csr.hpp"
+
+#include <algorithm>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "midks/error.hpp"
+#include "midks/ossl.hpp"
+
+namespace midks {
+
+namespace {
+
+using X509NamePtr = ossl::Handle<X509_NAME, X509_NAME_free>;
+using X509ReqPtr = ossl::Handle<X509_REQ, X509_REQ_free>;
+using X509ExtPtr = ossl::Handle<X509_EXTENSION, X509_EXTENSION_free>;
+inline void free_ext_stack(STACK_OF(X509_EXTENSION) * s) { sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free); }
+using X509ExtStackPtr = ossl::Handle<STACK_OF(X509_EXTENSION), free_ext_stack>;
+
+const std::string kKeyTypes = "rsa2048, rsa3072, rsa4096, ec256 or ec384";
+
+ossl::PkeyPtr generate_key(const std::string& type) {
+  EVP_PKEY* key = nullptr;
+  if (type == "rsa2048" || type == "rsa3072" || type == "rsa4096")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(std::stoi(type.substr(3))));
+  else if (type == "ec256" || type == "p256")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  else if (type == "ec384" || type == "p384")
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+  else
+    fail(ErrorKind::Usage, "unknown key type '" + type + "'", "use " + kKeyTypes + " (the MID supports RSA 2048 or more)");
+  if (!key) ossl::throw_last(ErrorKind::Io, "key generation failed");
+  return ossl::PkeyPtr(key);
+}
+
+// "CN=a,O=b\,c" (RFC 4514 order: most specific first, as people write it) or "/CN=a/O=b"
+// (OpenSSL's order). Returns (field, value) pairs in the order they go into the name.
+std::vector<std::pair<std::string, std::string>> split_subject(const std::string& subject) {
+  std::vector<std::pair<std::string, std::string>> parts;
+  bool slash_form = !subject.empty() && subject[0] == '/';
+  char sep = slash_form ? '/' : ',';
+  std::string current;
+  auto flush = [&] {
+    std::size_t b = current.find_first_not_of(' '), e = current.find_last_not_of(' ');
+    std::string part = b == std::string::npos ? "" : current.substr(b, e - b + 1);
+    current.clear();
+    if (part.empty()) return;
+    std::size_t eq = part.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == part.size())
+      fail(ErrorKind::Usage, "the subject part '" + part + "' is not FIELD=value", "write it like CN=mid01,O=Acme,C=US");
+    parts.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+  };
+  for (std::size_t i = slash_form ? 1 : 0; i < subject.size(); ++i) {
+    if (subject[i] == '\\' && i + 1 < subject.size()) {
+      current += subject[++i];
+    } else if (subject[i] == sep) {
+      flush();
+    } else {
+      current += subject[i];
+    }
+  }
+  flush();
+  if (parts.empty()) fail(ErrorKind::Usage, "the subject is empty", "write it like CN=mid01,O=Acme,C=US");
+  if (!slash_form) std::reverse(parts.begin(), parts.end());  // RFC 4514 lists the most specific first
+  return parts;
+}
+
+X509NamePtr make_name(const std::string& subject) {
+  X509NamePtr name(X509_NAME_new());
+  for (const auto& [field, value] : split_subject(subject))
+    if (X509_NAME_add_entry_by_txt(name.get(), field.c_str(), MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
+                                   static_cast<int>(value.size()), -1, 0) != 1) {
+      ossl::drain_errors();
+      fail(ErrorKind::Usage, "the subject field '" + field + "=" + value + "' is not valid", "use fields such as CN, O, OU, L, ST, C (C takes two letters)");
+    }
+  return name;
+}
+
+std::string san_list(const std::vector<std::string>& sans) {
+  std::string out;
+  for (const std::string& s : sans) {
+    std::string item = s.find(':') == std::string::npos ? "DNS:" + s : s;
+    out += (out.empty() ? "" : ",") + item;
+  }
+  return out;
+}
+
+void add_extension(STACK_OF(X509_EXTENSION) * exts, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, nullptr, nullptr, nullptr, nullptr, 0);
+  X509ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+  if (!ext) {
+    ossl::drain_errors();
+    fail(ErrorKind::Usage, "'" + value + "' is not a valid " + OBJ_nid2ln(nid), "subject alternative names look like DNS:host or IP:10.0.0.1");
+  }
+  sk_X509_EXTENSION_push(exts, ext.release());
+}
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
+  X509NamePtr name = make_name(spec.subject);  // checked before the (slow) key generation
+  ossl::PkeyPtr key = generate_key(spec.key_type);
+  X509ReqPtr req(X509_REQ_new());
+  X509ExtStackPtr exts(sk_X509_EXTENSION_new_null());
+  // keyEncipherment only means something for RSA; an EC key signs.
+  bool rsa = EVP_PKEY_is_a(key.get(), "RSA");
+  add_extension(exts.get(), NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+  add_extension(exts.get(), NID_ext_key_usage, "clientAuth");
+  if (!spec.sans.empty()) add_extension(exts.get(), NID_subject_alt_name, san_list(spec.sans));
+  if (X509_REQ_set_version(req.get(), 0) != 1 || X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key.get()) != 1 || X509_REQ_add_extensions(req.get(), exts.get()) != 1 ||
+      X509_REQ_sign(req.get(), key.get(), EVP_sha256()) <= 0)
+    ossl::throw_last(ErrorKind::Io, "cannot build the certificate request");
+
+  CsrResult out;
+  ossl::BioPtr csr_bio(BIO_new(BIO_s_mem()));
+  if (PEM_write_bio_X509_REQ(csr_bio.get(), req.get()) != 1) ossl::throw_last(ErrorKind::Io, "cannot write the request");
+  out.csr_pem = bio_text(csr_bio.get());
+
+  ossl::BioPtr key_bio(BIO_new(BIO_s_mem()));
+  const EVP_CIPHER* cipher = key_passphrase ? EVP_aes_256_cbc() : nullptr;
+  if (PEM_write_bio_PKCS8PrivateKey(key_bio.get(), key.get(), cipher, key_passphrase ? key_passphrase->c_str() : nullptr,
+                                    key_passphrase ? static_cast<int>(key_passphrase->size()) : 0, nullptr, nullptr) != 1)
+    ossl::throw_last(ErrorKind::Io, "cannot write the private key");
+  char* data = nullptr;
+  long n = BIO_get_mem_data(key_bio.get(), &data);
+  out.key_pem = SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)));
+  OPENSSL_cleanse(data, static_cast<std::size_t>(n));
+  ossl::Pkcs8InfoPtr info(EVP_PKEY2PKCS8(key.get()));
+  if (!info) ossl::throw_last(ErrorKind::Io, "cannot encode the private key");
+  Bytes der = ossl::to_der(info.get(), i2d_PKCS8_PRIV_KEY_INFO);
+  out.pkcs8 = SecureBytes(der);
+  OPENSSL_cleanse(der.data(), der.size());
+  return out;
+}
+
+}  // namespace midks

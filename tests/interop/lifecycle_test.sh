@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The commands beyond the original, judged by openssl and a JVM: csr (a CA signs it and -a takes
+# the result), split (openssl verifies what the instance gets; no key anywhere), renew (old and
+# new entries, refusals, prune, and a Java handshake presenting the renewed certificate), and
+# expiry (fixtures that expire at chosen dates, one unreadable store).
+#   lifecycle_test.sh <manage-certificates> <source dir>
+set -uo pipefail
+bin=$1; src=$2; bundles=$src/testdata/bundles
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+cd "$work"
+export LC_ALL=C
+passed=0 failed=0
+check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi; }
+run() { out=$("$bin" "$@" 2>&1); rc=$?; }
+when() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+
+# A CA whose validity windows we choose (openssl ca), issuing what CSRs ask for (copy_extensions).
+{ cat <<'CNF'
+[ca]
+default_ca = CA_default
+[CA_default]
+database = $ENV::DB/index.txt
+new_certs_dir = $ENV::DB
+serial = $ENV::DB/serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = copy
+[policy_any]
+commonName = supplied
+organizationName = optional
+countryName = optional
+[from_csr]
+basicConstraints = CA:FALSE
+authorityKeyIdentifier = keyid
+CNF
+cat "$src/scripts/fixture-extensions.cnf"; } > ca.cnf
+export DB=$work/db && mkdir -p "$DB" && : > "$DB/index.txt" && openssl rand -hex 8 > "$DB/serial"
+issue() {  # issue CSR OUT EXTENSIONS START END [self|ISSUER]
+  local issuer=${6:-int}
+  if [ "$issuer" = self ]; then
+    openssl ca -batch -notext -config "$work/ca.cnf" -selfsign -keyfile "$work/root.key" -in "$1" -extensions "$3" -startdate "$4" -enddate "$5" -out "$2" 2>/dev/null
+  else
+    openssl ca -batch -notext -config "$work/ca.cnf" -cert "$work/$issuer.pem" -keyfile "$work/$issuer.key" -in "$1" -extensions "$3" -startdate "$4" -enddate "$5" -out "$2" 2>/dev/null
+  fi
+}
+openssl genpkey -algorithm RSA -out root.key 2>/dev/null && openssl req -new -key root.key -subj "/CN=Lifecycle Root CA" -out root.csr
+issue root.csr root.pem root_ext "$(when '-2 days')" "$(when '+20 years')" self
+openssl genpkey -algorithm RSA -out int.key 2>/dev/null && openssl req -new -key int.key -subj "/CN=Lifecycle Intermediate CA" -out int.csr
+issue int.csr int.pem int_ext "$(when '-2 days')" "$(when '+20 years')" root
+cat int.pem root.pem > chain.pem
+
+agent=$work/agent && mkdir -p "$agent" && cp "$src/testdata/config/basic-auth.xml" "$agent/config.xml" && cd "$agent"
+
+# ---- csr ----
+run csr
+check "csr: exit 0, names both files" '[ $rc -eq 0 ] && grep -q "Wrote midserver.csr" <<<"$out"'
+check "csr: the key is PKCS#8, mode 0600" '[ "$(stat -c %a midserver.key)" = 600 ] && head -1 midserver.key | grep -q "BEGIN PRIVATE KEY"'
+req=$(openssl req -in midserver.csr -verify -noout -text 2>&1)
+check "csr: openssl verifies it; subject from config.xml, clientAuth EKU, KU digitalSignature+keyEncipherment, RSA 2048" 'grep -q "verify OK\|Certificate request self-signature verify OK" <<<"$req" && grep -q "Subject: CN = acme_mid_01" <<<"$req" && grep -q "TLS Web Client Authentication" <<<"$req" && grep -q "Digital Signature, Key Encipherment" <<<"$req" && grep -q "Public-Key: (2048 bit)" <<<"$req"'
+cp midserver.key "$work/key.before"
+run csr
+check "csr again: refused (exit 4), the key is never overwritten" '[ $rc -eq 4 ] && grep -q "already exists" <<<"$out" && cmp -s midserver.key "$work/key.before"'
+export CSR_PASS=csr-pass-123
+run csr second --subject 'CN=mid02,O=Acme\, Inc,C=US' --key-type ec256 --san DNS:mid02.acme.example --san IP:10.1.2.3 --keypass-env CSR_PASS
+req2=$(openssl req -in second.csr -noout -text 2>&1)
+check "csr with subject, EC key, SANs, encrypted key: as asked" '[ $rc -eq 0 ] && grep -q "BEGIN ENCRYPTED PRIVATE KEY" second.key && grep -q "Subject: C = US, O = \"Acme, Inc\", CN = mid02" <<<"$req2" && grep -q "DNS:mid02.acme.example, IP Address:10.1.2.3" <<<"$req2" && grep -q NON_RSA_KEY <<<"$out"'
+check "… the encrypted key opens with its passphrase only" 'openssl pkey -in second.key -passin env:CSR_PASS -noout 2>/dev/null && ! openssl pkey -in second.key -passin pass:wrong -noout 2>/dev/null'
+run csr third --key-type rsa1024
+check "csr with an unknown key type: exit 1, nothing written" '[ $rc -eq 1 ] && [ ! -e third.key ]'
+run csr fourth --subject 'CN'
+check "csr with a malformed subject: exit 1" '[ $rc -eq 1 ] && grep -q "FIELD=value" <<<"$out"'
+issue midserver.csr leaf1.pem from_csr "$(when '-1 days')" "$(when '+90 days')"
+run -a defaultsecuritykeypairhandle leaf1.pem "$work/chain.pem" midserver.key
+check "the CA signs the CSR; -a takes the certificate, chain and kept key" '[ $rc -eq 0 ] && "$bin" -g defaultsecuritykeypairhandle | grep -q "Ext. usage: *clientAuth"'
+
+# ---- split ----
+run split --out-dir "$work/up"
+check "split from the keystore: exit 0, names the tables" '[ $rc -eq 0 ] && grep -q "sys_ca_certificate" <<<"$out" && grep -q "sys_user_certificate" <<<"$out"'
+check "split: root first, then the intermediate, then the leaf" '[ "$(ls "$work/up" | tr "\n" " ")" = "ca-1-lifecycle-root-ca.pem ca-2-lifecycle-intermediate-ca.pem leaf-acme-mid-01.pem " ]'
+check "split: no private key in any file" '! grep -l "PRIVATE KEY" "$work"/up/*'
+check "split: openssl verifies the leaf with the CA files" 'openssl verify -CAfile "$work/up/ca-1-lifecycle-root-ca.pem" -untrusted "$work/up/ca-2-lifecycle-intermediate-ca.pem" "$work/up/leaf-acme-mid-01.pem" >/dev/null 2>&1'
+run split "$bundles/seed-order.pem" --ca-bundle --out-dir "$work/up2" --json
+check "split --ca-bundle from a bundle with its key: two files, no key" '[ $rc -eq 0 ] && [ "$(ls "$work/up2" | wc -l)" = 2 ] && ! grep -l "PRIVATE KEY" "$work"/up2/*'
+check "… ca-chain.pem starts with the root, and openssl verify -CAfile chain leaf succeeds" '[ "$(openssl x509 -in "$work/up2/ca-chain.pem" -noout -subject)" = "subject=CN = Bundle Root CA, O = midks tests" ] && openssl verify -CAfile "$work/up2/ca-chain.pem" "$work"/up2/leaf-*.pem >/dev/null 2>&1'
+run split "$bundles/split/ca-chain.pem" --out-dir "$work/up3"
+check "split from CA certificates only: exit 2 NO_LEAF" '[ $rc -eq 2 ] && grep -q NO_LEAF <<<"$out"'
+run split "$bundles/three/leaf.pem" "$bundles/three/chain.pem" --out-dir "$work/up4" --quiet
+check "split from leaf + chain files without a key: exit 0, three files" '[ $rc -eq 0 ] && [ "$(ls "$work/up4" | wc -l)" = 3 ]'
+
+# ---- renew ----
+cp security/agent_keystore.jks "$work/ks.before-renew"
+run renew defaultsecuritykeypairhandle leaf1.pem
+check "renew with the current certificate: refused RENEWAL_NOT_NEWER, keystore unchanged" '[ $rc -eq 2 ] && grep -q RENEWAL_NOT_NEWER <<<"$out" && cmp -s security/agent_keystore.jks "$work/ks.before-renew"'
+issue midserver.csr leaf0.pem from_csr "$(when '-3 days')" "$(when '+400 days')"
+run renew defaultsecuritykeypairhandle leaf0.pem
+check "renew with a certificate issued before the current one: refused" '[ $rc -eq 2 ] && grep -q "not after the current one" <<<"$out"'
+openssl req -new -key "$work/int.key" -subj "/CN=acme_mid_01" -out other.csr 2>/dev/null
+issue other.csr other.pem from_csr "$(when 'now')" "$(when '+400 days')"
+run renew defaultsecuritykeypairhandle other.pem
+check "renew with a certificate for another key: KEY_MISMATCH" '[ $rc -eq 2 ] && grep -q KEY_MISMATCH <<<"$out"'
+issue midserver.csr leaf2.pem from_csr "$(when 'now')" "$(when '+400 days')"
+run renew DefaultSecurityKeyPairHandle leaf2.pem "$work/chain.pem"
+today=$(date -u +%Y%m%d)
+check "renew with the renewed certificate alone (key from the entry): exit 0, prints the expiry change" '[ $rc -eq 0 ] && grep -q "Renewed .defaultsecuritykeypairhandle.: expiry .* -> .* (+310 days)" <<<"$out"'
+check "… the old entry stays as defaultsecuritykeypairhandle-previous-$today" '[ "$("$bin" -l)" = "defaultsecuritykeypairhandle,defaultsecuritykeypairhandle-previous-$today" ] || [ "$("$bin" -l)" = "defaultsecuritykeypairhandle-previous-$today,defaultsecuritykeypairhandle" ]'
+check "… keytool lists both as PrivateKeyEntry" '[ "$(keytool -list -keystore security/agent_keystore.jks -storepass changeit 2>/dev/null | grep -c PrivateKeyEntry)" = 2 ]'
+new_serial=$(openssl x509 -in leaf2.pem -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')
+old_serial=$(openssl x509 -in leaf1.pem -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')
+
+# The JVM, presenting defaultsecuritykeypairhandle as the MID does, must send the renewed certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-ca.key -out server-ca.pem -days 2 -subj "/CN=Test Server CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreateserial -days 2 \
+  -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
+port=0
+for _ in $(seq 1 20); do
+  port=$((20000 + RANDOM % 40000))
+  openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile "$work/root.pem" -Verify 3 -verify_return_error -www -quiet >/dev/null 2>&1 &
+  pid=$!; up=0
+  for _ in $(seq 1 50); do
+    kill -0 $pid 2>/dev/null || break
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=1; break; fi
+    sleep 0.1
+  done
+  [ $up = 1 ] && { pids+=($pid); break; }
+  kill $pid 2>/dev/null
+done
+javac -encoding UTF-8 -d "$work/classes" "$src/tests/java/MtlsClient.java"
+java_out=$(CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp "$work/classes" MtlsClient "$port" server-ca.pem JKS security/agent_keystore.jks 2>&1)
+check "Java mTLS handshake with the renewed keystore presents the renewed certificate" 'grep -q "^ok .* serial $new_serial," <<<"$java_out"' || echo "$java_out"
+java_out=$(CLIENT_ALIAS=defaultsecuritykeypairhandle-previous-$today STOREPASS=changeit java -cp "$work/classes" MtlsClient "$port" server-ca.pem JKS security/agent_keystore.jks 2>&1)
+check "… and the kept previous entry still holds the old one" 'grep -q "^ok .* serial $old_serial," <<<"$java_out"' || echo "$java_out"
+run renew defaultsecuritykeypairhandle --prune
+check "renew --prune deletes the previous entry" '[ $rc -eq 0 ] && [ "$("$bin" -l)" = defaultsecuritykeypairhandle ]'
+run renew defaultsecuritykeypairhandle
+check "renew without a certificate or --prune: exit 1" '[ $rc -eq 1 ]'
+run renew nosuch leaf2.pem
+check "renew an alias that does not exist: exit 2" '[ $rc -eq 2 ]'
+
+# ---- expiry ----
+mkdir -p "$work/fleet/mid1/security" "$work/fleet/mid2/security" "$work/fleet/mid3/security"
+for spec in "soon 10" "later 200"; do
+  set -- $spec
+  openssl genpkey -algorithm RSA -out "$1.key" 2>/dev/null
+  openssl req -new -key "$1.key" -subj "/CN=mid-$1" -out "$1.csr"
+  issue "$1.csr" "$1.pem" leaf_ext "$(when '-1 days')" "$(when "+$2 days")"
+  cat "$1.pem" "$work/chain.pem" "$1.key" > "$1.bundle.pem"
+done
+"$bin" -a defaultsecuritykeypairhandle soon.bundle.pem --keystore "$work/fleet/mid1/security/agent_keystore.jks" --quiet 2>/dev/null
+"$bin" -a defaultsecuritykeypairhandle later.bundle.pem --keystore "$work/fleet/mid2/security/agent_keystore.jks" --quiet 2>/dev/null
+run expiry "$work/fleet/*/security/agent_keystore.jks"
+check "expiry over a glob: both MIDs, soonest first, exit 3 (one within 30 days)" '[ $rc -eq 3 ] && [ "$(grep -c defaultsecuritykeypairhandle <<<"$out")" = 2 ] && grep -A0 "^9 \|^10 " <<<"$out" | grep -q "mid1.*WARNING"'
+run expiry "$work/fleet/*/security/agent_keystore.jks" --expiry-warn 5
+check "expiry --expiry-warn 5: exit 0" '[ $rc -eq 0 ]'
+run expiry "$work/fleet/*/security/agent_keystore.jks" --expiry-warn 365 --json
+check "expiry --json: days_left per entry, both flagged at 365" '[ $rc -eq 3 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d[\"entries\"])==2 and all(e[\"warn\"] for e in d[\"entries\"]) and 9 <= d[\"entries\"][0][\"days_left\"] <= 10" "$out"'
+echo "not a keystore" > "$work/fleet/mid3/security/agent_keystore.jks"
+run expiry "$work/fleet/*/security/agent_keystore.jks" --expiry-warn 5
+check "expiry with one unreadable store: still lists the others, exit 2 names the file" '[ $rc -eq 2 ] && [ "$(grep -c defaultsecuritykeypairhandle <<<"$out")" = 2 ] && grep -q "mid3" <<<"$out"'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `verify --url` against openssl s_server on 127.0.0.1 in each configuration a MID meets: client
+# auth with our root, with another root, without client auth, naming our CA but refusing our
+# certificate, a TLS-inspecting proxy in the way, and nothing listening.
+#   verify_url_test.sh <manage-certificates> <source dir>
+set -uo pipefail
+bin=$1; src=$2; bundles=$src/testdata/bundles
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+cd "$work"
+passed=0 failed=0
+check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; echo "$out" | sed 's/^/     /'; failed=$((failed + 1)); fi; }
+run() { out=$("$bin" "$@" 2>&1); rc=$?; }
+
+ca() {  # ca NAME CN: a self-signed CA
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.pem" -days 2 -subj "/CN=$2" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+}
+server_cert() {  # server_cert NAME ISSUER: a certificate for 127.0.0.1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+  openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial -days 2 \
+    -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out "$1.pem" 2>/dev/null
+}
+ca server-ca "Instance Public CA"; server_cert server server-ca
+ca proxy-ca "Corporate Inspection Proxy CA"; server_cert proxy proxy-ca
+ca other-root "Some Other Client Root"
+awk '/BEGIN CERT/{n++} n==3' "$bundles/seed-order.pem" | sed '/BEGIN PRIVATE KEY/,$d' > our-root.pem
+
+start_server() {  # start_server CERT_BASE s_server-options... -> sets $port
+  local base=$1; shift
+  for _ in $(seq 1 20); do
+    port=$((20000 + RANDOM % 40000))
+    openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" -key "$base.key" "$@" -quiet > "server-$port.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then pids+=("$pid"); return 0; fi
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+  done
+  echo "could not start openssl s_server"; exit 1
+}
+
+mkdir agent && cd agent
+"$bin" -a defaultsecuritykeypairhandle "$bundles/seed-order.pem" --quiet
+trust=(--server-ca "$work/server-ca.pem" --timeout 5)
+
+start_server "$work/server" -CAfile "$work/our-root.pem" -Verify 3 -verify_return_error
+run verify --url "https://127.0.0.1:$port" "${trust[@]}"
+check "client auth with our root: exit 0, certificate requested, our CA named" '[ $rc -eq 0 ] && grep -q "client cert request  yes" <<<"$out" && grep -q "our CA named         yes" <<<"$out" && grep -q "result: ok" <<<"$out"'
+run verify --url "https://127.0.0.1:$port/some/path" "${trust[@]}" --json
+check "… --json: outcome success, the acceptable CA list holds our root" '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"outcome\"]==\"success\" and \"CN=Bundle Root CA, O=midks tests\" in d[\"acceptable_cas\"] and d[\"server_trusted\"]" "$out"'
+out=$(SSL_CERT_FILE=$work/server-ca.pem "$bin" verify --url "https://127.0.0.1:$port" --timeout 5 2>&1); rc=$?
+check "… without --server-ca, SSL_CERT_FILE is honoured (OpenSSL's default verify paths)" '[ $rc -eq 0 ]'
+run verify --url "https://127.0.0.1:$port" --timeout 5
+check "… with the system store only, the test server is untrusted: exit 9" '[ $rc -eq 9 ]'
+
+start_server "$work/server" -CAfile "$work/other-root.pem" -Verify 3 -verify_return_error
+run verify --url "https://127.0.0.1:$port" "${trust[@]}"
+check "client auth with another root: exit 7, names the CA it accepts" '[ $rc -eq 7 ] && grep -q "Some Other Client Root" <<<"$out" && grep -q "our CA named         no" <<<"$out"'
+
+start_server "$work/server"
+run verify --url "https://127.0.0.1:$port" "${trust[@]}"
+check "no client auth: exit 6, says the server never asked" '[ $rc -eq 6 ] && grep -q "never asked for a client certificate" <<<"$out"'
+
+start_server "$work/server" -CAfile "$work/our-root.pem" -verifyCAfile "$work/other-root.pem" -Verify 3 -verify_return_error
+run verify --url "https://127.0.0.1:$port" "${trust[@]}"
+check "names our CA but refuses our certificate: exit 8 with the alert" '[ $rc -eq 8 ] && grep -q "our CA named         yes" <<<"$out" && grep -qi "alert" <<<"$out"'
+
+start_server "$work/proxy" -CAfile "$work/our-root.pem"
+run verify --url "https://127.0.0.1:$port" "${trust[@]}"
+check "a TLS-inspecting proxy: exit 9, names its issuer and the fix" '[ $rc -eq 9 ] && grep -q "Corporate Inspection Proxy CA" <<<"$out" && grep -q "SSL-inspection bypass" <<<"$out"'
+
+closed=$((20000 + RANDOM % 40000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$closed") 2>/dev/null; do closed=$((closed + 1)); done
+run verify --url "https://127.0.0.1:$closed" "${trust[@]}"
+check "nothing listening: exit 4, unreachable" '[ $rc -eq 4 ] && grep -q "cannot reach 127.0.0.1:$closed" <<<"$out"'
+run verify --url "http://127.0.0.1:$closed"
+check "a non-https url: exit 1" '[ $rc -eq 1 ]'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
