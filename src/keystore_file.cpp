@@ -1,11 +1,13 @@
 #include "midks/keystore_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/filesystem.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "codec.hpp"
@@ -81,14 +83,56 @@ Keystore load_keystore(const std::string& path, const Password* store_password) 
   }
 }
 
-void write_file_atomically(const std::string& path, ByteView data, unsigned mode) {
+namespace {
+
+// Temporary files are ".<name>.tmp.<pid>". One left by a process that was killed mid-write is
+// removed by the next writer; one whose process still runs is left alone.
+std::string temp_prefix(const fs::path& target) { return "." + target.filename().string() + ".tmp."; }
+
+void remove_stale_temps(const fs::path& dir, const fs::path& target) {
+  boost::system::error_code ec;
+  std::string prefix = temp_prefix(target);
+  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid_text)), 0) != 0 && errno == ESRCH) ::unlink(it->path().c_str());
+  }
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& requested_path, ByteView data, unsigned mode) {
+  std::string path = requested_path;
+  struct stat old {};
+  bool replacing = ::lstat(path.c_str(), &old) == 0;
+  if (replacing && S_ISLNK(old.st_mode)) {
+    // Write where the link points (a mounted secret, a shared folder), keeping the link.
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) io_fail("cannot follow the symbolic link", path, errno);
+    path = real;
+    std::free(real);
+    replacing = ::lstat(path.c_str(), &old) == 0;
+  }
+  if (replacing && !S_ISREG(old.st_mode)) fail(ErrorKind::Io, path + " is not a regular file; nothing was written");
+  if (replacing && ::access(path.c_str(), W_OK) != 0)
+    fail(ErrorKind::Io, path + " is read-only (" + std::strerror(errno) + "); nothing was written",
+         "make it writable for this user (chmod u+w), or run as its owner");
   fs::path target(path);
   fs::path dir = target.parent_path();
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  remove_stale_temps(dir, target);
+  std::string tmp = (dir / (temp_prefix(target) + std::to_string(::getpid()))).string();
   {
     Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)};
     if (f.fd < 0) io_fail("cannot create", tmp, errno);
     try {
+      // The MID reads its keystore as its own user: a replacement keeps the owner and group.
+      if (replacing && (old.st_uid != ::geteuid() || old.st_gid != ::getegid()) && ::fchown(f.fd, old.st_uid, old.st_gid) != 0)
+        fail(ErrorKind::Io,
+             "cannot keep the owner (uid " + std::to_string(old.st_uid) + ", gid " + std::to_string(old.st_gid) + ") of " + path +
+                 ": " + std::strerror(errno) + "; nothing was written",
+             "run as the file's owner (the MID Server's user) or as root");
       write_all(f.fd, data, tmp);
       if (::fchmod(f.fd, mode) != 0 || ::fsync(f.fd) != 0) io_fail("cannot flush", tmp, errno);
     } catch (...) {
@@ -96,8 +140,7 @@ void write_file_atomically(const std::string& path, ByteView data, unsigned mode
       throw;
     }
   }
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+  if (replacing) {
     // Keep one previous generation: a hard link costs no copy and is atomic.
     std::string bak = path + ".bak";
     ::unlink(bak.c_str());

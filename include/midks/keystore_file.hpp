@@ -17,7 +17,9 @@ StoreType detect_keystore_type(ByteView data);
 Keystore load_keystore(const std::string& path, const Password* store_password);
 
 // Writes to a temporary file in the same folder, fsyncs it, keeps the previous file as
-// "<path>.bak", renames over the target and fsyncs the folder. Mode 0600.
+// "<path>.bak" (a hard link: same owner and mode), renames over the target and fsyncs the folder.
+// A replacement keeps the old file's owner and group; a read-only file is refused; a symbolic
+// link is written through. Nothing changes on any failure. Keystores get mode 0600.
 void save_keystore(const std::string& path, const Keystore& ks, const Password& store_password);
 void write_file_atomically(const std::string& path, ByteView data, unsigned mode = 0600);
 

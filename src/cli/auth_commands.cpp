@@ -84,19 +84,18 @@ int cmd_basic(const Options& o) {
   }
   std::optional<Password> password = read_secret(source, "instance-password", "password of instance user " + user);
   if (password->size() == 0) fail(ErrorKind::Usage, "the instance user's password is empty", "give the password of " + user);
-  bool changed = update_config(o.config_path(), [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
-  bool key_removed = false, key_present = false;
   struct stat st {};
-  if (::stat(o.keystore_path().c_str(), &st) == 0) {
-    if (o.remove_key) {
-      update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
-        key_removed = ks.find(kMidKeyAlias) != nullptr;
-        if (key_removed) ks.remove(kMidKeyAlias);
-        return key_removed;
-      });
-    } else {
-      key_present = open_keystore(o).find(kMidKeyAlias) != nullptr;
-    }
+  bool have_keystore = ::stat(o.keystore_path().c_str(), &st) == 0;
+  bool key_present = have_keystore && open_keystore(o).find(kMidKeyAlias) != nullptr;  // proves the store password first
+  bool changed = update_config(o.config_path(), [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
+  bool key_removed = false;
+  if (have_keystore && o.remove_key) {
+    update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+      key_removed = ks.find(kMidKeyAlias) != nullptr;
+      if (key_removed) ks.remove(kMidKeyAlias);
+      return key_removed;
+    });
+    key_present = key_present && !key_removed;
   }
   if (o.json) {
     JsonWriter j;
