@@ -27,8 +27,8 @@ constexpr int kMacSaltLen = 20;  // what Java uses
 
 [[noreturn]] void wrong_password(const std::string& detail) {
   ossl::drain_errors();
-  fail(ErrorKind::Password, "keystore password is incorrect (" + detail + ")",
-       "pass the store password with --storepass-env VAR or --storepass-file FILE");
+  fail(ErrorKind::Password, "keystore password is incorrect, or the file was altered after it was written (" + detail + ")",
+       "pass the store password with --storepass-env VAR or --storepass-file FILE; a MID's default is 'changeit'");
 }
 
 const ASN1_OBJECT* trusted_usage_oid() {

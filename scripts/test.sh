@@ -18,5 +18,5 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
-echo "== fuzz smoke (libFuzzer, ${MIDKS_FUZZ_SECONDS:-20} s per reader)"
-scripts/fuzz.sh "${MIDKS_FUZZ_SECONDS:-20}"
+echo "== fuzz smoke (libFuzzer, ${MIDKS_FUZZ_SECONDS:-40} s per reader)"
+scripts/fuzz.sh "${MIDKS_FUZZ_SECONDS:-40}"

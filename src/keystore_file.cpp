@@ -58,7 +58,8 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
   if (S_ISDIR(st.st_mode)) fail(ErrorKind::Io, path + " is a directory, not a file");
   if (!S_ISREG(st.st_mode)) fail(ErrorKind::Io, path + " is not a regular file");
   if (static_cast<std::uint64_t>(st.st_size) > max_size)
-    fail(ErrorKind::Input, path + " is too large (" + std::to_string(st.st_size) + " bytes) to be a keystore or certificate bundle");
+    fail(ErrorKind::Input, path + " is too large (" + std::to_string(st.st_size) + " bytes; this file may have at most " +
+                               std::to_string(max_size) + ")", "check the path: is this the file you meant?");
   Bytes out(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
   while (done < out.size()) {
@@ -125,7 +126,7 @@ void write_file_atomically(const std::string& requested_path, ByteView data, uns
   std::string tmp = (dir / (temp_prefix(target) + std::to_string(::getpid()))).string();
   {
     Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)};
-    if (f.fd < 0) io_fail("cannot create", tmp, errno);
+    if (f.fd < 0) fail(ErrorKind::Io, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
     try {
       // The MID reads its keystore as its own user: a replacement keeps the owner and group.
       if (replacing && (old.st_uid != ::geteuid() || old.st_gid != ::getegid()) && ::fchown(f.fd, old.st_uid, old.st_gid) != 0)

@@ -5,6 +5,8 @@
 #include <tinyxml2.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
@@ -50,8 +52,10 @@ void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const s
 
 MidConfig MidConfig::load(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) fail(ErrorKind::Io, "cannot open " + path + ": " + std::strerror(errno));
     fail(ErrorKind::Io, "no config.xml at " + path, "run from the MID's agent folder, or pass --agent-dir / --config");
+  }
   Bytes data = read_file(path, 4u << 20);
   return parse(std::string(data.begin(), data.end()), path);
 }

@@ -68,6 +68,16 @@ Entry* Keystore::find(std::string_view alias) {
   return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
+std::string alias_problem(std::string_view alias) {
+  if (alias.empty()) return "the alias is empty";
+  for (std::size_t i = 0; i < alias.size();) {
+    char32_t cp = 0;
+    if (!utf8::next(alias, i, cp)) return "the alias is not valid UTF-8 (byte " + std::to_string(i + 1) + ")";
+    if (cp < 0x20 || cp == 0x7f) return "the alias contains a control character";
+  }
+  return "";
+}
+
 const Entry* Keystore::find(std::string_view alias) const {
   return const_cast<Keystore*>(this)->find(alias);
 }

@@ -53,6 +53,9 @@ std::int64_t now_ms();
 // Java's alias.toLowerCase(Locale.ENGLISH) for UTF-8 text (Unicode simple case mapping).
 std::string java_lower(std::string_view utf8);
 
+// Why a new alias cannot be used (empty, not UTF-8, control characters), or "" if it can.
+std::string alias_problem(std::string_view alias);
+
 class Keystore {
  public:
   explicit Keystore(StoreType type = StoreType::Jks) : type_(type) {}

@@ -64,6 +64,7 @@ void print_findings(const std::vector<Finding>& findings);  // to stderr, with t
 
 // ---- the keystore named by the options ----
 void require_keystore(const Options& o);
+const std::string& checked_alias(const std::string& alias);  // a new alias: non-empty UTF-8 text, else a usage error
 Keystore open_keystore(const Options& o);
 bool expiring(const Options& o, const Entry& e);
 

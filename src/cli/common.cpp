@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 
@@ -147,9 +149,16 @@ void print_findings(const std::vector<Finding>& findings) {
 // A clear error for a missing keystore, before any lock file is created beside it.
 void require_keystore(const Options& o) {
   struct stat st {};
-  if (::stat(o.keystore_path().c_str(), &st) != 0)
-    fail(ErrorKind::Io, "no keystore at " + o.keystore_path(),
-         "run from the MID's agent folder (or pass --agent-dir / --keystore); import a bundle with -a to create it");
+  if (::stat(o.keystore_path().c_str(), &st) == 0) return;
+  if (errno != ENOENT) fail(ErrorKind::Io, "cannot open " + o.keystore_path() + ": " + std::strerror(errno));
+  fail(ErrorKind::Io, "no keystore at " + o.keystore_path(),
+       "run from the MID's agent folder (or pass --agent-dir / --keystore); import a bundle with -a to create it");
+}
+
+const std::string& checked_alias(const std::string& alias) {
+  if (std::string problem = alias_problem(alias); !problem.empty())
+    fail(ErrorKind::Usage, problem, "aliases are text, e.g. defaultsecuritykeypairhandle");
+  return alias;
 }
 
 Keystore open_keystore(const Options& o) {

@@ -16,7 +16,7 @@ namespace midks::cli {
 
 
 int cmd_import(const Options& o) {
-  std::string alias = o.args[0];
+  std::string alias = checked_alias(o.args[0]);
   std::vector<std::string> files(o.args.begin() + 1, o.args.end());
   auto passphrase = key_passphrase(o);
   ImportOptions options;

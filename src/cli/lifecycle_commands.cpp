@@ -211,7 +211,7 @@ int cmd_verify(const Options& o) {
 }
 
 int cmd_renew(const Options& o) {
-  const std::string& alias = o.args[0];
+  const std::string& alias = checked_alias(o.args[0]);
   std::vector<std::string> files(o.args.begin() + 1, o.args.end());
   if (files.empty() && !o.prune)
     fail(ErrorKind::Usage, "renew needs the renewed certificate (or a new bundle)", "usage: manage-certificates renew <alias> <file>... [--prune]");
