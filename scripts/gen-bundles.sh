@@ -9,20 +9,7 @@ rm -rf "$out" && mkdir -p "$out/split" "$out/three" "$out/der"
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 export LC_ALL=C
 
-cat > "$work/ca.cnf" <<'CNF'
-[ca]
-default_ca = CA_default
-[CA_default]
-database = $ENV::DB/index.txt
-new_certs_dir = $ENV::DB
-serial = $ENV::DB/serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-copy_extensions = none
-[policy_any]
-commonName = supplied
-organizationName = optional
+{ cat scripts/fixture-ca.cnf; cat <<'CNF'
 [server_ext]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -42,7 +29,7 @@ basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = clientAuth
 CNF
-cat scripts/fixture-extensions.cnf >> "$work/ca.cnf"
+cat scripts/fixture-extensions.cnf; } > "$work/ca.cnf"
 
 key() { openssl genpkey "$@" 2>/dev/null; }
 # sign NAME SUBJECT ISSUER(cert base name or "self") EXT START END   (key in $work/NAME.key)

@@ -6,32 +6,14 @@
 #   lifecycle_test.sh <manage-certificates> <source dir>
 set -uo pipefail
 bin=$1; src=$2; bundles=$src/testdata/bundles
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source "$src/tests/interop/lib.sh"
 cd "$work"
 export LC_ALL=C
-passed=0 failed=0
-check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi; }
 run() { out=$("$bin" "$@" 2>&1); rc=$?; }
 when() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 
 # A CA whose validity windows we choose (openssl ca), issuing what CSRs ask for (copy_extensions).
-{ cat <<'CNF'
-[ca]
-default_ca = CA_default
-[CA_default]
-database = $ENV::DB/index.txt
-new_certs_dir = $ENV::DB
-serial = $ENV::DB/serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-copy_extensions = copy
-[policy_any]
-commonName = supplied
-organizationName = optional
-countryName = optional
+{ cat "$src/scripts/fixture-ca.cnf"; cat <<'CNF'
 [from_csr]
 basicConstraints = CA:FALSE
 authorityKeyIdentifier = keyid
@@ -115,19 +97,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ser
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
 openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreateserial -days 2 \
   -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
-port=0
-for _ in $(seq 1 20); do
-  port=$((20000 + RANDOM % 40000))
-  openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile "$work/root.pem" -Verify 3 -verify_return_error -www -quiet >/dev/null 2>&1 &
-  pid=$!; up=0
-  for _ in $(seq 1 50); do
-    kill -0 $pid 2>/dev/null || break
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=1; break; fi
-    sleep 0.1
-  done
-  [ $up = 1 ] && { pids+=($pid); break; }
-  kill $pid 2>/dev/null
-done
+start_s_server -cert server.pem -key server.key -CAfile "$work/root.pem" -Verify 3 -verify_return_error -www -quiet
 javac -encoding UTF-8 -d "$work/classes" "$src/tests/java/MtlsClient.java"
 java_out=$(CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp "$work/classes" MtlsClient "$port" server-ca.pem JKS security/agent_keystore.jks 2>&1)
 check "Java mTLS handshake with the renewed keystore presents the renewed certificate" 'grep -q "^ok .* serial $new_serial," <<<"$java_out"' || echo "$java_out"

@@ -8,9 +8,7 @@
 #   mtls_handshake.sh <ks_tool> <source dir> <manage-certificates>
 set -euo pipefail
 ks_tool=$1; src=$2; manage=$3; pem=$src/testdata/keystores/pem; bundles=$src/testdata/bundles
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source "$src/tests/interop/lib.sh"
 cd "$work"
 export STOREPASS=changeit KS_STOREPASS=changeit
 
@@ -27,19 +25,7 @@ awk '/BEGIN CERT/{n++} n==3' "$bundles/seed-order.pem" | sed '/BEGIN PRIVATE KEY
 javac -d classes "$src/tests/java/MtlsClient.java"
 
 start_server() {  # start_server CLIENT_CA_FILE -> sets $port
-  for _ in $(seq 1 20); do
-    port=$((20000 + RANDOM % 40000))
-    openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -CAfile "$1" \
-      -Verify 3 -verify_return_error -www -quiet > "server-$port.log" 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then pids+=("$pid"); return 0; fi
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true
-  done
-  echo "could not start openssl s_server"; exit 1
+  start_s_server -cert server.pem -key server.key -CAfile "$1" -Verify 3 -verify_return_error -www -quiet
 }
 
 passed=0 failed=0 skipped=0

@@ -5,12 +5,8 @@
 #   verify_url_test.sh <manage-certificates> <source dir>
 set -uo pipefail
 bin=$1; src=$2; bundles=$src/testdata/bundles
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source "$src/tests/interop/lib.sh"
 cd "$work"
-passed=0 failed=0
-check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; echo "$out" | sed 's/^/     /'; failed=$((failed + 1)); fi; }
 run() { out=$("$bin" "$@" 2>&1); rc=$?; }
 
 ca() {  # ca NAME CN: a self-signed CA
@@ -27,20 +23,9 @@ ca proxy-ca "Corporate Inspection Proxy CA"; server_cert proxy proxy-ca
 ca other-root "Some Other Client Root"
 awk '/BEGIN CERT/{n++} n==3' "$bundles/seed-order.pem" | sed '/BEGIN PRIVATE KEY/,$d' > our-root.pem
 
-start_server() {  # start_server CERT_BASE s_server-options... -> sets $port
+start_server() {  # start_server CERT_BASE s_server-options...
   local base=$1; shift
-  for _ in $(seq 1 20); do
-    port=$((20000 + RANDOM % 40000))
-    openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" -key "$base.key" "$@" -quiet > "server-$port.log" 2>&1 &
-    local pid=$!
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then pids+=("$pid"); return 0; fi
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true
-  done
-  echo "could not start openssl s_server"; exit 1
+  start_s_server -cert "$base.pem" -key "$base.key" "$@" -quiet
 }
 
 mkdir agent && cd agent

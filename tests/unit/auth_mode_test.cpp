@@ -8,12 +8,6 @@
 namespace midks::test {
 namespace {
 
-std::string config_dir() { return source_dir() + "/testdata/config"; }
-std::string slurp(const std::string& path) {
-  Bytes b = read_file(path);
-  return std::string(b.begin(), b.end());
-}
-
 TEST(AuthMode, ReadFromTheCredentialParameters) {
   EXPECT_EQ(auth_mode(MidConfig::load(config_dir() + "/fresh.xml")), AuthMode::NotConfigured);
   EXPECT_EQ(auth_mode(MidConfig::load(config_dir() + "/basic-auth.xml")), AuthMode::Basic);

@@ -9,12 +9,6 @@
 namespace midks::test {
 namespace {
 
-std::string config_dir() { return source_dir() + "/testdata/config"; }
-std::string slurp(const std::string& path) {
-  Bytes b = read_file(path);
-  return std::string(b.begin(), b.end());
-}
-
 TEST(MidConfig, ReadsParametersWithEntitiesDecoded) {
   MidConfig c = MidConfig::load(config_dir() + "/mutual-auth.xml");
   EXPECT_EQ(c.get(mid_param::kUrl), "https://acme.service-now.com/");

@@ -20,6 +20,11 @@ inline std::string source_dir() { return MIDKS_SOURCE_DIR; }
 inline std::string shared_dir() { return MIDKS_SOURCE_DIR "/../shared"; }
 inline std::string fixtures_dir() { return source_dir() + "/testdata/keystores"; }
 inline std::string peer_dir() { return shared_dir() + "/peer-vectors/pyjks"; }
+inline std::string config_dir() { return source_dir() + "/testdata/config"; }
+inline std::string slurp(const std::string& path) {
+  Bytes b = read_file(path);
+  return std::string(b.begin(), b.end());
+}
 
 // Rows of a tab-separated file with a header line; empty fields are kept.
 inline std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
