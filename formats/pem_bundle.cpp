@@ -39,17 +39,42 @@ int pass_callback(char* buf, int size, int, void* u) {
              "check the passphrase; " + kKeyHint);
 }
 
-void add_key(BundleItems& into, EVP_PKEY* key, std::string form, std::string origin) {
-  ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key));
+void add_key(BundleItems& into, ossl::PkeyPtr key, std::string form, std::string origin) {
+  ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key.get()));
   if (!p8) ossl::throw_last(ErrorKind::Input, "cannot convert the private key at " + origin + " to PKCS#8");
   Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
   if (form != "PKCS#8") into.notes.push_back("converted the " + form + " key (" + origin + ") to PKCS#8");
-  into.keys.push_back(BundleKey{SecureBytes(der), std::move(form), std::move(origin)});
+  into.keys.push_back(BundleKey{SecureBytes(der), std::move(form), std::move(origin), std::move(key)});
   OPENSSL_cleanse(der.data(), der.size());
 }
 
-void add_cert(BundleItems& into, const X509* cert, std::string origin) {
+// A PKCS#8 v1 key, exactly as EVP_PKEY2PKCS8 would write it, is kept as it came: OpenSSL 3
+// re-encodes keys slowly and the bytes would be the same. Anything else takes the general path.
+bool add_plain_pkcs8(BundleItems& into, ByteView der, const std::string& origin) {
+  const unsigned char* p = der.data();
+  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size())));
+  long len = 0;
+  int tag = 0, cls = 0;
+  const unsigned char* body = der.data();
+  bool v1 = p8 && p == der.data() + der.size() && (ASN1_get_object(&body, &len, &tag, &cls, static_cast<long>(der.size())) & 0x80) == 0 &&
+            der.data() + der.size() - body >= 3 && body[0] == 0x02 && body[1] == 0x01 && body[2] == 0x00;
+  ossl::PkeyPtr key(v1 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
+  bool canonical = false;
+  if (key) {
+    Bytes again = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+    canonical = again.size() == der.size() && std::equal(again.begin(), again.end(), der.begin());
+    OPENSSL_cleanse(again.data(), again.size());
+  }
+  ossl::drain_errors();
+  if (!canonical) return false;
+  into.keys.push_back(BundleKey{SecureBytes(der), "PKCS#8", origin, std::move(key)});
+  return true;
+}
+
+void add_cert(BundleItems& into, X509* cert, std::string origin) {
   into.certs.push_back(ossl::cert_der(cert));
+  X509_up_ref(cert);
+  into.parsed_certs.emplace_back(cert);
   into.cert_origins.push_back(std::move(origin));
 }
 
@@ -183,6 +208,19 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
                        : l == "EC PRIVATE KEY"        ? "SEC1 EC"
                                                       : "traditional DSA";
     if (traditional_encrypted) form += " (OpenSSL-encrypted)";
+    if (l == "PRIVATE KEY") {
+      auto bio = bio_of(b.pem);
+      char *name = nullptr, *header = nullptr;
+      unsigned char* data = nullptr;
+      long len = 0;
+      bool kept = PEM_read_bio(bio.get(), &name, &header, &data, &len) == 1 &&
+                  add_plain_pkcs8(into, ByteView(data, static_cast<std::size_t>(len)), b.origin);
+      OPENSSL_free(name);
+      OPENSSL_free(header);
+      OPENSSL_clear_free(data, static_cast<std::size_t>(len));
+      ossl::drain_errors();
+      if (kept) return;
+    }
     PassState state{passphrase};
     auto bio = bio_of(b.pem);
     ossl::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, pass_callback, &state));
@@ -190,7 +228,7 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
       if (state.asked || traditional_encrypted || l == "ENCRYPTED PRIVATE KEY") passphrase_error(state, "the private key at " + b.origin);
       damaged(b);
     }
-    add_key(into, key.get(), form, b.origin);
+    add_key(into, std::move(key), form, b.origin);
   } else if (l == "PKCS7") {
     auto bio = bio_of(b.pem);
     ossl::Pkcs7Ptr p7(PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr));
@@ -240,7 +278,7 @@ bool try_pkcs12(ByteView data, const std::string& origin, const Password* passph
   into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(legacy ? " with legacy RC2/3DES encryption" : ""));
   if (cert) add_cert(into, cert, origin);
   for (int i = 0; i < sk_X509_num(ca); ++i) add_cert(into, sk_X509_value(ca, i), origin);
-  if (key) add_key(into, key, "PKCS#12", origin);
+  if (owned_key) add_key(into, std::move(owned_key), "PKCS#12", origin);
   return true;
 }
 
@@ -254,10 +292,12 @@ void parse_binary(ByteView data, const std::string& origin, const Password* pass
     return;
   }
   p = data.data();
+  if (add_plain_pkcs8(into, data, origin + " (DER)")) return;
+  p = data.data();
   if (ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, n)); p8 && p == end) {
     ossl::PkeyPtr key(EVP_PKCS82PKEY(p8.get()));
     if (key) {
-      add_key(into, key.get(), "PKCS#8", origin + " (DER)");
+      add_key(into, std::move(key), "PKCS#8", origin + " (DER)");
       return;
     }
   }
@@ -268,12 +308,12 @@ void parse_binary(ByteView data, const std::string& origin, const Password* pass
     ossl::Pkcs8InfoPtr p8(PKCS8_decrypt(sig.get(), passphrase->c_str(), static_cast<int>(passphrase->size())));
     ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
     if (!key) passphrase_error(state, "the private key in " + origin);
-    add_key(into, key.get(), "encrypted PKCS#8", origin + " (DER)");
+    add_key(into, std::move(key), "encrypted PKCS#8", origin + " (DER)");
     return;
   }
   p = data.data();
   if (ossl::PkeyPtr key(d2i_AutoPrivateKey(nullptr, &p, n)); key && p == end) {
-    add_key(into, key.get(), "traditional DER", origin + " (DER)");
+    add_key(into, std::move(key), "traditional DER", origin + " (DER)");
     return;
   }
   ossl::drain_errors();

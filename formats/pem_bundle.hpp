@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "midks/ossl.hpp"
 #include "midks/secure.hpp"
 
 namespace midks::fmt {
@@ -14,10 +15,12 @@ struct BundleKey {
   SecureBytes pkcs8;   // PrivateKeyInfo DER
   std::string form;    // "PKCS#8", "PKCS#1 RSA", "SEC1 EC", "encrypted PKCS#8", …
   std::string origin;  // "bundle.pem line 42"
+  ossl::PkeyPtr key;   // the key as parsed (OpenSSL 3 decodes keys slowly: never twice)
 };
 
 struct BundleItems {
   std::vector<Bytes> certs;  // DER, in the order met
+  std::vector<ossl::X509Ptr> parsed_certs;  // the same, as parsed (so nobody parses them again)
   std::vector<std::string> cert_origins;
   std::vector<BundleKey> keys;
   std::vector<std::string> notes;  // what was normalised or ignored, for the user

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 scripts/setup.sh >/dev/null
-bin=$PWD/build/manage-certificates; engine=$PWD/build/tests/bench_engine; bundle=$PWD/testdata/bundles/seed-order.pem
+bin=$PWD/build/manage-certificates; engine=$PWD/build/tests/bench_engine; ossl_floor=$PWD/build/tests/openssl_floor; bundle=$PWD/testdata/bundles/seed-order.pem
 cacerts=/etc/ssl/certs/java/cacerts
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -22,7 +22,7 @@ measure() {
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 max() { sort -g | tail -1; }
-rows=()
+rows=(); ceilings=()
 # run_side "CMD1 ;; CMD2 …" -> "seconds kib": each command measured directly (no shell around it,
 # whose start-up would dwarf ours), times summed, peak RSS the largest. "rm -f …" steps are setup.
 run_side() {
@@ -50,6 +50,9 @@ job() {
   am=$(printf '%s\n' "${a_times[@]}" | median); bm=$(printf '%s\n' "${b_times[@]}" | median)
   ar=$(printf '%s\n' "${a_rss[@]}" | max); br=$(printf '%s\n' "${b_rss[@]}" | max)
   ratio=$(awk -v a="$am" -v b="$bm" 'BEGIN {printf "%.0f", b / a}')
+  # How far any OpenSSL-3 program could go: the anchor over the floor once per command we run.
+  local commands; commands=$(sed 's/ ;; /\n/g' <<<"$ours" | grep -vc '^rm -f ' || true)
+  ceilings+=("${name%%.*}:$bm:$commands")
   rows+=("$(printf '| %s | %.1f ms | %.1f ms | %s× | %.1f MiB | %.1f MiB | ≥ %s× | %s |' "$name" \
     "$(awk -v x="$am" 'BEGIN{print x*1000}')" "$(awk -v x="$bm" 'BEGIN{print x*1000}')" "$ratio" \
     "$(awk -v x="$ar" 'BEGIN{print x/1024}')" "$(awk -v x="$br" 'BEGIN{print x/1024}')" "$target" \
@@ -72,10 +75,21 @@ job "2. list a 1-entry keystore + details of its alias" 100 \
 job "3. list the system Java truststore ($("$bin" -l --keystore $cacerts | tr , '\n' | wc -l) entries)" 50 \
   "$bin -l --keystore $cacerts" "keytool -list -cacerts -storepass changeit"
 
+# What no OpenSSL-3-based program goes below: load libcrypto, one SHA-1, exit.
+f_times=(); f_rss=()
+for _ in $(seq 1 15); do r=$(measure "$ossl_floor"); f_times+=("${r% *}"); f_rss+=("${r#* }"); done
+f_ms=$(printf '%s\n' "${f_times[@]}" | median | awk -v f="$floor" '{printf "%.1f", ($1 - f) * 1000}')
+f_mib=$(printf '%s\n' "${f_rss[@]}" | max | awk '{printf "%.1f", $1 / 1024}')
+
 echo
 echo "| job | ours (median, net) | anchor (median, net) | ratio | ours peak RSS | anchor peak RSS | target | |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
+echo "| floor: a program that loads OpenSSL 3 and computes one SHA-1 | $f_ms ms | | | $f_mib MiB | | | |"
+for c in "${ceilings[@]}"; do
+  IFS=: read -r n anchor commands <<<"$c"
+  echo "job $n: at the OpenSSL floor ($commands × $f_ms ms) the ratio could be at most $(awk -v a="$anchor" -v f="$f_ms" -v k="$commands" 'BEGIN{printf "%.0f", a * 1000 / (f * k)}')×"
+done
 
 echo
 echo "4. scaling (in process, median of $runs): load + list + save of a JKS truststore; keytool -list for comparison"

@@ -38,9 +38,10 @@ struct Cert {
   CertFacts facts;
 };
 
-// Parses once; every later question is asked of the parsed certificate.
-Cert make_cert(const Bytes& der) {
-  ossl::X509Ptr x = ossl::parse_cert_der(der);
+// Parses once (or adopts what the bundle reader parsed); every later question is asked of the
+// parsed certificate.
+Cert make_cert(const Bytes& der, ossl::X509Ptr parsed = nullptr) {
+  ossl::X509Ptr x = parsed ? std::move(parsed) : ossl::parse_cert_der(der);
   CertFacts facts = describe_certificate(x.get());
   return Cert{der, std::move(x), std::move(facts)};
 }
@@ -167,9 +168,10 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
 
   // Certificates: drop duplicates, keep the first place each was met.
   std::vector<Cert> certs;
-  for (const Bytes& der : items.certs) {
+  for (std::size_t i = 0; i < items.certs.size(); ++i) {
+    const Bytes& der = items.certs[i];
     if (std::any_of(certs.begin(), certs.end(), [&](const Cert& c) { return c.der == der; })) continue;
-    certs.push_back(make_cert(der));
+    certs.push_back(make_cert(der, i < items.parsed_certs.size() ? std::move(items.parsed_certs[i]) : nullptr));
   }
   if (certs.size() < items.certs.size())
     result.notes.push_back("dropped " + std::to_string(items.certs.size() - certs.size()) + " duplicate certificate(s)");
@@ -180,7 +182,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   if (certs.empty())
     fail_coded(ErrorKind::Input, "NO_CERTIFICATE", "the bundle holds no certificate",
                "add the certificate your CA issued (and its chain) to the bundle, or pass them as further files");
-  if (keys.empty() && options.existing_key) keys.push_back(fmt::BundleKey{SecureBytes(*options.existing_key), "existing key", "the existing key entry"});
+  if (keys.empty() && options.existing_key) keys.push_back(fmt::BundleKey{SecureBytes(*options.existing_key), "existing key", "the existing key entry", nullptr});
   if (keys.empty() && !options.certificates_only)
     fail_coded(ErrorKind::Input, "NO_PRIVATE_KEY", "the bundle holds no private key",
                "add the private key generated with the CSR (PEM '-----BEGIN PRIVATE KEY-----'), or pass its file too");
@@ -208,9 +210,10 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
       fail_coded(ErrorKind::Input, "NO_LEAF", "every certificate in the bundle is a CA certificate; there is no leaf",
                  "add the MID's own certificate (the one issued for its CSR)");
   } else {
-    ossl::PkeyPtr key = key_of(keys.front().pkcs8);
+    ossl::PkeyPtr parsed_key = keys.front().key ? nullptr : key_of(keys.front().pkcs8);
+    EVP_PKEY* key = keys.front().key ? keys.front().key.get() : parsed_key.get();
     for (Cert& c : certs)
-      if (EVP_PKEY_eq(X509_get0_pubkey(c.x509.get()), key.get()) == 1 && (!leaf || c.facts.not_before > leaf->facts.not_before))
+      if (EVP_PKEY_eq(X509_get0_pubkey(c.x509.get()), key) == 1 && (!leaf || c.facts.not_before > leaf->facts.not_before))
         leaf = &c;
     ossl::drain_errors();
     if (!leaf) {
@@ -221,7 +224,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
           break;
         }
       fail_coded(ErrorKind::Input, "KEY_MISMATCH",
-                 "the private key (public key SHA-256 " + public_key_fingerprint(key.get()) + ") matches none of the " +
+                 "the private key (public key SHA-256 " + public_key_fingerprint(key) + ") matches none of the " +
                      std::to_string(certs.size()) + " certificate(s); " + name_of(*likely) + " (SHA-256 " + likely->facts.sha256 +
                      ") belongs to " + (options.existing_key && items.keys.empty() ? "another key than the existing entry's" : "another key"),
                  "use the private key generated together with the CSR this certificate was issued for");
@@ -264,6 +267,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     if (!used[i]) left_over.push_back(&certs[i]);
 
   for (const Cert* c : chain) result.chain.push_back(c->der);
+  result.leaf = leaf->facts;
   result.findings = validate_certs(chain, options);
   const Cert& top = *chain.back();
   if (!self_issued(top) && !left_over.empty()) {

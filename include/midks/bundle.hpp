@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/secure.hpp"
 
@@ -39,6 +40,7 @@ struct ImportOptions {
 struct ImportedKey {
   SecureBytes pkcs8;                    // empty with certificates_only
   std::vector<Bytes> chain;             // DER, leaf first
+  CertFacts leaf;                       // chain.front(), described
   std::vector<Finding> findings;        // warnings (and, when forced, the refusable findings)
   std::vector<std::string> notes;       // what was normalised on the way
 };

@@ -37,7 +37,8 @@ int cmd_import(const Options& o) {
   }();
   std::vector<Finding> findings = imported.findings;
   std::vector<std::string> notes = imported.notes;
-  std::vector<Bytes> chain = imported.chain;
+  std::size_t chain_length = imported.chain.size();
+  CertFacts leaf = imported.leaf;
   std::string path = o.keystore_path();
   std::string stored_alias;
   StoreType type = o.storetype.value_or(StoreType::Jks);
@@ -48,14 +49,13 @@ int cmd_import(const Options& o) {
     stored_alias = stored;
     return did_change;
   });
-  CertFacts leaf = describe_certificate(chain.front());
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "import").field("keystore", path).field("type", store_type_name(type)).field("alias", stored_alias);
     j.field("changed", changed);
     j.key("certificate");
     cert_json(j, leaf);
-    j.field("chain_length", static_cast<std::int64_t>(chain.size())).field("notes", notes);
+    j.field("chain_length", static_cast<std::int64_t>(chain_length)).field("notes", notes);
     findings_json(j, findings);
     std::cout << j.end_object().str() << "\n";
     return 0;
@@ -66,7 +66,7 @@ int cmd_import(const Options& o) {
               << "  subject   " << leaf.subject_display << "\n"
               << "  issuer    " << leaf.issuer_display << "\n"
               << "  expires   " << expiry_text(leaf.not_after) << "\n"
-              << "  chain     " << chain.size() << " certificate(s), leaf first\n"
+              << "  chain     " << chain_length << " certificate(s), leaf first\n"
               << "  SHA-256   " << leaf.sha256 << "\n";
     for (const auto& n : notes) std::cout << "note: " << n << "\n";
   }
@@ -350,7 +350,7 @@ int cmd_doctor(const Options& o) {
     options.force = true;  // collect every finding instead of stopping at the first refusal
     try {
       ImportedKey k = import_bundle_files(bundle_files, options);
-      CertFacts leaf = describe_certificate(k.chain.front());
+      const CertFacts& leaf = k.leaf;
       std::vector<std::string> passed = {"the files parse",
                                          "exactly one private key, usable as PKCS#8",
                                          "the key matches the leaf " + leaf.subject_display};
