@@ -129,6 +129,10 @@ check "-b with the password from the environment: exit 0, restart reminder" '[ $
 check "-b added exactly the two credential lines below url, value XML-escaped" '[ "$(diff "$work/config.mutual" config.xml | grep -c "^>")" = 2 ] && [ "$(diff "$work/config.mutual" config.xml | grep -c "^<")" = 0 ] && grep -q "value=\"n3w&amp;pass&lt;word\"" config.xml && [ "$(grep -n mid.instance.username config.xml | cut -d: -f1)" = 4 ]'
 check "-b never prints the password" '! grep -q "n3w" <<<"$out"'
 check "-b left the key entry in place and says so" 'grep -q "stays in" <<<"$out" && "$bin" -l | grep -q defaultsecuritykeypairhandle'
+out=$(printf 'piped-pass\n' | "$bin" -b mid.piped --instance-password-file /dev/stdin 2>&1); rc=$?
+check "-b reads the password from a pipe (--instance-password-file /dev/stdin)" '[ $rc -eq 0 ] && grep -q "value=\"piped-pass\"" config.xml'
+run -l --storepass-file <(printf 'changeit\n')
+check "--storepass-file from process substitution (a pipe)" '[ $rc -eq 0 ] && grep -q defaultsecuritykeypairhandle <<<"$out"'
 run -b mid.server visible-pass
 check "-b <user> <pass> (the original argv form) works and warns about ps" '[ $rc -eq 0 ] && grep -q "visible to other users" <<<"$out"'
 run -b mid.server </dev/null
