@@ -90,6 +90,30 @@ std::string connect_tcp(const ProbeTarget& t, int timeout_ms, Socket& out) {
   return why;
 }
 
+// Asks an HTTP proxy for a tunnel to the target; "" when it answered 2xx, else why not.
+std::string open_tunnel(int fd, const ProbeTarget& target) {
+  std::string authority = (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" + target.port;
+  std::string request = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
+    return std::string("cannot send to the proxy: ") + std::strerror(errno);
+  std::string reply;
+  char c = 0;
+  // Byte by byte up to the blank line: nothing of the tunnelled TLS stream may be consumed.
+  while (reply.size() < 8192 && reply.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = ::recv(fd, &c, 1, 0);
+    if (n <= 0) return n == 0 ? "the proxy closed the connection" : std::string("no answer from the proxy: ") + std::strerror(errno);
+    reply += c;
+  }
+  std::string status = reply.substr(0, reply.find("\r\n"));
+  if (status.rfind("HTTP/1.", 0) != 0 || status.size() < 12) return "the proxy's answer is not HTTP: '" + status.substr(0, 60) + "'";
+  if (status[9] != '2') {
+    std::string why = "the proxy refused the tunnel: " + status;
+    if (status.compare(9, 3, "407") == 0) why += " (it wants credentials; verify does not send proxy credentials)";
+    return why;
+  }
+  return "";
+}
+
 std::string name_text(const X509_NAME* name) { return display_name(name); }
 
 int record_certificate_request(SSL* ssl, void* arg) {
@@ -107,27 +131,37 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
+ProbeTarget parse_host_port(const std::string& text) {
+  ProbeTarget t;
+  std::string rest = text;
+  if (!rest.empty() && rest[0] == '[') {
+    std::size_t close = rest.find(']');
+    if (close == std::string::npos) fail(ErrorKind::Usage, "'" + text + "' has an unclosed [ipv6] address");
+    t.host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+    t.port = !rest.empty() && rest[0] == ':' ? rest.substr(1) : "";
+  } else {
+    std::size_t colon = rest.rfind(':');
+    t.host = rest.substr(0, colon);
+    t.port = colon == std::string::npos ? "" : rest.substr(colon + 1);
+  }
+  if (t.host.empty() || t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos || t.port.size() > 5)
+    fail(ErrorKind::Usage, "'" + text + "' is not host:port", "e.g. acme.service-now.com:443, proxy.example:3128 or [::1]:8443");
+  return t;
+}
+
 ProbeTarget parse_https_url(const std::string& url) {
   const std::string scheme = "https://";
   if (url.rfind(scheme, 0) != 0)
     fail(ErrorKind::Usage, "the url '" + url + "' does not start with https://", "give the instance's address, e.g. https://acme.service-now.com");
   std::string rest = url.substr(scheme.size());
   rest = rest.substr(0, rest.find_first_of("/?#"));
-  ProbeTarget t;
-  if (!rest.empty() && rest[0] == '[') {
-    std::size_t close = rest.find(']');
-    if (close == std::string::npos) fail(ErrorKind::Usage, "the url '" + url + "' has an unclosed [ipv6] address");
-    t.host = rest.substr(1, close - 1);
-    rest = rest.substr(close + 1);
-    if (!rest.empty() && rest[0] == ':') t.port = rest.substr(1);
-  } else {
-    std::size_t colon = rest.rfind(':');
-    t.host = rest.substr(0, colon);
-    if (colon != std::string::npos) t.port = rest.substr(colon + 1);
-  }
-  if (t.host.empty() || t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos || t.port.size() > 5)
+  bool has_port = rest.rfind(':') != std::string::npos && rest.rfind(':') > (rest.rfind(']') == std::string::npos ? 0 : rest.rfind(']'));
+  try {
+    return parse_host_port(has_port ? rest : rest + ":443");
+  } catch (const Error&) {
     fail(ErrorKind::Usage, "the url '" + url + "' has no usable host[:port]", "e.g. https://acme.service-now.com or https://127.0.0.1:8443");
-  return t;
+  }
 }
 
 const char* probe_outcome_name(ProbeOutcome outcome) {
@@ -148,7 +182,16 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   ProbeReport report;
   report.address = (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" + target.port;
   Socket sock;
-  if (std::string why = connect_tcp(target, options.timeout_ms, sock); !why.empty()) {
+  if (options.proxy) {
+    report.proxy = options.proxy->host + ":" + options.proxy->port;
+    std::string why = connect_tcp(*options.proxy, options.timeout_ms, sock);
+    if (!why.empty()) why = "cannot reach the proxy " + report.proxy + ": " + why;
+    if (why.empty()) why = open_tunnel(sock.get(), target);
+    if (!why.empty()) {
+      report.detail = why;
+      return report;
+    }
+  } else if (std::string why = connect_tcp(target, options.timeout_ms, sock); !why.empty()) {
     report.detail = why;
     return report;
   }

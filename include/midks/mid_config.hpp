@@ -18,6 +18,10 @@ inline constexpr const char* kPassword = "mid.instance.password";
 inline constexpr const char* kUsernamePlaceholder = "YOUR_INSTANCE_USER_NAME_HERE";
 inline constexpr const char* kPasswordPlaceholder = "YOUR_INSTANCE_PASSWORD_HERE";
 inline constexpr const char* kNamePlaceholder = "YOUR_MIDSERVER_NAME_GOES_HERE";
+// The MID's HTTP proxy (ServiceNow's container recipe maps MID_PROXY_HOST/PORT to these).
+inline constexpr const char* kProxyUse = "mid.proxy.use_proxy";
+inline constexpr const char* kProxyHost = "mid.proxy.host";
+inline constexpr const char* kProxyPort = "mid.proxy.port";
 }  // namespace mid_param
 
 class MidConfig {

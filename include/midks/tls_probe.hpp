@@ -3,6 +3,7 @@
 // client certificate, which CAs it accepts, did it take ours, and who issued its own certificate
 // (a TLS-inspecting proxy shows up as an issuer that the trust store does not know).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,13 @@ struct ProbeTarget {
 // "https://host[:port][/path]"; IPv6 literals in brackets. Throws Error(Usage) for anything else.
 ProbeTarget parse_https_url(const std::string& url);
 
+// "host:port" (or "[v6]:port"); throws Error(Usage) otherwise.
+ProbeTarget parse_host_port(const std::string& text);
+
 struct ProbeOptions {
   std::string server_ca_file;  // empty: OpenSSL's default verify paths (SSL_CERT_FILE, SSL_CERT_DIR work)
   int timeout_ms = 10000;
+  std::optional<ProbeTarget> proxy;  // an HTTP proxy to tunnel through (CONNECT), as the MID's mid.proxy.*
 };
 
 enum class ProbeOutcome {
@@ -34,6 +39,7 @@ enum class ProbeOutcome {
 struct ProbeReport {
   ProbeOutcome outcome = ProbeOutcome::Unreachable;
   std::string address;                      // host:port
+  std::string proxy;                        // host:port of the proxy tunnelled through, if any
   bool connected = false, handshake_completed = false;
   bool client_cert_requested = false;
   std::vector<std::string> acceptable_cas;  // the CA names the server sent (display form)

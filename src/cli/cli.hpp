@@ -37,7 +37,7 @@ struct Options {
   std::optional<int> expiry_warn_days;
   std::optional<std::string> instance_url, mid_name;  // -m: also set url and name in config.xml
   // csr, split, verify
-  std::optional<std::string> alias, subject, key_type, out_dir, url, server_ca;
+  std::optional<std::string> alias, subject, key_type, out_dir, url, server_ca, proxy;
   std::vector<std::string> san;
   std::optional<int> timeout_s;
   std::vector<std::string> args;  // the command's own arguments

@@ -141,6 +141,16 @@ int cmd_verify(const Options& o) {
   Keystore ks = open_keystore(o);
   Entry entry = opened_key_entry(ks, o, o.alias.value_or(kMidKeyAlias));
   ProbeOptions options;
+  std::string proxy_source;
+  if (o.proxy) {
+    if (*o.proxy != "none") options.proxy = parse_host_port(*o.proxy), proxy_source = "--proxy";
+  } else if (exists(o.config_path())) {
+    // The MID connects through its configured proxy: so does the check.
+    MidConfig config = MidConfig::load(o.config_path());
+    auto host = config.get(mid_param::kProxyHost), port = config.get(mid_param::kProxyPort);
+    if (config.get(mid_param::kProxyUse) == "true" && host && !host->empty() && port)
+      options.proxy = parse_host_port(*host + ":" + *port), proxy_source = o.config_path();
+  }
   if (o.server_ca) options.server_ca_file = *o.server_ca;
   if (o.timeout_s) options.timeout_ms = *o.timeout_s * 1000;
   ProbeReport r = probe_mutual_tls(target, entry, options);
@@ -156,7 +166,8 @@ int cmd_verify(const Options& o) {
     case ProbeOutcome::Unreachable:
       code = static_cast<int>(ErrorKind::Io);
       verdict = "cannot reach " + r.address + ": " + r.detail;
-      fix = "check DNS, the firewall and any proxy: the MID needs outbound HTTPS (443) to the instance";
+      fix = r.proxy.empty() ? "check DNS, the firewall and any proxy (--proxy HOST:PORT): the MID needs outbound HTTPS to the instance"
+                            : "check the proxy address and that it allows CONNECT to the instance (or --proxy none to go direct)";
       break;
     case ProbeOutcome::ServerUntrusted:
       code = kProbeServerUntrusted;
@@ -184,7 +195,7 @@ int cmd_verify(const Options& o) {
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "verify").field("url", *o.url).field("address", r.address).field("outcome", probe_outcome_name(r.outcome));
-    j.field("exit_code", static_cast<std::int64_t>(code)).field("connected", r.connected).field("handshake_completed", r.handshake_completed);
+    j.field("proxy", r.proxy).field("exit_code", static_cast<std::int64_t>(code)).field("connected", r.connected).field("handshake_completed", r.handshake_completed);
     j.field("client_certificate_requested", r.client_cert_requested).field("acceptable_cas", r.acceptable_cas).field("our_ca_named", r.our_ca_named);
     j.field("server_subject", r.server_subject).field("server_issuer", r.server_issuer).field("server_trusted", r.server_trusted);
     j.field("server_verify_error", r.server_verify_error).field("protocol", r.protocol).field("detail", r.detail);
@@ -193,7 +204,8 @@ int cmd_verify(const Options& o) {
     return code;
   }
   auto yes = [](bool b) { return b ? "yes" : "no"; };
-  std::cout << "Connection to " << r.address << ": " << (r.connected ? "connected" : "FAILED") << "\n";
+  std::cout << "Connection to " << r.address << (r.proxy.empty() ? "" : " through the proxy " + r.proxy + " (from " + proxy_source + ")")
+            << ": " << (r.connected ? "connected" : "FAILED") << "\n";
   if (r.connected) {
     std::cout << "  server certificate   " << (r.server_subject.empty() ? "(none received)" : r.server_subject) << "\n"
               << "  issued by            " << (r.server_issuer.empty() ? "-" : r.server_issuer) << "  ("

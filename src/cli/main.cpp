@@ -80,6 +80,8 @@ const std::vector<OptionSpec>& option_table() {
       {"--url", "URL", "with verify: the instance, https://host[:port]", [](Options& o, const std::string& v) { o.url = v; }},
       {"--server-ca", "FILE", "with verify: trust these CAs for the server (default: the system store, SSL_CERT_FILE/SSL_CERT_DIR)",
        [](Options& o, const std::string& v) { o.server_ca = v; }},
+      {"--proxy", "HOST:PORT", "with verify: tunnel through this HTTP proxy ('none': direct; default: config.xml's mid.proxy.*)",
+       [](Options& o, const std::string& v) { o.proxy = v; }},
       {"--timeout", "SECONDS", "with verify: connection and read timeout (default 10)",
        [](Options& o, const std::string& v) {
          if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 4 || std::stoi(v) == 0)

@@ -58,6 +58,28 @@ start_server "$work/proxy" -CAfile "$work/our-root.pem"
 run verify --url "https://127.0.0.1:$port" "${trust[@]}"
 check "a TLS-inspecting proxy: exit 9, names its issuer and the fix" '[ $rc -eq 9 ] && grep -q "Corporate Inspection Proxy CA" <<<"$out" && grep -q "SSL-inspection bypass" <<<"$out"'
 
+# Through an HTTP proxy (CONNECT), given on the command line or taken from config.xml as the MID would.
+start_proxy() {  # start_proxy [STATUS] -> sets $proxy_port
+  rm -f "$work/proxy.port"
+  python3 "$src/tests/interop/connect_proxy.py" "$work/proxy.port" "$@" & pids+=($!)
+  for _ in $(seq 1 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
+  proxy_port=$(cat "$work/proxy.port")
+}
+start_server "$work/server" -CAfile "$work/our-root.pem" -Verify 3 -verify_return_error
+start_proxy
+run verify --url "https://127.0.0.1:$port" "${trust[@]}" --proxy "127.0.0.1:$proxy_port"
+check "through a CONNECT proxy (--proxy): exit 0, says so" '[ $rc -eq 0 ] && grep -q "through the proxy 127.0.0.1:$proxy_port (from --proxy)" <<<"$out"'
+cp "$src/testdata/config/basic-auth.xml" config.xml
+sed -i "s|</parameters>|  <parameter name=\"mid.proxy.use_proxy\" value=\"true\"/>\n  <parameter name=\"mid.proxy.host\" value=\"127.0.0.1\"/>\n  <parameter name=\"mid.proxy.port\" value=\"$proxy_port\"/>\n</parameters>|" config.xml
+run verify --url "https://127.0.0.1:$port" "${trust[@]}"
+check "… the proxy from config.xml's mid.proxy.* (as the MID uses it)" '[ $rc -eq 0 ] && grep -q "through the proxy 127.0.0.1:$proxy_port (from ./config.xml)" <<<"$out"'
+run verify --url "https://127.0.0.1:$port" "${trust[@]}" --proxy none
+check "… and --proxy none goes direct" '[ $rc -eq 0 ] && ! grep -q "through the proxy" <<<"$out"'
+rm config.xml
+start_proxy "407 Proxy Authentication Required"
+run verify --url "https://127.0.0.1:$port" "${trust[@]}" --proxy "127.0.0.1:$proxy_port"
+check "a proxy that wants credentials: exit 4, names the 407" '[ $rc -eq 4 ] && grep -q "407 Proxy Authentication Required" <<<"$out"'
+
 closed=$((20000 + RANDOM % 40000))
 while (exec 3<>"/dev/tcp/127.0.0.1/$closed") 2>/dev/null; do closed=$((closed + 1)); done
 run verify --url "https://127.0.0.1:$closed" "${trust[@]}"
