@@ -39,8 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // set() either proves its edit by reading it back or refuses; a success must hold up.
     c.set("mid.instance.username", "fuzz&<\"user");
     c.set("mid.fuzz.added", "1");
+    c.set("mid.fuzz.below", "2", "url");
     MidConfig again = MidConfig::parse(c.text(), "fuzz-result");
-    if (again.get("mid.instance.username") != std::string("fuzz&<\"user") || again.get("mid.fuzz.added") != std::string("1"))
+    if (again.get("mid.instance.username") != std::string("fuzz&<\"user") || again.get("mid.fuzz.added") != std::string("1") ||
+        again.get("mid.fuzz.below") != std::string("2"))
+      __builtin_trap();
+    // remove() (what -m does) proves its edit too; whatever it removed is gone, the rest stays.
+    again.remove("mid.instance.password");
+    again.remove("mid.instance.username");
+    MidConfig after = MidConfig::parse(again.text(), "fuzz-removed");
+    if (after.get("mid.instance.username") || after.get("mid.instance.password") || after.get("mid.fuzz.added") != std::string("1"))
       __builtin_trap();
 #endif
   } catch (const Error&) {
