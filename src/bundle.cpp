@@ -14,10 +14,8 @@ namespace midks {
 
 namespace {
 
-constexpr const char* kTryForce = "correct what is listed above, or, if you understand the risk, import anyway with --force";
-
-std::string summarise(const std::vector<Finding>& findings) {
-  std::string s = "the bundle was not imported:";
+std::string summarise(const std::vector<Finding>& findings, const std::string& what_was_refused) {
+  std::string s = what_was_refused + ":";
   for (const Finding& f : findings) {
     if (f.severity != Severity::Refusable) continue;
     s += "\n  - [" + f.code + "] " + f.message;
@@ -80,7 +78,11 @@ bool key_matches_certificate(const SecureBytes& pkcs8, const Bytes& cert_der) {
 }
 
 ImportRefused::ImportRefused(std::vector<Finding> findings)
-    : Error(Error::coded(ErrorKind::Input, first_code(findings), summarise(findings), kTryForce)),
+    : ImportRefused(std::move(findings), "the bundle was not imported", "import anyway") {}
+
+ImportRefused::ImportRefused(std::vector<Finding> findings, const std::string& what_was_refused, const std::string& forced_action)
+    : Error(Error::coded(ErrorKind::Input, first_code(findings), summarise(findings, what_was_refused),
+                         "correct what is listed above, or, if you understand the risk, " + forced_action + " with --force")),
       findings_(std::move(findings)) {}
 
 namespace {

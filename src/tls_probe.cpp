@@ -145,7 +145,8 @@ ProbeTarget parse_host_port(const std::string& text) {
     t.host = rest.substr(0, colon);
     t.port = colon == std::string::npos ? "" : rest.substr(colon + 1);
   }
-  if (t.host.empty() || t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos || t.port.size() > 5)
+  bool bare_ipv6 = text.rfind('[', 0) != 0 && t.host.find(':') != std::string::npos;  // must be written [::1]:443
+  if (t.host.empty() || bare_ipv6 || t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos || t.port.size() > 5)
     fail(ErrorKind::Usage, "'" + text + "' is not host:port", "e.g. acme.service-now.com:443, proxy.example:3128 or [::1]:8443");
   return t;
 }
@@ -156,7 +157,8 @@ ProbeTarget parse_https_url(const std::string& url) {
     fail(ErrorKind::Usage, "the url '" + url + "' does not start with https://", "give the instance's address, e.g. https://acme.service-now.com");
   std::string rest = url.substr(scheme.size());
   rest = rest.substr(0, rest.find_first_of("/?#"));
-  bool has_port = rest.rfind(':') != std::string::npos && rest.rfind(':') > (rest.rfind(']') == std::string::npos ? 0 : rest.rfind(']'));
+  std::size_t colon = rest.rfind(':'), bracket = rest.rfind(']');
+  bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
   try {
     return parse_host_port(has_port ? rest : rest + ":443");
   } catch (const Error&) {

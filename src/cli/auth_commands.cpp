@@ -30,7 +30,9 @@ int cmd_mutual(const Options& o) {
   std::vector<Finding> findings = check_mid_key(ks, store_password(o), ImportOptions{});
   bool refused = false;
   for (const Finding& f : findings) refused = refused || f.severity == Severity::Refusable;
-  if (refused && !o.force) throw ImportRefused(findings);
+  if (refused && !o.force)
+    throw ImportRefused(findings, "mutual authentication was not enabled: the key entry '" + std::string(kMidKeyAlias) + "' would fail",
+                        "enable it anyway");
   bool removed_credentials = false;
   bool changed = update_config(o.config_path(), [&](MidConfig& c) {
     bool edited = false;

@@ -23,8 +23,18 @@ TEST(HttpsUrl, HostPortAndPathAreSeparated) {
   ProbeTarget c = parse_https_url("https://[::1]:9443/");
   EXPECT_EQ(c.host, "::1");
   EXPECT_EQ(c.port, "9443");
-  for (const char* bad : {"http://acme.service-now.com", "acme.service-now.com", "https://", "https://host:", "https://host:99999x", "https://[::1"})
+  for (const char* bad : {"http://acme.service-now.com", "acme.service-now.com", "https://", "https://host:", "https://host:99999x", "https://[::1",
+                          "https://:443", "https://::1", "https://::1:443"})
     EXPECT_EQ(error_kind_of([&] { parse_https_url(bad); }), ErrorKind::Usage) << bad;
+}
+
+TEST(HostPort, ProxyAddresses) {
+  ProbeTarget p = parse_host_port("proxy.example:3128");
+  EXPECT_EQ(p.host, "proxy.example");
+  EXPECT_EQ(p.port, "3128");
+  EXPECT_EQ(parse_host_port("[fd00::1]:8080").host, "fd00::1");
+  for (const char* bad : {"", "proxy", ":3128", "proxy:", "fd00::1:8080", "[fd00::1]", "proxy:http"})
+    EXPECT_EQ(error_kind_of([&] { parse_host_port(bad); }), ErrorKind::Usage) << bad;
 }
 
 TEST(Csr, RequestsClientAuthAndOrdersTheSubjectAsWritten) {
