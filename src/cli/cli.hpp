@@ -26,6 +26,10 @@ inline constexpr int kProbeServerUntrusted = 9;  // its certificate does not ver
 struct SecretSource {
   std::optional<std::string> env, file, arg;
   bool prompt = false;  // ask on the terminal, without echo
+  SecretSource() = default;
+  SecretSource(const SecretSource&) = default;
+  SecretSource& operator=(const SecretSource&) = default;
+  ~SecretSource();  // wipes arg
 };
 
 struct Options {

@@ -76,6 +76,10 @@ Bytes read_secret_file(const std::string& path) {
 
 }  // namespace
 
+SecretSource::~SecretSource() {
+  if (arg) OPENSSL_cleanse(arg->data(), arg->size());
+}
+
 std::optional<Password> read_secret(const SecretSource& src, const std::string& option, const std::string& what) {
   if (src.env) {
     const char* v = std::getenv(src.env->c_str());

@@ -1,7 +1,10 @@
 // manage-certificates: the command line. A thin layer: parse, call the engine, print.
 // The command and option tables below are the single definition of the surface; the parser,
 // --help, the man page and the bash completion are all generated from them.
+#include <openssl/crypto.h>
+
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -24,6 +27,12 @@ struct OptionSpec {
   std::string help;
   std::function<void(Options&, const std::string&)> set;
 };
+
+// Values that are secrets: wiped from argv once read, so 'ps' and /proc/<pid>/cmdline show
+// them only for the moments before (which is why a warning still says to prefer -env/-file).
+bool secret_value(const std::string& option) { return option == "--storepass" || option == "--keypass"; }
+bool secret_argument(const std::string& command, std::size_t position) { return command == "-b" && position == 1; }
+void wipe(char* arg) { OPENSSL_cleanse(arg, std::strlen(arg)); }
 
 // The single definition of every option: the parser, --help and completion all read it.
 const std::vector<OptionSpec>& option_table() {
@@ -184,6 +193,7 @@ int main(int argc, char** argv) {
   try {
     const Command* chosen = nullptr;
     std::vector<std::string> args(argv + 1, argv + argc);
+    std::vector<std::size_t> positional_at;  // argv index of each of the command's arguments
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       auto value = [&]() -> std::string {
@@ -193,6 +203,10 @@ int main(int argc, char** argv) {
       auto opt = std::find_if(option_table().begin(), option_table().end(), [&](const OptionSpec& x) { return x.name == a; });
       if (opt != option_table().end()) {
         opt->set(o, opt->value.empty() ? std::string() : value());
+        if (secret_value(a)) {
+          wipe(argv[i + 1]);
+          OPENSSL_cleanse(args[i].data(), args[i].size());
+        }
         json_errors = o.json;
       } else {
         const Command* match = nullptr;
@@ -201,14 +215,27 @@ int main(int argc, char** argv) {
         if (match && !chosen) chosen = match;
         else if (match) fail(ErrorKind::Usage, "only one command at a time (" + chosen->names[0] + " and " + a + ")");
         else if (a.size() > 1 && a[0] == '-') fail(ErrorKind::Usage, "unknown option " + a, "see manage-certificates --help");
-        else if (chosen) o.args.push_back(a);
+        else if (chosen) o.args.push_back(a), positional_at.push_back(i + 1);
         else fail(ErrorKind::Usage, "'" + a + "' is not a command", "see manage-certificates --help");
       }
     }
     if (!chosen) fail(ErrorKind::Usage, "no command given", "see manage-certificates --help");
+    for (std::size_t k = 0; k < positional_at.size(); ++k)
+      if (secret_argument(chosen->names[0], k)) {
+        wipe(argv[positional_at[k]]);
+        OPENSSL_cleanse(args[positional_at[k] - 1].data(), args[positional_at[k] - 1].size());
+      }
     if (o.args.size() < chosen->min_args || o.args.size() > chosen->max_args)
       fail(ErrorKind::Usage, chosen->names[0] + " takes " + (chosen->args.empty() ? "no arguments" : chosen->args),
            "usage: manage-certificates " + chosen->names[0] + " " + chosen->args);
+    struct WipeSecretArguments {  // the copies in o.args, whatever way the command ends
+      Options& o;
+      const Command& c;
+      ~WipeSecretArguments() {
+        for (std::size_t k = 0; k < o.args.size(); ++k)
+          if (secret_argument(c.names[0], k)) OPENSSL_cleanse(o.args[k].data(), o.args[k].size());
+      }
+    } wipe_arguments{o, *chosen};
     return chosen->run(o);
   } catch (const Error& e) {
     if (json_errors) {
