@@ -72,8 +72,9 @@ int cmd_import(const Options& o) {
   }
   print_findings(findings);
   if (!o.quiet)
-    std::cout << "next: upload the CA chain to sys_ca_certificate and the leaf to sys_user_certificate on the instance, "
-                 "enable mutual authentication with -m, then restart the MID Server.\n";
+    std::cout << "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
+                 "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
+                 "  the MID Server.\n";
   return 0;
 }
 
