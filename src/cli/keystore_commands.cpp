@@ -1,4 +1,5 @@
 // The keystore commands: -a -g -l -d -r, status and doctor.
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "codec.hpp"
 #include "midks/agent.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
@@ -326,15 +328,18 @@ bool print_checklist(JsonWriter* j, const std::vector<std::string>& passed_first
 
 int cmd_doctor(const Options& o) {
   // Key stores are checked entry by entry; everything else is one bundle, as -a would read it.
+  // JKS and JCEKS say what they are; a PKCS#12 file is a keystore if it opens with the store
+  // password, otherwise a PFX bundle (opened with --keypass, as -a would). DER files are bundles.
   std::vector<std::string> bundle_files, keystores;
   for (const std::string& path : o.args) {
-    Bytes head = read_file(path);
+    Bytes content = read_file(path);
     bool is_store = false;
     try {
-      detect_keystore_type(head);
-      is_store = true;
+      StoreType type = detect_keystore_type(content);
+      is_store = type != StoreType::Pkcs12 || (fmt::read_keystore(content, &store_password(o)), true);
     } catch (const Error&) {
     }
+    OPENSSL_cleanse(content.data(), content.size());
     (is_store ? keystores : bundle_files).push_back(path);
   }
   JsonWriter json;

@@ -87,6 +87,10 @@ run doctor "$bundles/self-signed-leaf.pem"
 check "doctor on a self-signed leaf: exit 2, names the failed check" '[ $rc -eq 2 ] && grep -q "\[FAIL\] the leaf is issued by a CA" <<<"$out"'
 run doctor "$bundles/two-keys.pem"
 check "doctor on two keys: exit 2 with MULTIPLE_KEYS" '[ $rc -eq 2 ] && grep -q MULTIPLE_KEYS <<<"$out"'
+run doctor "$bundles/der/leaf.cer" "$bundles/der/int.cer" "$bundles/der/root.cer" "$bundles/der/key.der"
+check "doctor on DER certificate and key files: one bundle, ready (DER is not mistaken for a PKCS#12 keystore)" '[ $rc -eq 0 ] && grep -q "^bundle " <<<"$out" && ! grep -q "^keystore " <<<"$out"'
+run doctor "$bundles/modern.pfx" --keypass pfx-pass
+check "doctor on a PFX bundle with its passphrase: checked as a bundle, ready" '[ $rc -eq 0 ] && grep -q "^bundle " <<<"$out"'
 run doctor $ks
 check "doctor on the keystore -a wrote: exit 0" '[ $rc -eq 0 ] && grep -q "key entry .defaultsecuritykeypairhandle. is present" <<<"$out"'
 run doctor "$work/store.p12"
