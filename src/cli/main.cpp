@@ -34,6 +34,12 @@ bool secret_value(const std::string& option) { return option == "--storepass" ||
 bool secret_argument(const std::string& command, std::size_t position) { return command == "-b" && position == 1; }
 void wipe(char* arg) { OPENSSL_cleanse(arg, std::strlen(arg)); }
 
+void set_warn_days(Options& o, const std::string& v) {
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
+    fail(ErrorKind::Usage, "--expiry-warn needs a number of days, not '" + v + "'");
+  o.expiry_warn_days = std::stoi(v);
+}
+
 // The single definition of every option: the parser, --help and completion all read it.
 const std::vector<OptionSpec>& option_table() {
   static const std::vector<OptionSpec> table = {
@@ -68,12 +74,8 @@ const std::vector<OptionSpec>& option_table() {
       {"--remove-key", "", "with -b: also delete the defaultsecuritykeypairhandle entry", [](Options& o, const std::string&) { o.remove_key = true; }},
       {"--force", "", "import or enable mutual auth despite refusable findings (all are still printed)", [](Options& o, const std::string&) { o.force = true; }},
       {"--long", "", "with -l: a table with type, expiry and subject", [](Options& o, const std::string&) { o.long_format = true; }},
-      {"--expiry-warn", "DAYS", "with -g, -l, -s, expiry: exit 3 if an entry expires within DAYS (expiry: default 30)",
-       [](Options& o, const std::string& v) {
-         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 5)
-           fail(ErrorKind::Usage, "--expiry-warn needs a number of days, not '" + v + "'");
-         o.expiry_warn_days = std::stoi(v);
-       }},
+      {"--expiry-warn", "DAYS", "with -g, -l, -s, expiry: exit 3 if an entry expires within DAYS (expiry: default 30)", set_warn_days},
+      {"--warn", "DAYS", "the same as --expiry-warn", set_warn_days},
       {"--alias", "ALIAS", "with split, verify: the key entry to use (default defaultsecuritykeypairhandle)",
        [](Options& o, const std::string& v) { o.alias = v; }},
       {"--subject", "DN", "with csr: the subject, e.g. CN=mid01,O=Acme,C=US (default CN=<MID name from config.xml>)",

@@ -123,8 +123,8 @@ done
 "$bin" -a defaultsecuritykeypairhandle later.bundle.pem --keystore "$work/fleet/mid2/security/agent_keystore.jks" --quiet 2>/dev/null
 run expiry "$work/fleet/*/security/agent_keystore.jks"
 check "expiry over a glob: both MIDs, soonest first, exit 3 (one within 30 days)" '[ $rc -eq 3 ] && [ "$(grep -c defaultsecuritykeypairhandle <<<"$out")" = 2 ] && grep -A0 "^9 \|^10 " <<<"$out" | grep -q "mid1.*WARNING"'
-run expiry "$work/fleet/*/security/agent_keystore.jks" --expiry-warn 5
-check "expiry --expiry-warn 5: exit 0" '[ $rc -eq 0 ]'
+run expiry "$work/fleet/*/security/agent_keystore.jks" --warn 5
+check "expiry --warn 5: exit 0" '[ $rc -eq 0 ]'
 run expiry "$work/fleet/*/security/agent_keystore.jks" --expiry-warn 365 --json
 check "expiry --json: days_left per entry, both flagged at 365" '[ $rc -eq 3 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d[\"entries\"])==2 and all(e[\"warn\"] for e in d[\"entries\"]) and 9 <= d[\"entries\"][0][\"days_left\"] <= 10" "$out"'
 echo "not a keystore" > "$work/fleet/mid3/security/agent_keystore.jks"
