@@ -60,7 +60,8 @@ int cmd_csr(const Options& o) {
   if (o.subject) {
     spec.subject = *o.subject;
   } else if (auto name = mid_name(o)) {
-    spec.subject = "CN=" + *name;
+    spec.subject = "CN=";
+    for (char c : *name) spec.subject += c == ',' || c == '\\' || c == '/' ? std::string("\\") + c : std::string(1, c);
   } else {
     fail(ErrorKind::Usage, "no --subject given and no MID name in " + o.config_path(),
          "pass --subject CN=<mid name>,O=<organisation>, or run from the MID's agent folder");
