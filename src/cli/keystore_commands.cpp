@@ -293,23 +293,25 @@ const std::vector<Check>& doctor_checks() {
 }
 
 // Prints one target's checklist; returns true if nothing blocks it.
+// One line of a checklist: status "ok", "warning" or "problem", with the findings behind it.
+void print_checklist_line(JsonWriter* j, const char* status, const std::string& title, const std::vector<const Finding*>& details) {
+  if (j) {
+    j->begin_object().field("check", title).field("status", status).key("details").begin_array();
+    for (const Finding* f : details) j->begin_object().field("code", f->code).field("message", f->message).field("fix", f->hint).end_object();
+    j->end_array().end_object();
+    return;
+  }
+  const char* mark = std::string(status) == "ok" ? "ok  " : std::string(status) == "warning" ? "warn" : "FAIL";
+  std::cout << "  [" << mark << "] " << title << "\n";
+  for (const Finding* f : details) {
+    std::cout << "         " << f->message << "\n";
+    if (!f->hint.empty()) std::cout << "         fix: " << f->hint << "\n";
+  }
+}
+
 bool print_checklist(JsonWriter* j, const std::vector<std::string>& passed_first, const std::vector<Finding>& findings) {
   bool ok = true;
-  auto line = [&](const char* status, const std::string& title, const std::vector<const Finding*>& details) {
-    if (j) {
-      j->begin_object().field("check", title).field("status", status).key("details").begin_array();
-      for (const Finding* f : details) j->begin_object().field("code", f->code).field("message", f->message).field("fix", f->hint).end_object();
-      j->end_array().end_object();
-      return;
-    }
-    const char* mark = std::string(status) == "ok" ? "ok  " : std::string(status) == "warning" ? "warn" : "FAIL";
-    std::cout << "  [" << mark << "] " << title << "\n";
-    for (const Finding* f : details) {
-      std::cout << "         " << f->message << "\n";
-      if (!f->hint.empty()) std::cout << "         fix: " << f->hint << "\n";
-    }
-  };
-  for (const std::string& title : passed_first) line("ok", title, {});
+  for (const std::string& title : passed_first) print_checklist_line(j, "ok", title, {});
   for (const Check& c : doctor_checks()) {
     std::vector<const Finding*> hits;
     bool refusable = false;
@@ -319,7 +321,7 @@ bool print_checklist(JsonWriter* j, const std::vector<std::string>& passed_first
         refusable = refusable || f.severity == Severity::Refusable;
       }
     ok = ok && !refusable;
-    line(hits.empty() ? "ok" : refusable ? "problem" : "warning", c.title, hits);
+    print_checklist_line(j, hits.empty() ? "ok" : refusable ? "problem" : "warning", c.title, hits);
   }
   return ok;
 }
@@ -330,17 +332,25 @@ int cmd_doctor(const Options& o) {
   // Key stores are checked entry by entry; everything else is one bundle, as -a would read it.
   // JKS and JCEKS say what they are; a PKCS#12 file is a keystore if it opens with the store
   // password, otherwise a PFX bundle (opened with --keypass, as -a would). DER files are bundles.
-  std::vector<std::string> bundle_files, keystores;
+  // Each file is read once.
+  std::vector<BundleFile> bundle_files;
+  std::vector<std::pair<std::string, Keystore>> keystores;
+  std::vector<std::pair<std::string, Error>> unreadable_stores;
   for (const std::string& path : o.args) {
     Bytes content = read_file(path);
-    bool is_store = false;
+    std::optional<StoreType> type;
     try {
-      StoreType type = detect_keystore_type(content);
-      is_store = type != StoreType::Pkcs12 || (fmt::read_keystore(content, &store_password(o)), true);
+      type = detect_keystore_type(content);
     } catch (const Error&) {
     }
+    try {
+      if (type) keystores.emplace_back(path, fmt::read_keystore(content, &store_password(o)));
+    } catch (const Error& e) {
+      if (type != StoreType::Pkcs12) unreadable_stores.emplace_back(path, e.with_context(path));
+      else type.reset();  // not the store password: a PFX bundle, then
+    }
+    if (!type) bundle_files.push_back(BundleFile{path, std::move(content)});
     OPENSSL_cleanse(content.data(), content.size());
-    (is_store ? keystores : bundle_files).push_back(path);
   }
   JsonWriter json;
   JsonWriter* j = o.json ? &json : nullptr;
@@ -348,14 +358,17 @@ int cmd_doctor(const Options& o) {
   bool all_ok = true;
   int exit_code = 0;
   if (!bundle_files.empty()) {
-    if (j) j->begin_object().field("target", joined(bundle_files)).field("kind", "bundle").key("checks").begin_array();
-    else std::cout << "bundle " << joined(bundle_files) << "\n";
+    std::vector<std::string> names;
+    for (const BundleFile& f : bundle_files) names.push_back(f.name);
+    if (j) j->begin_object().field("target", joined(names)).field("kind", "bundle").key("checks").begin_array();
+    else std::cout << "bundle " << joined(names) << "\n";
     auto passphrase = key_passphrase(o);
     ImportOptions options;
     options.passphrase = passphrase ? &*passphrase : nullptr;
     options.force = true;  // collect every finding instead of stopping at the first refusal
     try {
-      ImportedKey k = import_bundle_files(bundle_files, options);
+      ImportedKey k = import_bundle(bundle_files, options);
+      for (BundleFile& f : bundle_files) OPENSSL_cleanse(f.data.data(), f.data.size());
       const CertFacts& leaf = k.leaf;
       std::vector<std::string> passed = {"the files parse",
                                          "exactly one private key, usable as PKCS#8",
@@ -376,33 +389,33 @@ int cmd_doctor(const Options& o) {
     }
     if (j) j->end_array().end_object();
   }
-  for (const std::string& path : keystores) {
-    Options one = o;
-    one.keystore = path;
+  auto failed_check = [&](const std::string& check, const Error& e) {
+    all_ok = false;
+    exit_code = std::max(exit_code, e.exit_code());
+    if (j)
+      j->begin_object().field("check", check).field("status", "problem").key("details").begin_array()
+          .begin_object().field("code", e.code()).field("message", e.what()).field("fix", e.hint()).end_object().end_array().end_object();
+    else
+      std::cout << "  [FAIL] " << check << ": " << e.what() << (e.code().empty() ? "" : " [" + e.code() + "]") << "\n"
+                << (e.hint().empty() ? "" : "         fix: " + e.hint() + "\n");
+  };
+  for (const auto& [path, e] : unreadable_stores) {
     if (j) j->begin_object().field("target", path).field("kind", "keystore").key("checks").begin_array();
     else std::cout << "keystore " << path << "\n";
+    failed_check("the store opens", e);
+    if (j) j->end_array().end_object();
+  }
+  // The same checks -m makes before it switches the MID to its certificate.
+  for (const auto& [path, ks] : keystores) {
+    if (j) j->begin_object().field("target", path).field("kind", "keystore").key("checks").begin_array();
+    else std::cout << "keystore " << path << "\n";
+    std::string store_check = "the store opens with its password (" + std::string(store_type_name(ks.type())) + ")";
+    std::string key_check = std::string("the MID's key entry '") + kMidKeyAlias + "' is present, opens with the store password and fits its leaf";
     try {
-      Keystore ks = open_keystore(one);
-      const Entry* mid_key = ks.find(kMidKeyAlias);
-      bool ok = mid_key && mid_key->kind == EntryKind::PrivateKey;
-      std::string store_check = "the store opens with its password (" + std::string(store_type_name(ks.type())) + ")";
-      std::string key_check = std::string("the MID's key entry '") + kMidKeyAlias + "' is present";
-      if (ok) {
-        ok = print_checklist(j, {store_check, key_check}, validate_chain(mid_key->chain, ImportOptions{}));
-      } else if (j) {
-        j->begin_object().field("check", store_check).field("status", "ok").key("details").begin_array().end_array().end_object();
-        j->begin_object().field("check", key_check).field("status", "problem").key("details").begin_array().end_array().end_object();
-      } else {
-        std::cout << "  [ok  ] " << store_check << "\n  [FAIL] " << key_check << "\n         fix: import the bundle with -a "
-                  << kMidKeyAlias << " <bundle.pem>\n";
-      }
-      all_ok = ok && all_ok;
+      all_ok = print_checklist(j, {store_check, key_check}, check_mid_key(ks, store_password(o), ImportOptions{})) && all_ok;
     } catch (const Error& e) {
-      all_ok = false;
-      exit_code = std::max(exit_code, e.exit_code());
-      if (j) j->begin_object().field("check", "the store opens").field("status", "problem").key("details").begin_array()
-                 .begin_object().field("code", e.code()).field("message", e.what()).field("fix", e.hint()).end_object().end_array().end_object();
-      else std::cout << "  [FAIL] " << e.what() << "\n" << (e.hint().empty() ? "" : "         fix: " + e.hint() + "\n");
+      print_checklist_line(j, "ok", store_check, {});
+      failed_check(key_check, e);
     }
     if (j) j->end_array().end_object();
   }
