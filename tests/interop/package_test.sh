@@ -17,7 +17,7 @@ dpkg -x "$deb" "$work/root"
 bin=$work/root/usr/bin/manage-certificates
 check "it installs /usr/bin/manage-certificates, which runs" '"$bin" --version | grep -q "^manage-certificates "'
 check "the installed binary reads a keystore" '[ "$("$bin" -l --keystore "$src/testdata/keystores/keytool-agent.jks")" = defaultsecuritykeypairhandle ]'
-check "the man page documents every command" 'grep -q "^\.TH MANAGE-CERTIFICATES" "$work/root/usr/share/man/man1/manage-certificates.1" && grep -q "doctor" "$work/root/usr/share/man/man1/manage-certificates.1"'
+check "the man page documents every command" 'grep -q "^\.TH MANAGE-CERTIFICATES" "$work/root/usr/share/man/man1/manage-certificates.1" && grep -q "doctor" "$work/root/usr/share/man/man1/manage-certificates.1" && grep -q "verify" "$work/root/usr/share/man/man1/manage-certificates.1" && grep -q "renew" "$work/root/usr/share/man/man1/manage-certificates.1"'
 comp=$work/root/usr/share/bash-completion/completions/manage-certificates
 check "the bash completion loads and completes commands" 'bash -c "source $comp; COMP_WORDS=(manage-certificates --ver); COMP_CWORD=1; _manage_certificates; [ \"\${COMPREPLY[*]}\" = --version ]"'
 # The drop-in wrapper, placed where the MID keeps its script, run from the agent folder.

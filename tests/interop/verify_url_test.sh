@@ -42,6 +42,10 @@ check "… without --server-ca, SSL_CERT_FILE is honoured (OpenSSL's default ver
 run verify --url "https://127.0.0.1:$port" --timeout 5
 check "… with the system store only, the test server is untrusted: exit 9" '[ $rc -eq 9 ]'
 
+start_server "$work/server" -CAfile "$work/our-root.pem" -Verify 3 -verify_return_error -no_ca_names
+run verify --url "https://127.0.0.1:$port" "${trust[@]}"
+check "client auth naming no CAs at all: exit 0, says any CA may be sent" '[ $rc -eq 0 ] && grep -q "(any: the server named none)" <<<"$out"'
+
 start_server "$work/server" -CAfile "$work/other-root.pem" -Verify 3 -verify_return_error
 run verify --url "https://127.0.0.1:$port" "${trust[@]}"
 check "client auth with another root: exit 7, names the CA it accepts" '[ $rc -eq 7 ] && grep -q "Some Other Client Root" <<<"$out" && grep -q "our CA named         no" <<<"$out"'
