@@ -5,6 +5,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <optional>
+
 #include "midks/ossl.hpp"
 
 namespace midks {
@@ -54,7 +56,62 @@ std::time_t asn1_time(const ASN1_TIME* t) {
   return timegm(&tm);
 }
 
+// One DER element at p (bounded by end): its tag, class, where its content starts and ends.
+struct Element {
+  int tag = 0, cls = 0;
+  const unsigned char *begin = nullptr, *content = nullptr, *end = nullptr;
+};
+bool next_element(const unsigned char*& p, const unsigned char* end, Element& e) {
+  if (p >= end) return false;
+  e.begin = p;
+  const unsigned char* q = p;
+  long len = 0;
+  int rc = ASN1_get_object(&q, &len, &e.tag, &e.cls, static_cast<long>(end - p));
+  if ((rc & 0x80) != 0 || rc == 0x21 || len < 0 || len > end - q) return false;  // error, or indefinite length
+  e.content = q;
+  e.end = q + len;
+  p = e.end;
+  return true;
+}
+
+std::optional<CertSummary> summarize_fast(ByteView der) {
+  const unsigned char* p = der.data();
+  const unsigned char* end = der.data() + der.size();
+  Element cert, tbs, e, issuer, validity, subject, not_before, not_after;
+  if (!next_element(p, end, cert) || cert.tag != V_ASN1_SEQUENCE) return std::nullopt;
+  p = cert.content;
+  if (!next_element(p, cert.end, tbs) || tbs.tag != V_ASN1_SEQUENCE) return std::nullopt;
+  p = tbs.content;
+  if (!next_element(p, tbs.end, e)) return std::nullopt;
+  if (e.cls == V_ASN1_CONTEXT_SPECIFIC && e.tag == 0 && !next_element(p, tbs.end, e)) return std::nullopt;  // [0] version
+  if (e.tag != V_ASN1_INTEGER) return std::nullopt;                                                          // serial
+  if (!next_element(p, tbs.end, e) || e.tag != V_ASN1_SEQUENCE) return std::nullopt;                         // signature
+  if (!next_element(p, tbs.end, issuer) || !next_element(p, tbs.end, validity) || !next_element(p, tbs.end, subject))
+    return std::nullopt;
+  const unsigned char* v = validity.content;
+  if (!next_element(v, validity.end, not_before) || !next_element(v, validity.end, not_after)) return std::nullopt;
+  auto name = [](const Element& el) {
+    const unsigned char* q = el.begin;
+    return ossl::Handle<X509_NAME, X509_NAME_free>(d2i_X509_NAME(nullptr, &q, static_cast<long>(el.end - el.begin)));
+  };
+  auto time = [](const Element& el) {
+    const unsigned char* q = el.begin;
+    return ossl::Handle<ASN1_TIME, ASN1_TIME_free>(d2i_ASN1_TIME(nullptr, &q, static_cast<long>(el.end - el.begin)));
+  };
+  auto issuer_name = name(issuer), subject_name = name(subject);
+  auto from = time(not_before), until = time(not_after);
+  if (!issuer_name || !subject_name || !from || !until) return std::nullopt;
+  return CertSummary{display_name(subject_name.get()), display_name(issuer_name.get()), asn1_time(from.get()), asn1_time(until.get())};
+}
+
 }  // namespace
+
+CertSummary summarize_certificate(ByteView der) {
+  if (auto fast = summarize_fast(der)) return *fast;
+  ossl::drain_errors();
+  CertFacts f = describe_certificate(der);
+  return CertSummary{f.subject_display, f.issuer_display, f.not_before, f.not_after};
+}
 
 std::string rfc2253_name(const X509_NAME* name) { return print_name(name, XN_FLAG_RFC2253); }
 std::string display_name(const X509_NAME* name) {

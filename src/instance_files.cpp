@@ -13,8 +13,8 @@ namespace midks {
 namespace {
 
 // A file-name-safe form of a certificate's common name: "Acme Root CA" -> "acme-root-ca".
-std::string slug(const CertFacts& facts) {
-  std::string from = facts.subject_display;
+std::string slug(const std::string& subject_display) {
+  std::string from = subject_display;
   if (from.rfind("CN=", 0) == 0) from = from.substr(3, from.find(", ") == std::string::npos ? std::string::npos : from.find(", ") - 3);
   std::string out;
   for (unsigned char c : from) {
@@ -41,18 +41,19 @@ std::vector<InstanceUpload> instance_uploads(const std::vector<Bytes>& chain, bo
   std::vector<InstanceUpload> out;
   InstanceUpload bundle{"ca-chain.pem", "sys_ca_certificate", "", ""};
   for (std::size_t i = chain.size(); i-- > 1;) {  // root first
-    CertFacts facts = describe_certificate(chain[i]);
+    CertSummary facts = summarize_certificate(chain[i]);
     std::string pem = certificate_pem(chain[i]);
     if (one_ca_file) {
       bundle.subject += (bundle.subject.empty() ? "" : " | ") + facts.subject_display;
       bundle.pem += pem;
     } else {
-      out.push_back({"ca-" + std::to_string(out.size() + 1) + "-" + slug(facts) + ".pem", "sys_ca_certificate", facts.subject_display, pem});
+      out.push_back({"ca-" + std::to_string(out.size() + 1) + "-" + slug(facts.subject_display) + ".pem", "sys_ca_certificate",
+                     facts.subject_display, pem});
     }
   }
   if (one_ca_file && !bundle.pem.empty()) out.push_back(bundle);
-  CertFacts leaf = describe_certificate(chain.front());
-  out.push_back({"leaf-" + slug(leaf) + ".pem", "sys_user_certificate", leaf.subject_display, certificate_pem(chain.front())});
+  CertSummary leaf = summarize_certificate(chain.front());
+  out.push_back({"leaf-" + slug(leaf.subject_display) + ".pem", "sys_user_certificate", leaf.subject_display, certificate_pem(chain.front())});
   return out;
 }
 

@@ -260,7 +260,7 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   }
   // Our CA is named if any issuer in our chain is among the names the server sent.
   for (const Bytes& der : entry.chain) {
-    std::string issuer = describe_certificate(der).issuer_display;
+    std::string issuer = summarize_certificate(der).issuer_display;
     report.our_ca_named = report.our_ca_named ||
                           std::find(report.acceptable_cas.begin(), report.acceptable_cas.end(), issuer) != report.acceptable_cas.end();
   }

@@ -31,6 +31,15 @@ struct CertFacts {
 };
 
 CertFacts describe_certificate(ByteView der);
+
+// Names and validity only, read from the TBSCertificate without a full parse (OpenSSL 3 decodes
+// a certificate's public key through its slow provider machinery): for lists of many entries.
+// Falls back to the full parse for anything unusual, so the answers are always the same.
+struct CertSummary {
+  std::string subject_display, issuer_display;
+  std::time_t not_before = 0, not_after = 0;
+};
+CertSummary summarize_certificate(ByteView der);
 CertFacts describe_certificate(const X509* cert);  // already parsed: saves a full DER parse
 // A distinguished name in RFC 2253 form (Java's), or CN-first for people.
 std::string rfc2253_name(const X509_NAME* name);

@@ -199,7 +199,7 @@ Keystore open_keystore(const Options& o) {
 
 bool expiring(const Options& o, const Entry& e) {
   if (!o.expiry_warn_days || e.chain.empty()) return false;
-  return days_left(describe_certificate(e.chain.front()).not_after) < *o.expiry_warn_days;
+  return days_left(summarize_certificate(e.chain.front()).not_after) < *o.expiry_warn_days;
 }
 
 }  // namespace midks::cli

@@ -84,19 +84,18 @@ int cmd_get(const Options& o) {
   Keystore ks = open_keystore(o);
   const Entry* e = ks.find(o.args[0]);
   if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
-  std::vector<CertFacts> chain;
-  for (const Bytes& der : e->chain) chain.push_back(describe_certificate(der));
+  const std::vector<Bytes>& chain = e->chain;
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "details").field("alias", e->alias).field("entry_type", entry_kind_name(e->kind));
     j.field("created", iso(e->created_ms / 1000)).key("chain").begin_array();
-    for (const CertFacts& f : chain) cert_json(j, f);
+    for (const Bytes& der : chain) cert_json(j, describe_certificate(der));
     std::cout << j.end_array().end_object().str() << "\n";
   } else {
     std::cout << "Alias:        " << e->alias << " (" << entry_kind_name(e->kind) << ", created " << day(e->created_ms / 1000) << ")\n";
     if (chain.empty()) std::cout << "(a secret key: no certificate)\n";
     if (!chain.empty()) {
-      const CertFacts& f = chain.front();
+      const CertFacts f = describe_certificate(chain.front());
       std::cout << "Subject:      " << f.subject_display << "\n"
                 << "Issuer:       " << f.issuer_display << "\n"
                 << "Serial:       " << f.serial_hex << "\n"
@@ -109,8 +108,10 @@ int cmd_get(const Options& o) {
                 << "Ext. usage:   " << joined(f.extended_key_usage) << "\n"
                 << "Alt. names:   " << joined(f.subject_alt_names) << "\n"
                 << "Chain:\n";
-      for (std::size_t i = 0; i < chain.size(); ++i)
-        std::cout << "  [" << i << "] " << chain[i].subject_display << "  (until " << day(chain[i].not_after) << ")\n";
+      for (std::size_t i = 0; i < chain.size(); ++i) {
+        CertSummary c = summarize_certificate(chain[i]);
+        std::cout << "  [" << i << "] " << c.subject_display << "  (until " << day(c.not_after) << ")\n";
+      }
     }
   }
   return expiring(o, *e) ? kExpiryWarning : 0;
@@ -127,8 +128,9 @@ int cmd_list(const Options& o) {
     for (const Entry& e : ks.entries()) {
       j.begin_object().field("alias", e.alias).field("entry_type", entry_kind_name(e.kind)).field("created", iso(e.created_ms / 1000));
       if (!e.chain.empty()) {
-        CertFacts f = describe_certificate(e.chain.front());
-        j.field("subject", f.subject_display).field("not_after", iso(f.not_after)).field("days_left", days_left(f.not_after)).field("sha256", f.sha256);
+        CertSummary f = summarize_certificate(e.chain.front());
+        j.field("subject", f.subject_display).field("not_after", iso(f.not_after)).field("days_left", days_left(f.not_after));
+        j.field("sha256", fingerprint(e.chain.front(), "SHA256"));
       }
       j.end_object();
     }
@@ -142,7 +144,7 @@ int cmd_list(const Options& o) {
         std::printf("%-32s %-17s %-12s %s\n", e.alias.c_str(), std::string(entry_kind_name(e.kind)).c_str(), "-", "-");
         continue;
       }
-      CertFacts f = describe_certificate(e.chain.front());
+      CertSummary f = summarize_certificate(e.chain.front());
       std::printf("%-32s %-17s %-12s %s\n", e.alias.c_str(), std::string(entry_kind_name(e.kind)).c_str(),
                   day(f.not_after).c_str(), f.subject_display.c_str());
     }
@@ -236,8 +238,8 @@ int cmd_status(const Options& o) {
       for (const Entry& e : ks->entries()) {
         j.begin_object().field("alias", e.alias).field("entry_type", entry_kind_name(e.kind));
         if (!e.chain.empty()) {
-          CertFacts f = describe_certificate(e.chain.front());
-          j.field("not_after", iso(f.not_after)).field("days_left", days_left(f.not_after));
+          std::time_t not_after = summarize_certificate(e.chain.front()).not_after;
+          j.field("not_after", iso(not_after)).field("days_left", days_left(not_after));
         }
         j.end_object();
       }
@@ -264,7 +266,7 @@ int cmd_status(const Options& o) {
   std::cout << " (" << store_type_name(ks->type()) << ", " << ks->size() << (ks->size() == 1 ? " entry" : " entries") << ")\n";
   for (const Entry& e : ks->entries()) {
     std::cout << "  " << e.alias << "  " << entry_kind_name(e.kind);
-    if (!e.chain.empty()) std::cout << "  expires " << expiry_text(describe_certificate(e.chain.front()).not_after);
+    if (!e.chain.empty()) std::cout << "  expires " << expiry_text(summarize_certificate(e.chain.front()).not_after);
     std::cout << "\n";
   }
   std::cout << "MID key:   " << (key ? "present ('" + std::string(kMidKeyAlias) + "')" : "MISSING: import it with -a " + std::string(kMidKeyAlias) + " <bundle.pem>") << "\n";

@@ -291,7 +291,7 @@ int cmd_expiry(const Options& o) {
       Keystore ks = load_keystore(path, &store_password(o));
       for (const Entry& e : ks.entries()) {
         if (e.chain.empty()) continue;
-        std::time_t not_after = describe_certificate(e.chain.front()).not_after;
+        std::time_t not_after = summarize_certificate(e.chain.front()).not_after;
         rows.push_back({path, e.alias, std::string(entry_kind_name(e.kind)), static_cast<std::int64_t>(not_after), days_left(not_after)});
       }
     } catch (const Error& e) {

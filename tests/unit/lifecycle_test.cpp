@@ -1,5 +1,6 @@
 // csr, split, verify's URL parsing and renewal as the engine does them.
 #include <openssl/pem.h>
+#include <cstdio>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -93,6 +94,34 @@ TEST(InstanceFiles, RootFirstThenLeafAndNeverAKey) {
   std::vector<InstanceUpload> one = instance_uploads(k.chain, true);
   ASSERT_EQ(one.size(), 2u);
   EXPECT_EQ(one[0].pem, files[0].pem + files[1].pem);
+}
+
+// The light reader must say exactly what the full parse says, on real-world certificates too.
+TEST(CertSummary, MatchesTheFullParse) {
+  std::vector<Bytes> certs;
+  for (const char* name : {"seed-order.pem", "ec384.pem", "ed25519.pem", "sec1-ec256.pem", "expiring-soon.pem", "rsa1024.pem"}) {
+    ImportOptions forced;
+    forced.force = true;
+    for (Bytes& der : import_bundle_files({source_dir() + "/testdata/bundles/" + name}, forced).chain) certs.push_back(der);
+  }
+  const std::string cacerts = "/etc/ssl/certs/java/cacerts";  // the JDK's public CAs: ~140 real certificates
+  if (std::FILE* f = std::fopen(cacerts.c_str(), "rb")) {
+    std::fclose(f);
+    Keystore system = load_keystore(cacerts, nullptr);
+    for (const Entry& e : system.entries()) certs.push_back(e.chain.front());
+  }
+  ASSERT_GT(certs.size(), 100u);
+  for (const Bytes& der : certs) {
+    CertFacts full = describe_certificate(der);
+    CertSummary light = summarize_certificate(der);
+    EXPECT_EQ(light.subject_display, full.subject_display);
+    EXPECT_EQ(light.issuer_display, full.issuer_display);
+    EXPECT_EQ(light.not_before, full.not_before);
+    EXPECT_EQ(light.not_after, full.not_after) << full.subject_display;
+  }
+  Bytes damaged = certs.front();
+  damaged.resize(damaged.size() / 2);  // the full parse decides, and reports, what the light one cannot read
+  EXPECT_EQ(error_kind_of([&] { summarize_certificate(damaged); }), ErrorKind::Input);
 }
 
 TEST(Renewal, KeepsThePreviousEntryAndRefusesOlderOrSame) {
