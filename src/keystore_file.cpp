@@ -1,10 +1,12 @@
 #include "midks/keystore_file.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/filesystem.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -56,18 +58,31 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) io_fail("cannot stat", path, errno);
   if (S_ISDIR(st.st_mode)) fail(ErrorKind::Io, path + " is a directory, not a file");
-  if (!S_ISREG(st.st_mode)) fail(ErrorKind::Io, path + " is not a regular file");
-  if (static_cast<std::uint64_t>(st.st_size) > max_size)
-    fail(ErrorKind::Input, path + " is too large (" + std::to_string(st.st_size) + " bytes; this file may have at most " +
-                               std::to_string(max_size) + ")", "check the path: is this the file you meant?");
-  Bytes out(static_cast<std::size_t>(st.st_size));
+  // A pipe (<(…), a piped /dev/stdin) has no size up front: it is read up to the bound, plus one
+  // byte to tell "exactly at the bound" from "too large". Devices (/dev/zero) stay refused.
+  bool stream = S_ISFIFO(st.st_mode);
+  if (!S_ISREG(st.st_mode) && !stream) fail(ErrorKind::Io, path + " is not a regular file");
+  auto too_large = [&](const std::string& size) {
+    fail(ErrorKind::Input, path + " is too large (" + size + " bytes; this file may have at most " + std::to_string(max_size) + ")",
+         "check the path: is this the file you meant?");
+  };
+  if (!stream && static_cast<std::uint64_t>(st.st_size) > max_size) too_large(std::to_string(st.st_size));
+  Bytes out(stream ? std::min<std::size_t>(max_size + 1, 1u << 20) : static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
-  while (done < out.size()) {
+  for (;;) {
+    if (done == out.size()) {
+      if (!stream || out.size() > max_size) break;
+      out.resize(std::min(out.size() * 2, max_size + 1));
+    }
     ssize_t n = ::read(f.fd, out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) io_fail("cannot read", path, errno);
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
+  }
+  if (done > max_size) {
+    OPENSSL_cleanse(out.data(), out.size());
+    too_large("more than " + std::to_string(max_size));
   }
   out.resize(done);
   return out;

@@ -7,6 +7,7 @@
 namespace midks {
 
 // Key stores can be large (100k-entry trust stores are ~110 MB); the bound only stops absurd input.
+// Regular files and pipes; never more than max_size bytes.
 inline constexpr std::size_t kMaxKeystoreBytes = std::size_t{1} << 30;
 Bytes read_file(const std::string& path, std::size_t max_size = kMaxKeystoreBytes);
 

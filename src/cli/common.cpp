@@ -47,33 +47,6 @@ Password prompt_secret(const std::string& what) {
   return p;
 }
 
-// Like read_file, but a pipe works too: --storepass-file <(vault kv get …) or /dev/stdin.
-Bytes read_secret_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return read_file(path, 4096);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(ErrorKind::Io, "cannot open " + path + ": " + std::strerror(errno));
-  Bytes data(4097);
-  std::size_t n = 0;
-  for (ssize_t r; n < data.size() && (r = ::read(fd, data.data() + n, data.size() - n)) != 0;) {
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int err = errno;
-      ::close(fd);
-      OPENSSL_cleanse(data.data(), data.size());
-      fail(ErrorKind::Io, "cannot read " + path + ": " + std::strerror(err));
-    }
-    n += static_cast<std::size_t>(r);
-  }
-  ::close(fd);
-  if (n > 4096) {
-    OPENSSL_cleanse(data.data(), data.size());
-    fail(ErrorKind::Input, path + " holds more than 4096 bytes: not a password", "the file's first line is the password");
-  }
-  data.resize(n);
-  return data;
-}
-
 }  // namespace
 
 SecretSource::~SecretSource() {
@@ -87,7 +60,7 @@ std::optional<Password> read_secret(const SecretSource& src, const std::string& 
     return Password(v);
   }
   if (src.file) {
-    Bytes data = read_secret_file(*src.file);
+    Bytes data = read_file(*src.file, 4096);  // pipes too: <(vault kv get …), /dev/stdin
     std::size_t n = data.size();
     while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r')) --n;  // a trailing newline is not part of it
     Password p = Password::from_bytes(ByteView(data.data(), n));
