@@ -175,11 +175,16 @@ check "no password in any written file: keystore, .bak, CSR, key, split output (
 check "… not even as UTF-16 (Java's char[] form)" '! LC_ALL=C grep -l -a -P "$(sed "s/./\\\\x00&/g" <<<"$STORE_SECRET")" $written'
 # A password on argv (discouraged, warned about) is wiped from /proc/<pid>/cmdline once read:
 # seen while the command waits for a lock another process holds.
-flock sec/security/agent_keystore.jks.lock sleep 3 & holder=$!
+flock sec/security/agent_keystore.jks.lock sleep 6 & holder=$!
 sleep 0.3
 "$bin" -d x --agent-dir sec --storepass "$STORE_SECRET" >/dev/null 2>&1 & waiter=$!
-sleep 0.5
+# Read the command line once the process has the lock file open: its arguments are parsed by then.
+for _ in $(seq 1 100); do
+  ls -l /proc/$waiter/fd 2>/dev/null | grep -q 'agent_keystore.jks.lock' && break
+  sleep 0.05
+done
 cmdline=$(tr '\0' ' ' < /proc/$waiter/cmdline 2>/dev/null)
+kill $holder 2>/dev/null
 wait $holder $waiter 2>/dev/null
 check "a --storepass value is wiped from /proc/<pid>/cmdline while the command runs" '[ -n "$cmdline" ] && grep -q -- "--storepass" <<<"$cmdline" && ! grep -q "$STORE_SECRET" <<<"$cmdline"'
 check "config.xml holds the instance password only where -b put it (the MID encrypts it at start)" '[ "$(grep -c "$INSTANCE_SECRET" sec/config.xml)" = 1 ] && grep -q "name=\"mid.instance.password\" value=\"$INSTANCE_SECRET\"" sec/config.xml'
