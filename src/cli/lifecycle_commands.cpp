@@ -229,22 +229,22 @@ int cmd_renew(const Options& o) {
   if (files.empty() && !o.prune)
     fail(ErrorKind::Usage, "renew needs the renewed certificate (or a new bundle)", "usage: manage-certificates renew <alias> <file>... [--prune]");
   require_keystore(o);
-  std::optional<ImportedKey> renewed;
-  if (!files.empty()) {
-    // A renewed certificate often comes alone: pair it with the key the entry already holds.
-    Keystore current = open_keystore(o);
-    Entry entry = opened_key_entry(current, o, alias);
-    auto passphrase = key_passphrase(o);
-    ImportOptions options;
-    options.passphrase = passphrase ? &*passphrase : nullptr;
-    options.force = o.force;
-    options.existing_key = &entry.plain;
-    renewed = import_bundle_files(files, options);
-  }
+  auto passphrase = key_passphrase(o);  // asked (if at all) before the lock is taken
+  std::vector<Finding> findings;
   std::optional<Renewal> done;
   std::vector<std::string> pruned;
   update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
-    if (renewed) done = renew_key_entry(ks, alias, std::move(*renewed));
+    if (!files.empty()) {
+      // A renewed certificate often comes alone: pair it with the key the entry already holds.
+      Entry entry = opened_key_entry(ks, o, alias);
+      ImportOptions options;
+      options.passphrase = passphrase ? &*passphrase : nullptr;
+      options.force = o.force;
+      options.existing_key = &entry.plain;
+      ImportedKey renewed = import_bundle_files(files, options);
+      findings = renewed.findings;
+      done = renew_key_entry(ks, alias, std::move(renewed));
+    }
     if (o.prune) pruned = prune_previous_entries(ks, alias);
     return done.has_value() || !pruned.empty();
   });
@@ -260,7 +260,7 @@ int cmd_renew(const Options& o) {
     std::cout << j.field("pruned", pruned).end_object().str() << "\n";
     return 0;
   }
-  if (renewed) print_findings(renewed->findings);
+  print_findings(findings);
   if (o.quiet) return 0;
   if (done)
     std::cout << "Renewed '" << done->alias << "': expiry " << day(before->not_after) << " -> " << day(after->not_after) << " ("
