@@ -10,7 +10,7 @@ cmake --preset fuzz >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 seeds=build-fuzz/seeds && rm -rf "$seeds" && mkdir -p "$seeds"
 cp testdata/keystores/*.jks testdata/keystores/*.jceks testdata/keystores/*.p12 "$seeds"/
-[ -d ../shared/peer-vectors/pyjks ] && cp ../shared/peer-vectors/pyjks/j*/* "$seeds"/
+cp testdata/peer-vectors/pyjks/j*/* "$seeds"/
 # The Java-serialization reader starts at a stream header: cut the sealed keys out of JCEKS files.
 for f in "$seeds"/*.jceks; do
   off=$(LC_ALL=C grep -obUaP '\xac\xed\x00\x05' "$f" | head -1 | cut -d: -f1) || true

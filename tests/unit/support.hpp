@@ -17,9 +17,9 @@
 namespace midks::test {
 
 inline std::string source_dir() { return MIDKS_SOURCE_DIR; }
-inline std::string shared_dir() { return MIDKS_SOURCE_DIR "/../shared"; }
 inline std::string fixtures_dir() { return source_dir() + "/testdata/keystores"; }
-inline std::string peer_dir() { return shared_dir() + "/peer-vectors/pyjks"; }
+// pyjks's Java-made stores (MIT, see its LICENSE), kept in the tree so a clone anywhere tests.
+inline std::string peer_dir() { return source_dir() + "/testdata/peer-vectors/pyjks"; }
 inline std::string config_dir() { return source_dir() + "/testdata/config"; }
 inline std::string slurp(const std::string& path) {
   Bytes b = read_file(path);
