@@ -41,18 +41,6 @@ std::pair<std::string, bool> put_key_entry(Keystore& keystore, Entry entry, cons
 // A private-key entry from an imported bundle, dated now.
 Entry make_key_entry(const std::string& alias, ImportedKey&& key);
 
-// A renewal: the alias gets the renewed entry and the replaced one stays as
-// "<alias>-previous-<YYYYMMDD>" (the renewal day, UTC) until pruned. Refuses (RENEWAL_NOT_NEWER)
-// a leaf issued no later than the current one, and (RENEWAL_NO_ENTRY) an alias that holds no
-// key entry to renew.
-struct Renewal {
-  std::string alias, previous_alias;
-  Bytes old_leaf, new_leaf;
-};
-Renewal renew_key_entry(Keystore& keystore, const std::string& alias, ImportedKey&& renewed);
-// Removes every "<alias>-previous-…" entry; returns their aliases.
-std::vector<std::string> prune_previous_entries(Keystore& keystore, const std::string& alias);
-
 // How config.xml has the MID authenticate to its instance. ServiceNow's MID container recipe
 // checks, after `manage-certificates -a DefaultSecurityKeyPairHandle <pem>` and `-m`, that
 // mid.instance.username and mid.instance.password are absent: that absence is mutual auth.

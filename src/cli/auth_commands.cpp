@@ -93,7 +93,7 @@ int cmd_basic(const Options& o) {
   bool changed = update_config(o.config_path(), [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
   bool key_removed = false;
   if (have_keystore && o.remove_key) {
-    update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+    change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
       key_removed = ks.find(kMidKeyAlias) != nullptr;
       if (key_removed) ks.remove(kMidKeyAlias);
       return key_removed;

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,9 @@ void print_findings(const std::vector<Finding>& findings);  // to stderr, with t
 void require_keystore(const Options& o);
 const std::string& checked_alias(const std::string& alias);  // a new alias: non-empty UTF-8 text, else a usage error
 Keystore open_keystore(const Options& o);
+// The one way commands change the keystore: locked, loaded (or new_type if absent), changed,
+// written back atomically with a backup. Returns whether it was written.
+bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change);
 bool expiring(const Options& o, const Entry& e);
 
 // ---- commands (each returns the exit code) ----

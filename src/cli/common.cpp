@@ -170,6 +170,10 @@ Keystore open_keystore(const Options& o) {
   return load_keystore(o.keystore_path(), &store_password(o));
 }
 
+bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change) {
+  return update_keystore(o.keystore_path(), store_password(o), new_type, change);
+}
+
 bool expiring(const Options& o, const Entry& e) {
   if (!o.expiry_warn_days || e.chain.empty()) return false;
   return days_left(summarize_certificate(e.chain.front()).not_after) < *o.expiry_warn_days;

@@ -45,7 +45,7 @@ int cmd_import(const Options& o) {
   std::string stored_alias;
   StoreType type = o.storetype.value_or(StoreType::Jks);
   const Password& pw = store_password(o);
-  bool changed = update_keystore(path, pw, type, [&](Keystore& ks) {
+  bool changed = change_keystore(o, type, [&](Keystore& ks) {
     type = ks.type();
     auto [stored, did_change] = put_key_entry(ks, make_key_entry(alias, std::move(imported)), pw);
     stored_alias = stored;
@@ -165,7 +165,7 @@ int report_removed(const Options& o, const char* command, const std::vector<std:
 int cmd_delete(const Options& o) {
   require_keystore(o);
   std::vector<std::string> removed;
-  update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+  change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
     const Entry* e = ks.find(o.args[0]);
     if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
     removed.push_back(e->alias);
@@ -178,7 +178,7 @@ int cmd_delete(const Options& o) {
 int cmd_remove_all(const Options& o) {
   require_keystore(o);
   std::vector<std::string> removed;
-  update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+  change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
     for (const std::string& alias : ks.aliases())
       if (java_lower(alias) != kMidKeyAlias) removed.push_back(alias);
     for (const std::string& alias : removed) ks.remove(alias);

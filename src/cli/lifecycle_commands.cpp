@@ -12,6 +12,7 @@
 #include "cli.hpp"
 #include "codec.hpp"
 #include "midks/agent.hpp"
+#include "midks/renewal.hpp"
 #include "midks/csr.hpp"
 #include "midks/error.hpp"
 #include "midks/instance_files.hpp"
@@ -233,7 +234,7 @@ int cmd_renew(const Options& o) {
   std::vector<Finding> findings;
   std::optional<Renewal> done;
   std::vector<std::string> pruned;
-  update_keystore(o.keystore_path(), store_password(o), StoreType::Jks, [&](Keystore& ks) {
+  change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
     if (!files.empty()) {
       // A renewed certificate often comes alone: pair it with the key the entry already holds.
       Entry entry = opened_key_entry(ks, o, alias);

@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 
 #include "midks/agent.hpp"
+#include "midks/renewal.hpp"
 #include "midks/csr.hpp"
 #include "midks/instance_files.hpp"
 #include "midks/ossl.hpp"

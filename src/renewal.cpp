@@ -1,0 +1,47 @@
+#include "midks/renewal.hpp"
+
+#include "midks/agent.hpp"
+#include "midks/cert_info.hpp"
+#include "midks/error.hpp"
+
+namespace midks {
+
+Renewal renew_key_entry(Keystore& keystore, const std::string& alias, ImportedKey&& renewed) {
+  const Entry* current = keystore.find(alias);
+  if (!current || current->kind != EntryKind::PrivateKey || current->chain.empty())
+    fail_coded(ErrorKind::Input, "RENEWAL_NO_ENTRY", "there is no key entry '" + alias + "' to renew",
+               "import the bundle with -a " + alias + " instead");
+  CertFacts old_leaf = describe_certificate(current->chain.front());
+  CertFacts new_leaf = describe_certificate(renewed.chain.front());
+  if (old_leaf.sha256 == new_leaf.sha256)
+    fail_coded(ErrorKind::Input, "RENEWAL_NOT_NEWER", "'" + current->alias + "' already holds this certificate (SHA-256 " + new_leaf.sha256 + ")",
+               "pass the renewed certificate your CA issued");
+  if (new_leaf.not_before <= old_leaf.not_before)
+    fail_coded(ErrorKind::Input, "RENEWAL_NOT_NEWER",
+               "the certificate passed was issued " + utc_text(new_leaf.not_before, "%Y-%m-%d") + ", not after the current one (" +
+                   utc_text(old_leaf.not_before, "%Y-%m-%d") + "): it is not a renewal",
+               "pass the certificate your CA issued for the renewal");
+  Renewal r;
+  r.old_leaf = current->chain.front();
+  r.new_leaf = renewed.chain.front();
+  std::string base = java_lower(current->alias) + "-previous-" + utc_text(now_ms() / 1000, "%Y%m%d");
+  r.previous_alias = base;
+  for (int n = 2; keystore.find(r.previous_alias); ++n) r.previous_alias = base + "-" + std::to_string(n);
+  Entry previous = *current;  // put() may move entries: nothing below touches `current`
+  std::string stored_alias = previous.alias;
+  previous.alias = r.previous_alias;
+  keystore.put(std::move(previous));
+  r.alias = keystore.put(make_key_entry(stored_alias, std::move(renewed))).alias;
+  return r;
+}
+
+std::vector<std::string> prune_previous_entries(Keystore& keystore, const std::string& alias) {
+  std::string prefix = java_lower(alias) + "-previous-";
+  std::vector<std::string> removed;
+  for (const std::string& a : keystore.aliases())
+    if (java_lower(a).rfind(prefix, 0) == 0) removed.push_back(a);
+  for (const std::string& a : removed) keystore.remove(a);
+  return removed;
+}
+
+}  // namespace midks
