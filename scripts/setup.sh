@@ -11,6 +11,7 @@ packages=(
   libtinyxml2-dev                        # config.xml
   googletest libgtest-dev                # unit tests
   openjdk-17-jdk-headless                # keytool, javac, java: the interop peers
+  libbcprov-java                         # Bouncy Castle for keytool: BCFKS stores to recognise
   python3                                # parses --json output in the end-to-end tests
   help2man dpkg-dev                      # the man page and the .deb (cpack)
   time                                   # /usr/bin/time: peak RSS in scripts/bench.sh

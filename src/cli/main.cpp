@@ -2,6 +2,7 @@
 // The command and option tables below are the single definition of the surface; the parser,
 // --help, the man page and the bash completion are all generated from them.
 #include <openssl/crypto.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cstring>
@@ -190,6 +191,8 @@ StoreType parse_storetype(std::string t) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes a socket (verify) or a pipe (| head) must give an error, not kill us.
+  ::signal(SIGPIPE, SIG_IGN);
   Options o;
   bool json_errors = false;
   try {
