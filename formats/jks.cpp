@@ -88,7 +88,7 @@ Keystore read_java_keystore(ByteView data, const Password* store_password) {
       r.fail_at(entry_at, "unrecognized keystore entry tag " + std::to_string(tag));
     }
     // A repeated alias replaces the earlier entry, as Java's Hashtable does.
-    ks.put(std::move(e), jceks ? Keystore::AliasCase::AsFound : Keystore::AliasCase::Lower);
+    ks.put(std::move(e), Keystore::AliasCase::AsFound);  // as Java's JKS and JCEKS load them
   }
 
   if (store_password) {

@@ -25,7 +25,7 @@ run -m
 diff config.xml.bak config.xml || true
 run -s --expiry-warn 30
 echo; echo "# what keytool (the JVM's own tool) sees in the file we wrote:"
-keytool -list -keystore security/agent_keystore.jks -storepass changeit 2>/dev/null | sed -n '1,6p'
+keytool -list -keystore security/agent_keystore -storepass changeit 2>/dev/null | sed -n '1,6p'
 echo; echo "# a bundle that would break mutual TLS is refused before anything is written:"
 run -a defaultsecuritykeypairhandle "$bundles/server-auth-only.pem"
 run -a defaultsecuritykeypairhandle "$bundles/missing-intermediate.pem"

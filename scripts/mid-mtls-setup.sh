@@ -58,7 +58,7 @@ step() {
 step "check the bundle" doctor "$bundle"
 step "import it as defaultsecuritykeypairhandle" -a defaultsecuritykeypairhandle "$bundle"
 step "enable mutual authentication in config.xml" -m --instance-url "$url" --mid-name "$name"
-step "verify the keystore" doctor "${agent_dir%/}/security/agent_keystore.jks"
+step "verify the keystore" doctor  # no file: the keystore the MID reads, found in the agent folder
 status=$("$bin" -s --json "${common[@]}") || die "FAILED: status (exit code $?)" 4
 grep -q '"auth_mode":"mutual"' <<<"$status" || die "FAILED: config.xml is not in mutual-auth mode after -m" 2
 grep -q '"mid_key_entry":true' <<<"$status" || die "FAILED: the keystore has no defaultsecuritykeypairhandle entry after -a" 2

@@ -1,77 +1,66 @@
 #include "midks/agent.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <boost/filesystem.hpp>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <thread>
 
 #include "codec.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/keystore_file.hpp"
+#include "midks/ossl.hpp"
+#include "midks/platform.hpp"
 
 namespace midks {
 
 namespace fs = boost::filesystem;
 
-FileLock::FileLock(const std::string& path, int timeout_s) {
-  std::string lock_path = path + ".lock";
-  fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd_ < 0) fail(ErrorKind::Io, "cannot open the lock file " + lock_path + ": " + std::strerror(errno));
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      int err = errno;
-      ::close(fd_);
-      fail(ErrorKind::Io, "cannot lock " + lock_path + ": " + std::strerror(err));
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::close(fd_);
-      fail(ErrorKind::Io, "another process has been changing " + path + " for " + std::to_string(timeout_s) + " s",
-           "wait for the other manage-certificates (or installer) to finish, then run this again");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
-}
-
-bool update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
-                     const std::function<bool(Keystore&)>& change, int lock_timeout_s) {
+KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
+                               const std::function<bool(Keystore&)>& change, const BackupPolicy& backups, int lock_timeout_s) {
   fs::path dir = fs::path(path).parent_path();
-  if (!dir.empty() && !fs::exists(dir)) {
-    boost::system::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) fail(ErrorKind::Io, "cannot create the folder " + dir.string() + ": " + ec.message());
-    ::chmod(dir.c_str(), 0700);
-  }
-  FileLock lock(path, lock_timeout_s);
+  if (!dir.empty()) platform::create_folders(dir.string(), 0700);
+  platform::FolderLock lock(path, path, lock_timeout_s);
   struct stat st {};
   bool exists = ::stat(path.c_str(), &st) == 0;
-  Keystore ks = exists ? load_keystore(path, &store_password) : Keystore(new_type);
-  if (!change(ks)) return false;
+  Bytes before = exists ? read_file(path) : Bytes{};
+  Keystore ks = [&] {
+    if (!exists) return Keystore(new_type);
+    try {
+      return fmt::read_keystore(before, &store_password);
+    } catch (const Error& e) {
+      throw e.with_context(path);
+    }
+  }();
+  std::vector<std::string> aliases_before = ks.aliases();
+  KeystoreUpdate update;
+  if (!change(ks)) return update;
+  if (exists) update.backup = back_up_keystore(path, before, aliases_before, backups, now_ms());
   save_keystore(path, ks, store_password);
-  return true;
+  update.written = true;
+  return update;
 }
 
-std::pair<std::string, bool> put_key_entry(Keystore& keystore, Entry entry, const Password& store_password) {
-  if (const Entry* old = keystore.find(entry.alias); old && old->kind == EntryKind::PrivateKey && old->chain == entry.chain) {
-    Entry opened = *old;
-    try {
-      fmt::open_entry(opened, store_password);
-      if (opened.plain == entry.plain) return {old->alias, false};
-    } catch (const Error&) {
-      // A key that does not open with the store password is replaced, as any other would be.
+bool same_public_key(const Bytes& cert_a, const Bytes& cert_b) {
+  ossl::X509Ptr a = ossl::parse_cert_der(cert_a), b = ossl::parse_cert_der(cert_b);
+  return EVP_PKEY_eq(X509_get0_pubkey(a.get()), X509_get0_pubkey(b.get())) == 1;
+}
+
+PutResult put_key_entry(Keystore& keystore, Entry entry, const Password& store_password) {
+  PutResult result;
+  if (const Entry* old = keystore.find(entry.alias); old && old->kind == EntryKind::PrivateKey && !old->chain.empty()) {
+    if (old->chain == entry.chain) {
+      Entry opened = *old;
+      try {
+        fmt::open_entry(opened, store_password);
+        if (opened.plain == entry.plain) return {old->alias, false, false};
+      } catch (const Error&) {
+        // A key that does not open with the store password is replaced, as any other would be.
+      }
     }
+    result.replaced_key = !same_public_key(old->chain.front(), entry.chain.front());
   }
-  return {keystore.put(std::move(entry)).alias, true};
+  result.alias = keystore.put(std::move(entry)).alias;
+  result.changed = true;
+  return result;
 }
 
 Entry make_key_entry(const std::string& alias, ImportedKey&& key) {
@@ -130,6 +119,43 @@ std::vector<Finding> check_mid_key(const Keystore& keystore, const Password& sto
   return validate_chain(entry.chain, options);
 }
 
+std::vector<std::string> encrypted_parameters(const MidConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : config.parameters())
+    if (is_encrypted_value(value)) names.push_back(name);
+  return names;
+}
+
+Finding mid_key_replaced_finding(const std::vector<std::string>& encrypted) {
+  std::string names;
+  for (const std::string& n : encrypted) names += (names.empty() ? "" : ", ") + n;
+  if (encrypted.empty())
+    return {Severity::Warning, "MID_KEY_REPLACED",
+            std::string("the key pair the MID had under '") + kMidKeyAlias + "' was replaced by another key; config.xml holds no value encrypted with the old one",
+            "the old keystore is in the backup folder; invalidate and re-validate the MID Server on the instance so that it trusts the new key"};
+  return {Severity::Warning, "MID_KEY_REPLACED",
+          std::string("the key pair the MID had under '") + kMidKeyAlias + "' was replaced by another key, and config.xml holds values encrypted with the old one that the new key cannot decrypt: " + names,
+          "re-enter each of them in config.xml as plain text, keeping secure=\"true\" (e.g. <parameter name=\"" + encrypted.front() +
+              "\" secure=\"true\" value=\"…\"/>); the MID encrypts them again with its new key when it starts"};
+}
+
+void refuse_if_mid_key_in_use(const std::string& config_path, const std::string& action) {
+  struct stat st {};
+  if (::stat(config_path.c_str(), &st) != 0) return;
+  std::optional<MidConfig> config;
+  try {
+    config = MidConfig::load(config_path);
+  } catch (const Error&) {
+    return;
+  }
+  if (auth_mode(*config) != AuthMode::Mutual) return;
+  fail_coded(ErrorKind::Input, "MID_KEY_IN_USE",
+             action + " would remove '" + kMidKeyAlias + "' while " + config_path +
+                 " has the MID authenticate to its instance with it (mutual authentication): after a restart the MID could not connect",
+             "switch to basic authentication first (-b <user>), or import the replacement (-a " + std::string(kMidKeyAlias) +
+                 " <bundle>) instead; --force removes it anyway");
+}
+
 bool use_mutual_auth(MidConfig& config) {
   int removed = config.remove(mid_param::kUsername);
   removed += config.remove(mid_param::kPassword);
@@ -139,14 +165,17 @@ bool use_mutual_auth(MidConfig& config) {
 bool use_basic_auth(MidConfig& config, std::string_view user, const Password& password) {
   std::string_view secret(password.c_str(), password.size());
   if (config.get(mid_param::kUsername) == std::string(user) && config.get(mid_param::kPassword) == std::string(secret)) return false;
-  // Where the MID's own template has them: right below the instance url.
+  // Where the MID's own template has them: right below the instance url, the password marked
+  // secure="true" so that the MID encrypts it when it starts instead of keeping it in plain text.
   config.set(mid_param::kUsername, user, mid_param::kUrl);
-  config.set(mid_param::kPassword, secret, mid_param::kUsername);
+  config.set(mid_param::kPassword, secret, mid_param::kUsername, "secure=\"true\"");
+  if (!config.has_attribute(mid_param::kPassword, "encrypt"))  // older MIDs' name for the same mark
+    config.add_attribute(mid_param::kPassword, mid_param::kSecureAttribute, "true");
   return true;
 }
 
 bool update_config(const std::string& path, const std::function<bool(MidConfig&)>& change, int lock_timeout_s) {
-  FileLock lock(path, lock_timeout_s);
+  platform::FolderLock lock(path, path, lock_timeout_s);
   MidConfig config = MidConfig::load(path);
   if (!change(config)) return false;
   config.save(path);

@@ -14,6 +14,7 @@
 
 #include "codec.hpp"
 #include "midks/error.hpp"
+#include "midks/platform.hpp"
 
 namespace midks {
 
@@ -90,6 +91,8 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
 
 StoreType detect_keystore_type(ByteView data) { return fmt::detect_store_type(data); }
 
+Keystore read_keystore_data(ByteView data, const Password* store_password) { return fmt::read_keystore(data, store_password); }
+
 Keystore load_keystore(const std::string& path, const Password* store_password) {
   Bytes data = read_file(path);
   try {
@@ -119,7 +122,7 @@ void remove_stale_temps(const fs::path& dir, const fs::path& target) {
 
 }  // namespace
 
-void write_file_atomically(const std::string& requested_path, ByteView data, unsigned mode) {
+void write_file_atomically(const std::string& requested_path, ByteView data, const WriteOptions& options) {
   std::string path = requested_path;
   struct stat old {};
   bool replacing = ::lstat(path.c_str(), &old) == 0;
@@ -137,18 +140,20 @@ void write_file_atomically(const std::string& requested_path, ByteView data, uns
          "make it writable for this user (chmod u+w), or run as its owner");
   fs::path target(path);
   fs::path dir = target.parent_path();
+  std::string folder = dir.empty() ? "." : dir.string();
+  // A replacement keeps its owner, group and mode (the MID reads it as its own user); a new file
+  // is owned like its folder.
+  std::optional<platform::FileAttributes> like =
+      replacing ? platform::FileAttributes{old.st_uid, old.st_gid, static_cast<unsigned>(old.st_mode & 07777)}
+                : options.like ? options.like : platform::attributes_of(folder);
+  unsigned mode = replacing || options.like ? like->mode : options.new_mode;
   remove_stale_temps(dir, target);
   std::string tmp = (dir / (temp_prefix(target) + std::to_string(::getpid()))).string();
   {
-    Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)};
+    Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)};
     if (f.fd < 0) fail(ErrorKind::Io, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
     try {
-      // The MID reads its keystore as its own user: a replacement keeps the owner and group.
-      if (replacing && (old.st_uid != ::geteuid() || old.st_gid != ::getegid()) && ::fchown(f.fd, old.st_uid, old.st_gid) != 0)
-        fail(ErrorKind::Io,
-             "cannot keep the owner (uid " + std::to_string(old.st_uid) + ", gid " + std::to_string(old.st_gid) + ") of " + path +
-                 ": " + std::strerror(errno) + "; nothing was written",
-             "run as the file's owner (the MID Server's user) or as root");
+      if (like) platform::adopt_owner(f.fd, path, *like);
       write_all(f.fd, data, tmp);
       if (::fchmod(f.fd, mode) != 0 || ::fsync(f.fd) != 0) io_fail("cannot flush", tmp, errno);
     } catch (...) {
@@ -156,12 +161,13 @@ void write_file_atomically(const std::string& requested_path, ByteView data, uns
       throw;
     }
   }
-  if (replacing) {
-    // Keep one previous generation: a hard link costs no copy and is atomic.
-    std::string bak = path + ".bak";
-    ::unlink(bak.c_str());
-    if (::link(path.c_str(), bak.c_str()) != 0) {
+  if (replacing && options.keep_previous) {
+    // One previous generation as "<path>.bak": linked under a temporary name first, so an
+    // existing .bak is replaced only once the new one exists.
+    std::string bak = path + ".bak", bak_tmp = tmp + ".bak";
+    if (::link(path.c_str(), bak_tmp.c_str()) != 0 || ::rename(bak_tmp.c_str(), bak.c_str()) != 0) {
       int err = errno;
+      ::unlink(bak_tmp.c_str());
       ::unlink(tmp.c_str());
       io_fail("cannot keep a backup as", bak, err);
     }
@@ -176,7 +182,7 @@ void write_file_atomically(const std::string& requested_path, ByteView data, uns
 
 void save_keystore(const std::string& path, const Keystore& ks, const Password& store_password) {
   Bytes data = fmt::write_keystore(ks, store_password);
-  write_file_atomically(path, data, 0600);
+  write_file_atomically(path, data, WriteOptions::with_mode(0600));
 }
 
 }  // namespace midks

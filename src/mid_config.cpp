@@ -50,6 +50,8 @@ void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const s
 
 }  // namespace
 
+bool is_encrypted_value(std::string_view value) { return value.rfind("encrypted:", 0) == 0; }
+
 MidConfig MidConfig::load(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -74,6 +76,18 @@ std::optional<std::string> MidConfig::get(std::string_view name) const {
   const char* v = p ? p->Attribute("value") : nullptr;
   if (!v) return std::nullopt;
   return std::string(v);
+}
+
+std::vector<std::pair<std::string, std::string>> MidConfig::parameters() const {
+  tinyxml2::XMLDocument doc;
+  parse_document(doc, text_, origin_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto* p = doc.RootElement()->FirstChildElement("parameter"); p; p = p->NextSiblingElement("parameter")) {
+    const char* name = p->Attribute("name");
+    const char* value = p->Attribute("value");
+    if (name) out.emplace_back(name, value ? value : "");
+  }
+  return out;
 }
 
 bool MidConfig::has_attribute(std::string_view name, std::string_view attribute) const {
@@ -161,7 +175,7 @@ bool blank(const std::string& t, std::size_t from, std::size_t to) {
 
 }  // namespace
 
-void MidConfig::set(std::string_view name, std::string_view value, std::string_view after) {
+void MidConfig::set(std::string_view name, std::string_view value, std::string_view after, std::string_view new_attributes) {
   std::string escaped = escape_attribute(value);
   Scan found = scan(name);
   if (auto& span = found.parameter) {
@@ -173,7 +187,8 @@ void MidConfig::set(std::string_view name, std::string_view value, std::string_v
     }
   } else {
     std::string eol = text_.find("\r\n") != std::string::npos ? "\r\n" : "\n";
-    std::string tag = "<parameter name=\"" + escape_attribute(name) + "\" value=\"" + escaped + "\"/>";
+    std::string tag = "<parameter name=\"" + escape_attribute(name) + "\" " + (new_attributes.empty() ? "" : std::string(new_attributes) + " ") +
+                      "value=\"" + escaped + "\"/>";
     std::optional<Span> anchor = after.empty() ? std::nullopt : scan(after).parameter;
     std::size_t anchor_line = anchor ? line_start_of(text_, anchor->tag_begin) : 0;
     std::size_t anchor_eol = anchor ? text_.find('\n', anchor->tag_end) : std::string::npos;
@@ -204,6 +219,27 @@ void MidConfig::set(std::string_view name, std::string_view value, std::string_v
   try {
     verify();
     proved = get(name) == std::string(value);
+  } catch (const Error&) {
+    proved = false;
+  }
+  if (!proved) refuse_edit(name);
+}
+
+void MidConfig::add_attribute(std::string_view name, std::string_view attribute, std::string_view value) {
+  if (has_attribute(name, attribute)) return;
+  Scan found = scan(name);
+  if (!found.parameter) refuse_edit(name);
+  // Just before value="…", where the MID's own template has secure="true".
+  const Span& span = *found.parameter;
+  std::size_t value_attribute = span.has_value ? text_.rfind("value", span.value_begin) : std::string::npos;
+  std::string added;
+  added.append(attribute).append("=\"").append(escape_attribute(value)).append("\"");
+  if (value_attribute != std::string::npos && value_attribute > span.tag_begin) text_.insert(value_attribute, added + " ");
+  else text_.insert(span.tag_begin + 10, " " + added);
+  bool proved = true;
+  try {
+    verify();
+    proved = has_attribute(name, attribute);
   } catch (const Error&) {
     proved = false;
   }
@@ -257,9 +293,8 @@ void MidConfig::verify() const {
 }
 
 void MidConfig::save(const std::string& path) const {
-  struct stat st {};
-  unsigned mode = ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0600;
-  write_file_atomically(path, ByteView(reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()), mode);
+  write_file_atomically(path, ByteView(reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()),
+                        WriteOptions::with_mode(0600).keeping_previous());
 }
 
 }  // namespace midks

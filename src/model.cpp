@@ -1,6 +1,10 @@
 #include "midks/model.hpp"
 
+#include "midks/error.hpp"
 #include "midks/utf8.hpp"
+
+#include <algorithm>
+#include <iterator>
 
 #include <chrono>
 #include <clocale>
@@ -63,11 +67,6 @@ std::string java_lower(std::string_view s) {
   return out;
 }
 
-Entry* Keystore::find(std::string_view alias) {
-  auto it = index_.find(java_lower(alias));
-  return it == index_.end() ? nullptr : &entries_[it->second];
-}
-
 std::string alias_problem(std::string_view alias) {
   if (alias.empty()) return "the alias is empty";
   for (std::size_t i = 0; i < alias.size();) {
@@ -78,27 +77,67 @@ std::string alias_problem(std::string_view alias) {
   return "";
 }
 
-const Entry* Keystore::find(std::string_view alias) const {
-  return const_cast<Keystore*>(this)->find(alias);
+std::vector<const Entry*> Keystore::matching(std::string_view alias) const {
+  std::vector<const Entry*> out;
+  auto [first, last] = index_.equal_range(java_lower(alias));
+  for (auto it = first; it != last; ++it) out.push_back(&entries_[it->second]);
+  return out;
 }
+
+namespace {
+
+[[noreturn]] void ambiguous(std::string_view alias, const std::vector<const Entry*>& matches) {
+  std::string names;
+  for (const Entry* e : matches) names += (names.empty() ? "'" : "' and '") + e->alias;
+  fail_coded(ErrorKind::Input, "AMBIGUOUS_ALIAS",
+             "the alias '" + std::string(alias) + "' matches " + names + "': the keystore holds entries whose aliases differ only in case",
+             "nothing was changed; keep one of them with keytool -storetype CaseExactJKS -delete -alias <the other>");
+}
+
+}  // namespace
+
+Entry* Keystore::find(std::string_view alias) {
+  auto [first, last] = index_.equal_range(java_lower(alias));
+  if (first == last) return nullptr;
+  if (std::next(first) != last) ambiguous(alias, matching(alias));
+  return &entries_[first->second];
+}
+
+const Entry* Keystore::find(std::string_view alias) const { return const_cast<Keystore*>(this)->find(alias); }
 
 Entry& Keystore::put(Entry entry, AliasCase alias_case) {
   if (alias_case == AliasCase::Lower) entry.alias = java_lower(entry.alias);
-  auto [it, inserted] = index_.try_emplace(java_lower(entry.alias), entries_.size());
-  if (!inserted) {
-    entries_[it->second] = std::move(entry);
-    return entries_[it->second];
+  std::string key = java_lower(entry.alias);
+  if (alias_case == AliasCase::AsFound) {
+    auto [first, last] = index_.equal_range(key);
+    for (auto it = first; it != last; ++it)
+      if (entries_[it->second].alias == entry.alias) return entries_[it->second] = std::move(entry);
+  } else if (Entry* existing = find(key)) {
+    return *existing = std::move(entry);
   }
+  index_.emplace(std::move(key), entries_.size());
   entries_.push_back(std::move(entry));
   return entries_.back();
 }
 
-bool Keystore::remove(std::string_view alias) {
-  auto it = index_.find(java_lower(alias));
-  if (it == index_.end()) return false;
-  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(it->second));
+void Keystore::reindex() {
   index_.clear();
   for (std::size_t i = 0; i < entries_.size(); ++i) index_.emplace(java_lower(entries_[i].alias), i);
+}
+
+bool Keystore::remove(std::string_view alias) {
+  Entry* e = find(alias);
+  if (!e) return false;
+  entries_.erase(entries_.begin() + (e - entries_.data()));
+  reindex();
+  return true;
+}
+
+bool Keystore::remove_exact(std::string_view alias) {
+  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.alias == alias; });
+  if (it == entries_.end()) return false;
+  entries_.erase(it);
+  reindex();
   return true;
 }
 

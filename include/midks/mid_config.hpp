@@ -22,7 +22,16 @@ inline constexpr const char* kNamePlaceholder = "YOUR_MIDSERVER_NAME_GOES_HERE";
 inline constexpr const char* kProxyUse = "mid.proxy.use_proxy";
 inline constexpr const char* kProxyHost = "mid.proxy.host";
 inline constexpr const char* kProxyPort = "mid.proxy.port";
+// The keystore's password (the seed: "configured via the mid.keystore.password parameter").
+inline constexpr const char* kKeystorePassword = "mid.keystore.password";
+inline constexpr const char* kMidId = "keypairs.mid_id";
+// The MID's template marks secrets secure="true"; at start the MID encrypts them in place.
+inline constexpr const char* kSecureAttribute = "secure";
 }  // namespace mid_param
+
+// Whether a config.xml value is one the MID has encrypted ("encrypted:<base64>", ServiceNow
+// KB0746702): only the MID's key pair can read it back.
+bool is_encrypted_value(std::string_view value);
 
 class MidConfig {
  public:
@@ -41,7 +50,14 @@ class MidConfig {
   // Sets the value attribute of the parameter in place. A missing parameter gets a new line with
   // the file's indentation and line ending: right after the parameter named after, if there is
   // one, else just before </parameters>. Other attributes (secure, encrypt) stay as they are.
-  void set(std::string_view name, std::string_view value, std::string_view after = {});
+  // new_attributes (e.g. secure="true") go into a newly written tag, before value.
+  void set(std::string_view name, std::string_view value, std::string_view after = {}, std::string_view new_attributes = {});
+
+  // Adds attribute="value" to the parameter's tag if it has no such attribute yet.
+  void add_attribute(std::string_view name, std::string_view attribute, std::string_view value);
+
+  // Names and values of every parameter, in file order.
+  std::vector<std::pair<std::string, std::string>> parameters() const;
 
   // Removes every parameter of that name (with its line, when it stands alone on it); returns how
   // many were removed.

@@ -72,16 +72,21 @@ class Keystore {
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
 
-  // Aliases match case-insensitively, as keytool does for every store type.
+  // Aliases match case-insensitively, as keytool does for every store type. A store written by
+  // keytool's CaseExactJKS (or by hand) can hold "MidKey" and "midkey" side by side: an alias that
+  // matches both is refused (AMBIGUOUS_ALIAS, naming both), never resolved to one of them.
   Entry* find(std::string_view alias);
   const Entry* find(std::string_view alias) const;
+  std::vector<const Entry*> matching(std::string_view alias) const;  // every case-insensitive match
 
-  // Adds or replaces (same alias) an entry. Java lower-cases aliases when it stores an entry in
-  // any of the three formats (and when it loads JKS and PKCS#12); only a JCEKS load keeps the
-  // case found in the file, which is what AliasCase::AsFound is for.
+  // Adds or replaces an entry. Java lower-cases aliases when it stores an entry in any of the
+  // three formats; when it loads JKS and JCEKS it keeps the case found in the file (entries that
+  // differ only in case stay apart), PKCS#12 lower-cases. AliasCase::AsFound is for loading: it
+  // replaces only an entry with exactly the same alias.
   enum class AliasCase { Lower, AsFound };
   Entry& put(Entry entry, AliasCase alias_case = AliasCase::Lower);
-  bool remove(std::string_view alias);
+  bool remove(std::string_view alias);         // case-insensitive, refuses ambiguity
+  bool remove_exact(std::string_view alias);   // exactly this alias (as aliases() lists it)
 
   std::vector<std::string> aliases() const;
 
@@ -89,7 +94,8 @@ class Keystore {
   StoreType type_;
   bool integrity_verified_ = true;
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, std::size_t> index_;  // java_lower(alias) -> position in entries_
+  void reindex();
+  std::unordered_multimap<std::string, std::size_t> index_;  // java_lower(alias) -> positions in entries_
 };
 
 }  // namespace midks

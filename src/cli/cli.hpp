@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "json.hpp"
+#include "midks/agent_layout.hpp"
 #include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/model.hpp"
@@ -22,6 +23,10 @@ inline constexpr int kProbeNoRequest = 6;        // the server did not ask for a
 inline constexpr int kProbeCaNotAccepted = 7;    // it named CAs, ours not among them
 inline constexpr int kProbeRejected = 8;         // it refused the handshake or our certificate
 inline constexpr int kProbeServerUntrusted = 9;  // its certificate does not verify (TLS-inspecting proxy?)
+
+// Where the store password came from: the user, config.xml's mid.keystore.password, or the MID's
+// default. Only a password the user gave is taken as certain.
+enum class PasswordOrigin { Given, ConfigXml, Default };
 
 // Where a secret comes from; argv is accepted but warned about (visible in ps).
 struct SecretSource {
@@ -47,7 +52,12 @@ struct Options {
   std::optional<int> timeout_s;
   std::vector<std::string> args;  // the command's own arguments
   mutable std::optional<Password> storepass_read;  // read once: a prompt asks only once
+  mutable PasswordOrigin storepass_origin = PasswordOrigin::Default;
+  mutable bool config_storepass_encrypted = false;  // config.xml's mid.keystore.password could not be used
+  mutable std::optional<KeystoreLocation> location;  // found once; a warning names the others
+  mutable std::string last_backup;                   // the backup the last keystore change made
 
+  // --keystore, else the first of the MID's keystore paths that exists under the agent folder.
   std::string keystore_path() const;
   std::string config_path() const;
 };
@@ -55,6 +65,8 @@ struct Options {
 // ---- secrets ----
 std::optional<Password> read_secret(const SecretSource& src, const std::string& option, const std::string& what);
 const Password& store_password(const Options& o);
+// A wrong-password error for a password the user did not give: says where it came from and how to pass the MID's.
+Error explain_password_error(const Options& o, const Error& e);
 std::optional<Password> key_passphrase(const Options& o);
 
 // ---- presentation ----
@@ -66,11 +78,20 @@ std::string joined(const std::vector<std::string>& v, const char* sep = ", ");
 void cert_json(JsonWriter& j, const CertFacts& f);
 void findings_json(JsonWriter& j, const std::vector<Finding>& findings);
 void print_findings(const std::vector<Finding>& findings);  // to stderr, with their fixes
+std::string shell_quoted(const std::string& word);          // for command lines we print to copy
+
+// config.xml's values the MID has encrypted (none if there is no readable config.xml).
+std::vector<std::string> encrypted_config_parameters(const Options& o);
 
 // ---- the keystore named by the options ----
 void require_keystore(const Options& o);
 const std::string& checked_alias(const std::string& alias);  // a new alias: non-empty UTF-8 text, else a usage error
+// The keystore, opened with the store password (its integrity checked).
 Keystore open_keystore(const Options& o);
+// For showing certificates only (-l, -g, -s): a JKS/JCEKS store that does not open with a password
+// the user did not give is still shown, without its integrity check (as keytool does without
+// -storepass), with a warning. Keys stay sealed.
+Keystore browse_keystore(const Options& o);
 // The one way commands change the keystore: locked, loaded (or new_type if absent), changed,
 // written back atomically with a backup. Returns whether it was written.
 bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change);

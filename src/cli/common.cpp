@@ -14,6 +14,7 @@
 #include "midks/agent.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
+#include "midks/mid_config.hpp"
 
 namespace midks::cli {
 
@@ -77,16 +78,65 @@ std::optional<Password> read_secret(const SecretSource& src, const std::string& 
 }
 
 const Password& store_password(const Options& o) {
-  if (!o.storepass_read) {
-    auto p = read_secret(o.storepass, "storepass", "keystore password");
-    o.storepass_read = p ? std::move(*p) : Password(kDefaultStorePassword);
+  if (o.storepass_read) return *o.storepass_read;
+  if (auto given = read_secret(o.storepass, "storepass", "keystore password")) {
+    o.storepass_read = std::move(*given);
+    o.storepass_origin = PasswordOrigin::Given;
+    return *o.storepass_read;
   }
+  // The seed names config.xml's mid.keystore.password: a plain value there is the MID's password.
+  std::optional<std::string> configured;
+  struct stat st {};
+  if (::stat(o.config_path().c_str(), &st) == 0) {
+    try {
+      configured = MidConfig::load(o.config_path()).get(mid_param::kKeystorePassword);
+    } catch (const Error&) {
+      // An unreadable config.xml is reported by the commands that edit it.
+    }
+  }
+  if (configured && !configured->empty() && !is_encrypted_value(*configured)) {
+    o.storepass_read = Password(*configured);
+    o.storepass_origin = PasswordOrigin::ConfigXml;
+    OPENSSL_cleanse(configured->data(), configured->size());
+    return *o.storepass_read;
+  }
+  o.config_storepass_encrypted = configured && is_encrypted_value(*configured);
+  o.storepass_read = Password(kDefaultStorePassword);
+  o.storepass_origin = PasswordOrigin::Default;
   return *o.storepass_read;
+}
+
+namespace {
+
+// What to do when the store password was only assumed and is wrong.
+std::string unknown_password_hint(const Options& o) {
+  std::string where = o.storepass_origin == PasswordOrigin::ConfigXml ? "the plain mid.keystore.password in config.xml"
+                      : o.config_storepass_encrypted ? std::string("the default '") + kDefaultStorePassword +
+                                                           "' (config.xml's mid.keystore.password is encrypted, so it cannot be read here)"
+                                                     : std::string("the default '") + kDefaultStorePassword + "'";
+  return "it does not open with " + where + ": pass the MID's keystore password with --storepass-env VAR, --storepass-file FILE or --storepass-prompt";
+}
+
+}  // namespace
+
+Error explain_password_error(const Options& o, const Error& e) {
+  if (e.kind() != ErrorKind::Password || o.storepass_origin == PasswordOrigin::Given) return e;
+  return Error::coded(ErrorKind::Password, "WRONG_STORE_PASSWORD", e.what(), unknown_password_hint(o));
 }
 
 std::optional<Password> key_passphrase(const Options& o) { return read_secret(o.keypass, "keypass", "key passphrase"); }
 
-std::string Options::keystore_path() const { return keystore ? *keystore : agent_dir + "/" + kDefaultKeystore; }
+std::string Options::keystore_path() const {
+  if (keystore) return *keystore;
+  if (!location) {
+    location = locate_keystore(agent_dir);
+    if (!location->also_present.empty() && !quiet)
+      std::cerr << "warning [SEVERAL_KEYSTORES]: " << joined(location->also_present) << " also exist" << (location->also_present.size() == 1 ? "s" : "")
+                << "; using " << location->path << ", the first of " << kKeystoreCandidates[0] << ", " << kKeystoreCandidates[1] << ", "
+                << kKeystoreCandidates[2] << ", " << kKeystoreCandidates[3] << " (the order the MID's versions use); pass --keystore to choose\n";
+  }
+  return location->path;
+}
 std::string Options::config_path() const { return config ? *config : agent_dir + "/config.xml"; }
 
 // ---- presentation ----
@@ -150,6 +200,24 @@ void print_findings(const std::vector<Finding>& findings) {
   }
 }
 
+std::string shell_quoted(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::vector<std::string> encrypted_config_parameters(const Options& o) {
+  struct stat st {};
+  if (::stat(o.config_path().c_str(), &st) != 0) return {};
+  try {
+    return encrypted_parameters(MidConfig::load(o.config_path()));
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 // A clear error for a missing keystore, before any lock file is created beside it.
 void require_keystore(const Options& o) {
   struct stat st {};
@@ -167,11 +235,42 @@ const std::string& checked_alias(const std::string& alias) {
 
 Keystore open_keystore(const Options& o) {
   require_keystore(o);
-  return load_keystore(o.keystore_path(), &store_password(o));
+  try {
+    return load_keystore(o.keystore_path(), &store_password(o));
+  } catch (const Error& e) {
+    throw explain_password_error(o, e);
+  }
+}
+
+Keystore browse_keystore(const Options& o) {
+  require_keystore(o);
+  const std::string& path = o.keystore_path();
+  Bytes data = read_file(path);
+  try {
+    return read_keystore_data(data, &store_password(o));
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Password || o.storepass_origin == PasswordOrigin::Given) throw e.with_context(path);
+    StoreType type = detect_keystore_type(data);
+    if (type == StoreType::Pkcs12) throw explain_password_error(o, e.with_context(path));
+    Keystore ks = read_keystore_data(data, nullptr);
+    std::cerr << "warning [STORE_PASSWORD_UNKNOWN]: " << path << ": " << unknown_password_hint(o)
+              << ". Showing its certificates without checking the keystore's integrity, as keytool does without -storepass.\n";
+    return ks;
+  }
 }
 
 bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change) {
-  return update_keystore(o.keystore_path(), store_password(o), new_type, change);
+  const std::string& path = o.keystore_path();
+  try {
+    KeystoreUpdate update =
+        update_keystore(path, store_password(o), new_type, change, backup_policy(path, o.agent_dir, o.config_path()));
+    o.last_backup = update.backup;
+    return update.written;
+  } catch (const Error& e) {
+    Error explained = explain_password_error(o, e);
+    if (explained.kind() != ErrorKind::Password) throw;
+    throw Error::coded(ErrorKind::Password, explained.code(), std::string(e.what()) + "; nothing was written", explained.hint());
+  }
 }
 
 bool expiring(const Options& o, const Entry& e) {

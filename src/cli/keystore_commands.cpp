@@ -42,19 +42,19 @@ int cmd_import(const Options& o) {
   std::size_t chain_length = imported.chain.size();
   CertFacts leaf = imported.leaf;
   std::string path = o.keystore_path();
-  std::string stored_alias;
   StoreType type = o.storetype.value_or(StoreType::Jks);
   const Password& pw = store_password(o);
+  PutResult put;
   bool changed = change_keystore(o, type, [&](Keystore& ks) {
     type = ks.type();
-    auto [stored, did_change] = put_key_entry(ks, make_key_entry(alias, std::move(imported)), pw);
-    stored_alias = stored;
-    return did_change;
+    put = put_key_entry(ks, make_key_entry(alias, std::move(imported)), pw);
+    return put.changed;
   });
+  if (put.replaced_key && java_lower(put.alias) == kMidKeyAlias) findings.push_back(mid_key_replaced_finding(encrypted_config_parameters(o)));
   if (o.json) {
     JsonWriter j;
-    j.begin_object().field("command", "import").field("keystore", path).field("type", store_type_name(type)).field("alias", stored_alias);
-    j.field("changed", changed);
+    j.begin_object().field("command", "import").field("keystore", path).field("type", store_type_name(type)).field("alias", put.alias);
+    j.field("changed", changed).field("backup", o.last_backup);
     j.key("certificate");
     cert_json(j, leaf);
     j.field("chain_length", static_cast<std::int64_t>(chain_length)).field("notes", notes);
@@ -63,25 +63,28 @@ int cmd_import(const Options& o) {
     return 0;
   }
   if (!o.quiet) {
-    std::cout << (changed ? "Imported '" : "Already imported, nothing changed: '") << stored_alias << "' in " << path << " ("
+    // The original script's line first: installers and runbooks look for it.
+    std::cout << "Installed certificate with alias: " << put.alias << " into the MID keystore.\n" << (changed ? "  keystore  " : "  keystore  (already held this key and chain: nothing changed) ") << path << " ("
               << store_type_name(type) << ")\n"
               << "  subject   " << leaf.subject_display << "\n"
               << "  issuer    " << leaf.issuer_display << "\n"
               << "  expires   " << expiry_text(leaf.not_after) << "\n"
               << "  chain     " << chain_length << " certificate(s), leaf first\n"
               << "  SHA-256   " << leaf.sha256 << "\n";
+    if (!o.last_backup.empty()) std::cout << "  backup    " << o.last_backup << "\n";
     for (const auto& n : notes) std::cout << "note: " << n << "\n";
   }
   print_findings(findings);
   if (!o.quiet)
-    std::cout << "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
+    std::cout << "check: keytool -list -v -alias " << put.alias << " -keystore " << shell_quoted(path) << " -storepass:env <VAR>\n"
+              << "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
                  "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
                  "  the MID Server.\n";
   return 0;
 }
 
 int cmd_get(const Options& o) {
-  Keystore ks = open_keystore(o);
+  Keystore ks = browse_keystore(o);
   const Entry* e = ks.find(o.args[0]);
   if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
   const std::vector<Bytes>& chain = e->chain;
@@ -118,7 +121,7 @@ int cmd_get(const Options& o) {
 }
 
 int cmd_list(const Options& o) {
-  Keystore ks = open_keystore(o);
+  Keystore ks = browse_keystore(o);
   bool warn = false;
   for (const Entry& e : ks.entries()) warn = warn || expiring(o, e);
   if (o.json) {
@@ -136,7 +139,9 @@ int cmd_list(const Options& o) {
     }
     std::cout << j.end_array().end_object().str() << "\n";
   } else if (!o.long_format) {
-    std::cout << joined(ks.aliases(), ",") << "\n";  // the original script's format
+    std::string aliases;
+    for (const std::string& a : ks.aliases()) aliases += (aliases.empty() ? "" : ",") + a;
+    std::cout << aliases << "\n";  // the original script's format: an empty store is an empty line
   } else {
     std::printf("%-32s %-17s %-12s %s\n", "ALIAS", "TYPE", "EXPIRES", "SUBJECT");
     for (const Entry& e : ks.entries()) {
@@ -155,9 +160,11 @@ int cmd_list(const Options& o) {
 int report_removed(const Options& o, const char* command, const std::vector<std::string>& removed) {
   if (o.json) {
     JsonWriter j;
-    std::cout << j.begin_object().field("command", command).field("keystore", o.keystore_path()).field("removed", removed).end_object().str() << "\n";
+    std::cout << j.begin_object().field("command", command).field("keystore", o.keystore_path()).field("removed", removed)
+                     .field("backup", o.last_backup).end_object().str() << "\n";
   } else if (!o.quiet) {
     std::cout << (removed.empty() ? std::string("nothing to remove") : "removed " + joined(removed)) << " from " << o.keystore_path() << "\n";
+    if (!o.last_backup.empty()) std::cout << "  backup " << o.last_backup << "\n";
   }
   return 0;
 }
@@ -168,6 +175,7 @@ int cmd_delete(const Options& o) {
   change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
     const Entry* e = ks.find(o.args[0]);
     if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
+    if (java_lower(e->alias) == kMidKeyAlias && !o.force) refuse_if_mid_key_in_use(o.config_path(), "-d " + o.args[0]);
     removed.push_back(e->alias);
     ks.remove(o.args[0]);
     return true;
@@ -181,7 +189,7 @@ int cmd_remove_all(const Options& o) {
   change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
     for (const std::string& alias : ks.aliases())
       if (java_lower(alias) != kMidKeyAlias) removed.push_back(alias);
-    for (const std::string& alias : removed) ks.remove(alias);
+    for (const std::string& alias : removed) ks.remove_exact(alias);
     return !removed.empty();
   });
   return report_removed(o, "remove-all", removed);
@@ -224,7 +232,7 @@ int cmd_status(const Options& o) {
   struct stat st {};
   bool exists = ::stat(path.c_str(), &st) == 0;
   std::optional<Keystore> ks;
-  if (exists) ks = open_keystore(o);
+  if (exists) ks = browse_keystore(o);
   const Entry* key = ks ? ks->find(kMidKeyAlias) : nullptr;
   bool warn = false;
   if (ks)
@@ -338,7 +346,12 @@ int cmd_doctor(const Options& o) {
   std::vector<BundleFile> bundle_files;
   std::vector<std::pair<std::string, Keystore>> keystores;
   std::vector<std::pair<std::string, Error>> unreadable_stores;
-  for (const std::string& path : o.args) {
+  std::vector<std::string> targets = o.args;
+  if (targets.empty()) {  // the MID's own keystore, as it would read it
+    require_keystore(o);
+    targets.push_back(o.keystore_path());
+  }
+  for (const std::string& path : targets) {
     Bytes content = read_file(path);
     std::optional<StoreType> type;
     try {
@@ -348,7 +361,7 @@ int cmd_doctor(const Options& o) {
     try {
       if (type) keystores.emplace_back(path, fmt::read_keystore(content, &store_password(o)));
     } catch (const Error& e) {
-      if (type != StoreType::Pkcs12) unreadable_stores.emplace_back(path, e.with_context(path));
+      if (type != StoreType::Pkcs12) unreadable_stores.emplace_back(path, explain_password_error(o, e.with_context(path)));
       else type.reset();  // not the store password: a PFX bundle, then
     }
     if (!type) bundle_files.push_back(BundleFile{path, std::move(content)});

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "cli.hpp"
@@ -52,6 +53,21 @@ Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& 
 
 std::string signed_days(std::int64_t d) { return (d >= 0 ? "+" : "") + std::to_string(d); }
 
+// Whether a file's first bytes are those of a keystore. Only "this is no keystore" says no: a file
+// that cannot be opened, or a keystore that cannot be read, is left for the read to report.
+bool holds_a_keystore(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return true;
+  char head[64];
+  in.read(head, sizeof head);
+  try {
+    detect_keystore_type(ByteView(reinterpret_cast<const std::uint8_t*>(head), static_cast<std::size_t>(in.gcount())));
+  } catch (const Error& e) {
+    return e.code() != "NOT_A_KEYSTORE";
+  }
+  return true;
+}
+
 }  // namespace
 
 int cmd_csr(const Options& o) {
@@ -74,8 +90,8 @@ int cmd_csr(const Options& o) {
          "choose another name, or pass --force (the old key is kept as " + key_path + ".bak)");
   auto passphrase = key_passphrase(o);
   CsrResult made = make_csr(spec, passphrase ? &*passphrase : nullptr);
-  write_file_atomically(key_path, ByteView(made.key_pem.data(), made.key_pem.size()), 0600);
-  write_file_atomically(csr_path, view(made.csr_pem), 0644);
+  write_file_atomically(key_path, ByteView(made.key_pem.data(), made.key_pem.size()), WriteOptions::with_mode(0600).keeping_previous());
+  write_file_atomically(csr_path, view(made.csr_pem), WriteOptions::with_mode(0644));
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "csr").field("csr", csr_path).field("key", key_path).field("subject", spec.subject);
@@ -119,7 +135,7 @@ int cmd_split(const Options& o) {
   if (!exists(dir) && ::mkdir(dir.c_str(), 0755) != 0)
     fail(ErrorKind::Io, "cannot create the folder " + dir + ": " + std::strerror(errno));
   std::vector<InstanceUpload> uploads = instance_uploads(chain, o.ca_bundle);
-  for (const InstanceUpload& u : uploads) write_file_atomically(dir + "/" + u.file_name, view(u.pem), 0644);
+  for (const InstanceUpload& u : uploads) write_file_atomically(dir + "/" + u.file_name, view(u.pem), WriteOptions::with_mode(0644));
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "split").field("source", source).key("files").begin_array();
@@ -191,7 +207,11 @@ int cmd_verify(const Options& o) {
     case ProbeOutcome::Rejected:
       code = kProbeRejected;
       verdict = "the server refused the handshake or our certificate: " + r.detail;
-      fix = "check that the leaf is on the MID user's sys_user_certificate record and the chain in sys_ca_certificate";
+      // Before its certificate the server knew nothing of ours: the address or the path is wrong.
+      fix = r.server_subject.empty()
+                ? "the connection ended before the server sent its certificate: check the address and port, and that no firewall "
+                  "or proxy on the way blocks or ends TLS connections to the instance"
+                : "check that the leaf is on the MID user's sys_user_certificate record and the chain in sys_ca_certificate";
       break;
   }
   if (o.json) {
@@ -210,8 +230,8 @@ int cmd_verify(const Options& o) {
             << ": " << (r.connected ? "connected" : "FAILED") << "\n";
   if (r.connected) {
     std::cout << "  server certificate   " << (r.server_subject.empty() ? "(none received)" : r.server_subject) << "\n"
-              << "  issued by            " << (r.server_issuer.empty() ? "-" : r.server_issuer) << "  ("
-              << (r.server_trusted ? "trusted by " + trust : "NOT trusted by " + trust) << ")\n"
+              << "  issued by            " << (r.server_issuer.empty() ? "-" : r.server_issuer)
+              << (r.server_subject.empty() ? "" : r.server_trusted ? "  (trusted by " + trust + ")" : "  (NOT trusted by " + trust + ")") << "\n"
               << "  client cert request  " << yes(r.client_cert_requested) << "\n";
     if (r.client_cert_requested)
       std::cout << "  acceptable CAs       " << (r.acceptable_cas.empty() ? "(any: the server named none)" : joined(r.acceptable_cas, " | ")) << "\n"
@@ -232,18 +252,21 @@ int cmd_renew(const Options& o) {
   require_keystore(o);
   auto passphrase = key_passphrase(o);  // asked (if at all) before the lock is taken
   std::vector<Finding> findings;
+  std::vector<std::string> notes;
+  std::size_t chain_length = 0;
   std::optional<Renewal> done;
   std::vector<std::string> pruned;
   change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
     if (!files.empty()) {
-      // A renewed certificate often comes alone: pair it with the key the entry already holds.
+      // A renewed certificate often comes alone: it gets the entry's key and the rest of its chain.
       Entry entry = opened_key_entry(ks, o, alias);
       ImportOptions options;
       options.passphrase = passphrase ? &*passphrase : nullptr;
       options.force = o.force;
-      options.existing_key = &entry.plain;
-      ImportedKey renewed = import_bundle_files(files, options);
+      ImportedKey renewed = import_bundle_files(files, renewal_import_options(entry, options));
       findings = renewed.findings;
+      notes = renewed.notes;
+      chain_length = renewed.chain.size();
       done = renew_key_entry(ks, alias, std::move(renewed));
     }
     if (o.prune) pruned = prune_previous_entries(ks, alias);
@@ -257,16 +280,21 @@ int cmd_renew(const Options& o) {
     if (done) {
       j.field("previous_alias", done->previous_alias).field("old_not_after", iso(before->not_after)).field("new_not_after", iso(after->not_after));
       j.field("days_gained", (static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400);
+      j.field("chain_length", static_cast<std::int64_t>(chain_length)).field("notes", notes);
+      findings_json(j, findings);
     }
     std::cout << j.field("pruned", pruned).end_object().str() << "\n";
     return 0;
   }
+  if (!o.quiet)
+    for (const std::string& n : notes) std::cout << "note: " << n << "\n";
   print_findings(findings);
   if (o.quiet) return 0;
   if (done)
     std::cout << "Renewed '" << done->alias << "': expiry " << day(before->not_after) << " -> " << day(after->not_after) << " ("
               << signed_days((static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400)
-              << " days)\n  the replaced entry stays as '" << done->previous_alias << "' until renew " << alias << " --prune\n"
+              << " days), chain of " << chain_length << " certificate(s)\n  the replaced entry stays as '" << done->previous_alias
+              << "' until renew " << alias << " --prune\n"
               << "next: upload the new leaf (manage-certificates split) to sys_user_certificate, then restart the MID Server\n";
   if (o.prune) std::cout << (pruned.empty() ? std::string("nothing to prune") : "pruned " + joined(pruned)) << "\n";
   return 0;
@@ -274,11 +302,15 @@ int cmd_renew(const Options& o) {
 
 int cmd_expiry(const Options& o) {
   // Patterns are expanded here too, so a quoted glob works the same on every shell.
-  std::vector<std::string> paths;
+  // What a wildcard matched may be anything in the folder (agent_keystore.lock, notes): files that
+  // are no keystore by content are skipped; a path named exactly is reported whatever it holds.
+  std::vector<std::string> paths, skipped;
   for (const std::string& pattern : o.args) {
+    bool wildcard = pattern.find_first_of("*?[") != std::string::npos;
     glob_t g{};
     if (::glob(pattern.c_str(), GLOB_NOCHECK, nullptr, &g) == 0)
-      for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+      for (std::size_t i = 0; i < g.gl_pathc; ++i)
+        (wildcard && !holds_a_keystore(g.gl_pathv[i]) ? skipped : paths).emplace_back(g.gl_pathv[i]);
     ::globfree(&g);
   }
   struct Row {
@@ -314,7 +346,7 @@ int cmd_expiry(const Options& o) {
     j.end_array().key("errors").begin_array();
     for (const auto& [path, e] : failures)
       j.begin_object().field("keystore", path).field("exit_code", static_cast<std::int64_t>(e.exit_code())).field("message", e.what()).end_object();
-    std::cout << j.end_array().end_object().str() << "\n";
+    std::cout << j.end_array().field("skipped", skipped).end_object().str() << "\n";
     return code;
   }
   std::printf("%-6s %-10s %-32s %-17s %s\n", "DAYS", "EXPIRES", "ALIAS", "TYPE", "KEYSTORE");

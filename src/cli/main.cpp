@@ -45,7 +45,9 @@ void set_warn_days(Options& o, const std::string& v) {
 const std::vector<OptionSpec>& option_table() {
   static const std::vector<OptionSpec> table = {
       {"--agent-dir", "DIR", "the MID's agent folder (default: the current folder)", [](Options& o, const std::string& v) { o.agent_dir = v; }},
-      {"--keystore", "FILE", "keystore (default security/agent_keystore.jks; JKS, JCEKS or PKCS12, detected)",
+      {"--keystore", "FILE",
+       "keystore (default: the first of security/agent_keystore, security/agent_keystore.jks, keystore/agent_keystore, "
+       "keystore/agent_keystore.jks in the agent folder that exists; new: security/agent_keystore; JKS, JCEKS or PKCS12, detected)",
        [](Options& o, const std::string& v) { o.keystore = v; }},
       {"--config", "FILE", "the MID's config.xml (default: config.xml in the agent folder)",
        [](Options& o, const std::string& v) { o.config = v; }},
@@ -139,7 +141,8 @@ const std::vector<Command>& commands() {
       {{"verify"}, "", 0, 0, "connect to --url with the MID key and report what the server asks for and accepts", cmd_verify},
       {{"renew"}, "<alias> [<file>...]", 1, 64, "import a renewed certificate (or bundle), keeping the old entry until --prune", cmd_renew},
       {{"expiry"}, "<keystore|glob>...", 1, 256, "days left for every entry of one or many keystores", cmd_expiry},
-      {{"doctor"}, "<file|keystore>...", 1, 64, "check bundles or keystores against everything that breaks MID mutual TLS", cmd_doctor},
+      {{"doctor"}, "[<file|keystore>...]", 0, 64,
+       "check bundles or keystores against everything that breaks MID mutual TLS (no file: the MID's keystore)", cmd_doctor},
       {{"--help", "-h"}, "", 0, 0, "show this help", cmd_help},
       {{"--bash-completion"}, "", 0, 0, "print a bash completion script for this command", cmd_completion},
       {{"--version"}, "", 0, 0, "show the version", cmd_version},

@@ -102,7 +102,8 @@ JKS truncated in half               | -r --keystore {in}/truncated-half.jks     
 JKS without its last trailer byte   | -l --keystore {in}/truncated-trailer.jks          | 2 | truncated
 JKS with a wrong magic number       | -l --keystore {in}/wrong-magic.jks                | 2 | not a key ?store|not recognized|unknown
 JKS version 9                       | -l --keystore {in}/version-9.jks                  | 2 | version
-JKS with a flipped bit in an entry  | -l --keystore {in}/bitflip-body.jks               | 5 | password is incorrect|altered
+JKS with a flipped bit in an entry  | -l --keystore {in}/bitflip-body.jks --storepass changeit | 5 | password is incorrect|altered
+… no password given: listed unchecked | -l --keystore {in}/bitflip-body.jks            | 0 | STORE_PASSWORD_UNKNOWN.*without checking the keystore's integrity
 JKS with a flipped trailer bit      | -d defaultsecuritykeypairhandle --keystore {in}/bitflip-trailer.jks | 5 | password is incorrect|altered
 JKS claiming 2^31 entries           | -l --keystore {in}/huge-count.jks                 | 2 | entry count 2147483647 cannot fit
 JKS key of 2 GiB                    | -g x --keystore {in}/huge-keylen.jks              | 2 | exceeds|too (large|long)|truncated

@@ -7,7 +7,7 @@ set -uo pipefail
 bin=$1; bundles=$2/testdata/bundles; configs=$2/testdata/config
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 agent=$work/agent && mkdir -p "$agent" && cd "$agent"
-ks=security/agent_keystore.jks
+ks=security/agent_keystore
 passed=0 failed=0
 check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi; }
 run() { out=$("$bin" "$@" 2>&1); rc=$?; }  # sets $out and $rc
@@ -19,7 +19,7 @@ run -l
 check "-l without a keystore: exit 4" '[ $rc -eq 4 ] && grep -q "no keystore at" <<<"$out"'
 
 run -a DefaultSecurityKeyPairHandle "$bundles/seed-order.pem"
-check "-a the seed's bundle: exit 0" '[ $rc -eq 0 ] && grep -q "Imported .defaultsecuritykeypairhandle." <<<"$out"'
+check "-a the seed's bundle: exit 0, the original's line first, then the keystore it wrote" '[ $rc -eq 0 ] && [ "$(head -1 <<<"$out")" = "Installed certificate with alias: defaultsecuritykeypairhandle into the MID keystore." ] && grep -q "keystore  security/agent_keystore (JKS)" <<<"$out"'
 check "-a created security/ (0700) and the keystore (0600)" '[ "$(stat -c %a security)" = 700 ] && [ "$(stat -c %a $ks)" = 600 ]'
 listing=$(keytool -list -v -keystore $ks -storepass changeit 2>&1)
 check "keytool lists the entry with its 3-certificate chain" 'grep -q "Alias name: defaultsecuritykeypairhandle" <<<"$listing" && grep -q "Certificate chain length: 3" <<<"$listing"'
@@ -38,7 +38,8 @@ check "-a an encrypted key without passphrase: exit 5, says how to pass it" '[ $
 export BUNDLE_PASS=bundle-pass
 run -a other "$bundles/encrypted-pkcs8.pem" --keypass-env BUNDLE_PASS
 check "-a with --keypass-env: exit 0" '[ $rc -eq 0 ]'
-check "… the previous keystore is kept as .bak and still opens" 'keytool -list -keystore $ks.bak -storepass changeit 2>/dev/null | grep -q "contains 1 entry"'
+backup=$(ls security_backup/agent_keystore.* 2>/dev/null | tail -1)
+check "… the previous keystore is backed up in security_backup/ (no .bak beside it) and still opens" '[ ! -e $ks.bak ] && keytool -list -keystore "$backup" -storepass changeit 2>/dev/null | grep -q "contains 1 entry" && grep -q "aliases=defaultsecuritykeypairhandle " security_backup/keystore_backup_audit_trail.log'
 printf 'pfx-pass\n' > "$work/pass.txt"
 run -a second "$bundles/split/ca-chain.pem" "$bundles/split/leaf-key.pem" "$bundles/legacy.pfx" --keypass-file "$work/pass.txt" --quiet
 check "-a from several files incl. a legacy PFX with --keypass-file --quiet: exit 0, nothing printed" '[ $rc -eq 0 ] && [ -z "$out" ]'

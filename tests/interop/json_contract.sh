@@ -30,7 +30,7 @@ j() { "$bin" "$@" --json 2>/dev/null; }
   echo "split	$(j split --out-dir up)"
   echo "verify	$(j verify --url https://127.0.0.1:1 --timeout 1)"
   echo "renew	$(j renew renewing r2.pem --prune)"
-  echo "expiry	$(j expiry security/agent_keystore.jks /nonexistent)"
+  echo "expiry	$(j expiry security/agent_keystore /nonexistent)"
   echo "-d	$(j -d second)"
   echo "error	$(j -g nosuch)"
 } > outputs.tsv

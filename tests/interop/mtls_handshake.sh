@@ -72,7 +72,7 @@ done < <(tail -n +2 "$bundles/cases.tsv" | tr '\t' '\037')
 mkdir -p agent-jks agent-p12
 (cd agent-jks && "$manage" -a DefaultSecurityKeyPairHandle "$bundles/seed-order.pem" --quiet)
 (cd agent-p12 && "$manage" -a DefaultSecurityKeyPairHandle "$bundles/seed-order.pem" --quiet --storetype pkcs12)
-printf 'ok JKS agent-jks/security/agent_keystore.jks\nok PKCS12 agent-p12/security/agent_keystore.jks\n' >> plan-b
+printf 'ok JKS agent-jks/security/agent_keystore\nok PKCS12 agent-p12/security/agent_keystore\n' >> plan-b
 run_client "$port" plan-b
 
 if [ "$failed" -ne 0 ]; then echo "--- s_server logs"; tail -n 20 server-*.log; fi

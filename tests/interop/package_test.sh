@@ -23,7 +23,7 @@ check "the bash completion loads and completes commands" 'bash -c "source $comp;
 # The drop-in wrapper, placed where the MID keeps its script, run from the agent folder.
 mkdir -p "$work/agent/bin/scripts" && cp "$work/root/usr/share/midks/manage-certificates.sh" "$work/agent/bin/scripts/"
 out=$(cd "$work/agent" && MIDKS_BIN=$bin ./bin/scripts/manage-certificates.sh -a DefaultSecurityKeyPairHandle "$src/testdata/bundles/seed-order.pem" 2>&1)
-check "the drop-in wrapper imports from the agent folder, as the MID's script is used" '[ -f "$work/agent/security/agent_keystore.jks" ]'
+check "the drop-in wrapper imports from the agent folder, as the MID's script is used" '[ -f "$work/agent/security/agent_keystore" ]'
 out=$(cd "$work/agent" && PATH=/usr/bin:/bin ./bin/scripts/manage-certificates.sh -l 2>&1); rc=$?
 check "without the binary anywhere, the wrapper says so (exit 4)" '[ $rc -eq 4 ] && grep -q "MIDKS_BIN" <<<"$out"'
 cp "$bin" "$work/agent/bin/scripts/"

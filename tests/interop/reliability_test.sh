@@ -99,22 +99,22 @@ fi
 
 as_other=()
 if [ "$(id -u)" = 0 ]; then as_other=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
-mkdir -p locked/security && cp agent/security/agent_keystore.jks locked/security/ && cp agent/config.xml locked/
+mkdir -p locked/security && cp agent/security/agent_keystore locked/security/ && cp agent/config.xml locked/
 [ ${#as_other[@]} -gt 0 ] && chown -R 65534:65534 locked
 chmod 555 locked/security
-cp locked/security/agent_keystore.jks ks.locked.before
+cp locked/security/agent_keystore ks.locked.before
 run "${as_other[@]}" "$bin" -a other "$bundles/seed-order.pem" --agent-dir locked
-check "unwritable security/ folder: exit 4 'Permission denied', keystore byte-identical" '[ $rc -eq 4 ] && grep -q "Permission denied" <<<"$out" && cmp -s locked/security/agent_keystore.jks ks.locked.before && no_temp locked/security'
-chmod 755 locked/security && chmod 444 locked/security/agent_keystore.jks
+check "unwritable security/ folder: exit 4 'Permission denied', keystore byte-identical" '[ $rc -eq 4 ] && grep -q "Permission denied" <<<"$out" && cmp -s locked/security/agent_keystore ks.locked.before && no_temp locked/security'
+chmod 755 locked/security && chmod 444 locked/security/agent_keystore
 run "${as_other[@]}" "$bin" -d defaultsecuritykeypairhandle --agent-dir locked
-check "read-only keystore file: exit 4 'is read-only', nothing changed" '[ $rc -eq 4 ] && grep -q "is read-only" <<<"$out" && cmp -s locked/security/agent_keystore.jks ks.locked.before && no_temp locked/security'
+check "read-only keystore file: exit 4 'is read-only', nothing changed" '[ $rc -eq 4 ] && grep -q "is read-only" <<<"$out" && cmp -s locked/security/agent_keystore ks.locked.before && no_temp locked/security'
 
 # ---- 3. ownership ----
 if [ "$(id -u)" = 0 ]; then
-  mkdir -p owned/security && cp agent/security/agent_keystore.jks owned/security/ && chown -R 65534:65534 owned
+  mkdir -p owned/security && cp agent/security/agent_keystore owned/security/ && chown -R 65534:65534 owned
   "$bin" -a renewed "$bundles/pkcs1.pem" --agent-dir owned --quiet
-  check "root replacing a keystore owned by the MID's user keeps that owner, 0600 (and .bak keeps it too)" \
-    '[ "$(stat -c %u:%g:%a owned/security/agent_keystore.jks)" = 65534:65534:600 ] && [ "$(stat -c %u:%g owned/security/agent_keystore.jks.bak)" = 65534:65534 ]'
+  check "root replacing a keystore owned by the MID's user keeps that owner, 0600 (and its backup in security_backup/ too)" \
+    '[ "$(stat -c %u:%g:%a owned/security/agent_keystore)" = 65534:65534:600 ] && [ "$(stat -c %u:%g:%a owned/security_backup/agent_keystore.*)" = 65534:65534:600 ]'
 else
   echo "     (not root: ownership across users cannot be exercised here)"
 fi
@@ -123,7 +123,7 @@ fi
 mkdir -p wrong && cp "$src/testdata/config/basic-auth.xml" wrong/config.xml
 "$bin" -a defaultsecuritykeypairhandle "$bundles/seed-order.pem" --agent-dir wrong --quiet
 "$bin" -a second "$bundles/pkcs1.pem" --agent-dir wrong --quiet
-(cd wrong && sha256sum config.xml security/agent_keystore.jks > ../wrong.sums)
+(cd wrong && sha256sum config.xml security/agent_keystore > ../wrong.sums)
 export WRONG=not-the-password
 for cmd in "-a third $bundles/seed-order.pem" "-d second" "-r" "renew defaultsecuritykeypairhandle $bundles/seed-order.pem" \
            "renew defaultsecuritykeypairhandle --prune" "-b user --instance-password-env WRONG --remove-key" "-m"; do
@@ -162,7 +162,7 @@ check "--storepass-prompt asks on the terminal, does not echo, and the store ope
 all=$prompt_out
 for cmd in "-a defaultsecuritykeypairhandle $bundles/encrypted-pkcs8.pem --keypass-env KEY_SECRET" "-l" "-g defaultsecuritykeypairhandle --json" "-s" \
            "-m" "-b mid.user --instance-password-env INSTANCE_SECRET" "doctor $bundles/encrypted-pkcs8.pem --keypass-env KEY_SECRET" \
-           "csr sec/secret-csr --keypass-env KEY_SECRET --subject CN=x" "split --out-dir sec/upload" "expiry sec/security/agent_keystore.jks"; do
+           "csr sec/secret-csr --keypass-env KEY_SECRET --subject CN=x" "split --out-dir sec/upload" "expiry sec/security/agent_keystore"; do
   run "$bin" $cmd --agent-dir sec --storepass-env STORE_SECRET
   all+=$out
 done
@@ -175,19 +175,19 @@ check "no password in any written file: keystore, .bak, CSR, key, split output (
 check "… not even as UTF-16 (Java's char[] form)" '! LC_ALL=C grep -l -a -P "$(sed "s/./\\\\x00&/g" <<<"$STORE_SECRET")" $written'
 # A password on argv (discouraged, warned about) is wiped from /proc/<pid>/cmdline once read:
 # seen while the command waits for a lock another process holds.
-flock sec/security/agent_keystore.jks.lock sleep 6 & holder=$!
+flock sec/security sleep 6 & holder=$!  # writers lock the keystore's folder
 sleep 0.3
 "$bin" -d x --agent-dir sec --storepass "$STORE_SECRET" >/dev/null 2>&1 & waiter=$!
-# Read the command line once the process has the lock file open: its arguments are parsed by then.
+# Read the command line once the process has the folder open to lock it: its arguments are parsed by then.
 for _ in $(seq 1 100); do
-  ls -l /proc/$waiter/fd 2>/dev/null | grep -q 'agent_keystore.jks.lock' && break
+  ls -l /proc/$waiter/fd 2>/dev/null | grep -q 'sec/security$' && break
   sleep 0.05
 done
 cmdline=$(tr '\0' ' ' < /proc/$waiter/cmdline 2>/dev/null)
 kill $holder 2>/dev/null
 wait $holder $waiter 2>/dev/null
 check "a --storepass value is wiped from /proc/<pid>/cmdline while the command runs" '[ -n "$cmdline" ] && grep -q -- "--storepass" <<<"$cmdline" && ! grep -q "$STORE_SECRET" <<<"$cmdline"'
-check "config.xml holds the instance password only where -b put it (the MID encrypts it at start)" '[ "$(grep -c "$INSTANCE_SECRET" sec/config.xml)" = 1 ] && grep -q "name=\"mid.instance.password\" value=\"$INSTANCE_SECRET\"" sec/config.xml'
+check "config.xml holds the instance password only where -b put it (the MID encrypts it at start)" '[ "$(grep -c "$INSTANCE_SECRET" sec/config.xml)" = 1 ] && grep -q "name=\"mid.instance.password\" secure=\"true\" value=\"$INSTANCE_SECRET\"" sec/config.xml'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -14,11 +14,11 @@ out=$(MID_AGENT_DIR=$agent MID_INSTANCE_URL=https://acme.service-now.com/ MID_SE
       MID_MUTUAL_AUTH_PEM_FILE=$bundles/seed-order.pem "$setup" 2>&1); rc=$?
 check "from MID_* environment variables: exit 0" '[ $rc -eq 0 ] && grep -q "== done" <<<"$out"'
 check "config.xml has the url and name, and no credentials" 'grep -q "name=\"url\" value=\"https://acme.service-now.com/\"" "$agent/config.xml" && grep -q "value=\"mid-container-01\"" "$agent/config.xml" && ! grep -q "mid.instance.username\|mid.instance.password" "$agent/config.xml"'
-check "keytool sees the key entry in security/agent_keystore.jks" 'keytool -list -keystore "$agent/security/agent_keystore.jks" -storepass changeit 2>/dev/null | grep -q "^defaultsecuritykeypairhandle,.*PrivateKeyEntry"'
-cp "$agent/config.xml" "$work/config.after1"; cp "$agent/security/agent_keystore.jks" "$work/ks.after1"
+check "keytool sees the key entry in security/agent_keystore" 'keytool -list -keystore "$agent/security/agent_keystore" -storepass changeit 2>/dev/null | grep -q "^defaultsecuritykeypairhandle,.*PrivateKeyEntry"'
+cp "$agent/config.xml" "$work/config.after1"; cp "$agent/security/agent_keystore" "$work/ks.after1"
 out=$("$setup" --agent-dir "$agent" --url https://acme.service-now.com/ --name mid-container-01 --bundle "$bundles/seed-order.pem" 2>&1); rc=$?
 check "a second run (arguments this time): exit 0" '[ $rc -eq 0 ]'
-check "… changed no byte of config.xml or the keystore" 'cmp -s "$agent/config.xml" "$work/config.after1" && cmp -s "$agent/security/agent_keystore.jks" "$work/ks.after1"'
+check "… changed no byte of config.xml or the keystore" 'cmp -s "$agent/config.xml" "$work/config.after1" && cmp -s "$agent/security/agent_keystore" "$work/ks.after1"'
 
 fresh=$work/fresh && mkdir -p "$fresh" && cp "$src/testdata/config/fresh.xml" "$fresh/config.xml"
 out=$("$setup" --agent-dir "$fresh" --url https://acme.service-now.com/ --name m --bundle "$bundles/server-auth-only.pem" 2>&1); rc=$?
@@ -31,7 +31,7 @@ check "without a config.xml: exit 4, says where it looked" '[ $rc -eq 4 ] && gre
 export KS_PASS=Other-Store-Pass
 fresh2=$work/fresh2 && mkdir -p "$fresh2" && cp "$src/testdata/config/basic-auth.xml" "$fresh2/config.xml"
 out=$(MID_KEYSTORE_PASSWORD=$KS_PASS "$setup" --agent-dir "$fresh2" --url https://acme.service-now.com/ --name m2 --bundle "$bundles/seed-order.pem" -- --storetype pkcs12 2>&1); rc=$?
-check "MID_KEYSTORE_PASSWORD and extra options after --: a PKCS12 store with that password" '[ $rc -eq 0 ] && keytool -list -keystore "$fresh2/security/agent_keystore.jks" -storepass "$KS_PASS" 2>/dev/null | grep -q "Keystore type: PKCS12"'
+check "MID_KEYSTORE_PASSWORD and extra options after --: a PKCS12 store with that password" '[ $rc -eq 0 ] && keytool -list -keystore "$fresh2/security/agent_keystore" -storepass "$KS_PASS" 2>/dev/null | grep -q "Keystore type: PKCS12"'
 check "… the password appears in no output" '! grep -q "$KS_PASS" <<<"$out"'
 
 echo "$passed passed, $failed failed"

@@ -33,8 +33,8 @@ TEST(AuthMode, MutualThenBasicChangesOnlyTheCredentialLines) {
   std::string basic = mutual;
   basic.insert(basic.find('\n', basic.find("name=\"url\"")) + 1,
                "\t<parameter name=\"mid.instance.username\" value=\"mid.server\"/>\n"
-               "\t<parameter name=\"mid.instance.password\" value=\"n3w&amp;pass\"/>\n");
-  EXPECT_EQ(c.text(), basic);
+               "\t<parameter name=\"mid.instance.password\" secure=\"true\" value=\"n3w&amp;pass\"/>\n");
+  EXPECT_EQ(c.text(), basic);  // secure="true", as the MID's template: the MID encrypts it at start
   EXPECT_EQ(auth_mode(c), AuthMode::Basic);
   EXPECT_FALSE(use_basic_auth(c, "mid.server", Password("n3w&pass")));
 }
@@ -44,6 +44,27 @@ TEST(AuthMode, BasicOverAnEncryptedPasswordKeepsItsAttributes) {
   ASSERT_TRUE(use_basic_auth(c, "other.user", Password("plain")));
   EXPECT_EQ(c.get(mid_param::kPassword), "plain");
   EXPECT_TRUE(c.has_attribute(mid_param::kPassword, "encrypt"));  // the MID encrypts it again when it starts
+  EXPECT_FALSE(c.has_attribute(mid_param::kPassword, "secure"));   // already marked: nothing added
+}
+
+TEST(AuthMode, BasicMarksAPlainPasswordSecure) {
+  MidConfig c = MidConfig::parse("<parameters>\n  <parameter name=\"url\" value=\"https://a.service-now.com/\"/>\n"
+                                 "  <parameter name=\"mid.instance.username\" value=\"u\"/>\n"
+                                 "  <parameter name=\"mid.instance.password\" value=\"old\"/>\n</parameters>\n",
+                                 "plain");
+  ASSERT_TRUE(use_basic_auth(c, "u", Password("new")));
+  EXPECT_NE(c.text().find("<parameter name=\"mid.instance.password\" secure=\"true\" value=\"new\"/>"), std::string::npos) << c.text();
+}
+
+TEST(AuthMode, EncryptedParametersAreTheOnesTheOldKeyCanRead) {
+  MidConfig c = MidConfig::parse("<parameters><parameter name=\"mid.proxy.password\" secure=\"true\" value=\"encrypted:7cHG3x8S\"/>"
+                                 "<parameter name=\"mid.instance.password\" secure=\"true\" value=\"plain, not yet encrypted\"/>"
+                                 "<parameter name=\"x\" value=\"encrypted:abc\"/></parameters>",
+                                 "enc");
+  EXPECT_EQ(encrypted_parameters(c), (std::vector<std::string>{"mid.proxy.password", "x"}));
+  Finding f = mid_key_replaced_finding(encrypted_parameters(c));
+  EXPECT_EQ(f.code, "MID_KEY_REPLACED");
+  EXPECT_NE(f.message.find("mid.proxy.password, x"), std::string::npos);
 }
 
 template <typename F>

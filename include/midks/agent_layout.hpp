@@ -1,0 +1,51 @@
+// Where a MID Server keeps its keystore under the agent folder, and how the MID backs it up.
+// Sources: ServiceNow's "MID Server unified key store" (the agent_keystore file in the security
+// folder; backups in agent/security_backup with keystore_backup_audit_trail.log, honouring
+// mid.keystore.max_backups and mid.keystore.backup_overwrite_timespan) and its MID container
+// recipe (/opt/snc_mid_server/agent/security/agent_keystore).
+#pragma once
+#include <array>
+#include <string>
+#include <vector>
+
+#include "midks/secure.hpp"
+
+namespace midks {
+
+// The paths MIDs have kept their keystore at, most current first (older MIDs: keystore/; the
+// community how-to: .jks). A new keystore is the first.
+inline constexpr std::array<const char*, 4> kKeystoreCandidates = {
+    "security/agent_keystore", "security/agent_keystore.jks", "keystore/agent_keystore", "keystore/agent_keystore.jks"};
+
+struct KeystoreLocation {
+  std::string path;                       // under the agent folder
+  bool exists = false;
+  std::vector<std::string> also_present;  // other candidates that exist too (the MID reads only `path`)
+};
+// The first candidate that exists under agent_dir, or the first candidate if none does.
+KeystoreLocation locate_keystore(const std::string& agent_dir);
+
+// How the keystore is backed up before each change, read from config.xml.
+struct BackupPolicy {
+  std::string folder;              // agent/security_backup
+  int max_backups = 3;             // mid.keystore.max_backups; 0 or less: no backups
+  int overwrite_timespan_s = 60;   // mid.keystore.backup_overwrite_timespan: a backup this soon
+                                   // after the newest one replaces it
+  std::string mid_id;              // keypairs.mid_id, for the audit trail
+};
+inline constexpr const char* kBackupFolder = "security_backup";
+inline constexpr const char* kBackupAuditLog = "keystore_backup_audit_trail.log";
+
+// The policy for a keystore: backups go to <agent>/security_backup when the keystore lies in the
+// agent folder, its security/ or keystore/ folder, else to security_backup beside the keystore.
+// config_path may be missing or unreadable: the MID's defaults apply then.
+BackupPolicy backup_policy(const std::string& keystore_path, const std::string& agent_dir, const std::string& config_path);
+
+// Copies `current` (the keystore's bytes before a change) into the policy's folder as
+// "<name>.<UTC yyyyMMdd-HHmmss.SSS>" with the keystore's owner, group and mode, appends to the
+// audit trail and removes backups beyond max_backups. Returns the backup's path ("" if the
+// policy keeps none).
+std::string back_up_keystore(const std::string& keystore_path, ByteView current, const std::vector<std::string>& aliases,
+                             const BackupPolicy& policy, std::int64_t now_ms);
+
+}  // namespace midks
