@@ -125,8 +125,10 @@ std::string back_up_keystore(const std::string& keystore_path, ByteView current,
   like_original.like = *original;
   write_file_atomically(path, current, like_original);
   std::string when = utc_text(now_ms / 1000, "%Y-%m-%dT%H:%M:%SZ");
+  std::vector<std::string> sorted_aliases = aliases;
+  std::sort(sorted_aliases.begin(), sorted_aliases.end());
   std::string aliases_text;
-  for (const std::string& a : aliases) aliases_text += (aliases_text.empty() ? "" : ",") + a;
+  for (const std::string& a : sorted_aliases) aliases_text += (aliases_text.empty() ? "" : ",") + a;
   append_audit_line(policy.folder,
                     when + " backup=" + file + " keypairs.mid_id=" + (policy.mid_id.empty() ? "-" : policy.mid_id) +
                         " aliases=" + aliases_text + " source=" + keystore_path,
