@@ -95,7 +95,8 @@ int cmd_get(const Options& o) {
     for (const Bytes& der : chain) cert_json(j, describe_certificate(der));
     std::cout << j.end_array().end_object().str() << "\n";
   } else {
-    std::cout << "Alias:        " << e->alias << " (" << entry_kind_name(e->kind) << ", created " << day(e->created_ms / 1000) << ")\n";
+    std::cout << "Keystore:     " << o.keystore_path() << " (" << store_type_name(ks.type()) << ")\n"
+              << "Alias:        " << e->alias << " (" << entry_kind_name(e->kind) << ", created " << day(e->created_ms / 1000) << ")\n";
     if (chain.empty()) std::cout << "(a secret key: no certificate)\n";
     if (!chain.empty()) {
       const CertFacts f = describe_certificate(chain.front());
@@ -139,6 +140,7 @@ int cmd_list(const Options& o) {
     }
     std::cout << j.end_array().end_object().str() << "\n";
   } else if (!o.long_format) {
+    if (!o.quiet) std::cerr << "keystore: " << o.keystore_path() << " (" << store_type_name(ks.type()) << ")\n";  // stdout stays the original's
     std::string aliases;
     for (const std::string& a : ks.aliases()) aliases += (aliases.empty() ? "" : ",") + a;
     std::cout << aliases << "\n";  // the original script's format: an empty store is an empty line
@@ -240,6 +242,7 @@ int cmd_status(const Options& o) {
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "status").field("keystore", path).field("exists", exists);
+    j.field("keystores_also_present", o.location ? o.location->also_present : std::vector<std::string>{});
     if (ks) {
       j.field("type", store_type_name(ks->type())).field("mid_key_entry", key != nullptr);
       j.key("entries").begin_array();

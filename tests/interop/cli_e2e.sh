@@ -24,7 +24,7 @@ check "-a created security/ (0700) and the keystore (0600)" '[ "$(stat -c %a sec
 listing=$(keytool -list -v -keystore $ks -storepass changeit 2>&1)
 check "keytool lists the entry with its 3-certificate chain" 'grep -q "Alias name: defaultsecuritykeypairhandle" <<<"$listing" && grep -q "Certificate chain length: 3" <<<"$listing"'
 run -l
-check "-l prints the aliases comma-separated, lower-cased as Java stores them" '[ $rc -eq 0 ] && [ "$out" = defaultsecuritykeypairhandle ]'
+check "-l prints the aliases comma-separated, lower-cased as Java stores them (the file it read on stderr)" '[ $rc -eq 0 ] && [ "$("$bin" -l 2>/dev/null)" = defaultsecuritykeypairhandle ] && grep -q "^keystore: security/agent_keystore (JKS)$" <<<"$out"'
 
 cp $ks "$work/before.jks"
 run -a defaultsecuritykeypairhandle "$bundles/server-auth-only.pem"
