@@ -3,6 +3,7 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "byte_reader.hpp"
 #include "java_serial.hpp"
@@ -35,25 +36,65 @@ std::string java_secret_key_algorithm(const ASN1_OBJECT* oid) {
   return dotted;
 }
 
+// One DER tag and definite length at `at`; nullopt when they do not fit in data.
+struct DerHeader {
+  std::uint8_t tag;
+  std::size_t header, length;
+};
+std::optional<DerHeader> der_header(ByteView data, std::size_t at) {
+  if (at >= data.size() || data.size() - at < 2) return std::nullopt;
+  std::uint8_t first = data[at + 1];
+  if (first < 0x80) return DerHeader{data[at], 2, first};
+  std::size_t n = first & 0x7Fu;
+  if (n == 0 || n > 4 || data.size() - at - 2 < n) return std::nullopt;
+  std::size_t length = 0;
+  for (std::size_t i = 0; i < n; ++i) length = (length << 8) | data[at + 2 + i];
+  return DerHeader{data[at], 2 + n, length};
+}
+
+// Bouncy Castle's BCFKS is DER too, but its ObjectStore is SEQUENCE { storeData SEQUENCE,
+// integrityCheck (SEQUENCE PbkdMacIntegrityCheck | [0] SignatureCheck) } and nothing else, where
+// a PKCS#12 PFX opens with INTEGER version. Both elements must be seen: a DER certificate is
+// SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }, and a truncated file proves nothing.
+bool is_bcfks(ByteView data) {
+  auto store = der_header(data, 0);
+  if (!store || store->tag != 0x30) return false;
+  auto content = der_header(data, store->header);
+  if (!content || content->tag != 0x30) return false;
+  std::size_t at = store->header + content->header + content->length;
+  auto check = der_header(data, at);
+  return check && (check->tag == 0x30 || check->tag == 0xA0) && at + check->header + check->length == store->header + store->length;
+}
+
 }  // namespace
 
 StoreType detect_store_type(ByteView data) {
-  if (data.empty()) fail(ErrorKind::Input, "keystore file is empty (0 bytes)", "restore it from its .bak copy, or delete it to start a new one");
+  // Coded NOT_A_KEYSTORE: a file that is no keystore at all (expiry skips those a wildcard matched).
+  if (data.empty())
+    fail_coded(ErrorKind::Input, "NOT_A_KEYSTORE", "keystore file is empty (0 bytes)", "restore it from its .bak copy, or delete it to start a new one");
   if (data.size() >= 4) {
     std::uint32_t magic = (std::uint32_t{data[0]} << 24) | (std::uint32_t{data[1]} << 16) | (std::uint32_t{data[2]} << 8) | data[3];
     if (magic == kJksMagic) return StoreType::Jks;
     if (magic == kJceksMagic) return StoreType::Jceks;
   }
   // DER SEQUENCE with a definite length: the only outer shape a PKCS#12 PFX can have.
-  if (data.size() >= 2 && data[0] == 0x30 && (data[1] < 0x80 || (data[1] >= 0x81 && data[1] <= 0x84))) return StoreType::Pkcs12;
+  if (data.size() >= 2 && data[0] == 0x30 && (data[1] < 0x80 || (data[1] >= 0x81 && data[1] <= 0x84))) {
+    if (is_bcfks(data))
+      fail_coded(ErrorKind::Input, "BCFKS_UNSUPPORTED",
+                 "this is a Bouncy Castle FIPS keystore (BCFKS, as FIPS-mode MID Servers use), which this version can neither read "
+                 "nor write; it is never rewritten",
+                 "manage it with keytool and the Bouncy Castle FIPS provider: keytool -storetype BCFKS -providerpath bc-fips.jar "
+                 "-providerclass org.bouncycastle.jcajce.provider.BouncyCastleFipsProvider …");
+    return StoreType::Pkcs12;
+  }
   if (looks_like_pem(data))
-    fail(ErrorKind::Input, "this is a PEM text file, not a keystore",
-         "import a PEM bundle with: manage-certificates -a <alias> <bundle.pem>");
+    fail_coded(ErrorKind::Input, "NOT_A_KEYSTORE", "this is a PEM text file, not a keystore",
+               "import a PEM bundle with: manage-certificates -a <alias> <bundle.pem>");
   char first[32];
   std::snprintf(first, sizeof first, "%02x %02x %02x %02x", data[0], data.size() > 1 ? data[1] : 0,
                 data.size() > 2 ? data[2] : 0, data.size() > 3 ? data[3] : 0);
-  fail(ErrorKind::Input, std::string("not a keystore: unknown format (first bytes ") + first + ")",
-       "a keystore is JKS (fe ed fe ed), JCEKS (ce ce ce ce) or PKCS#12 (DER)");
+  fail_coded(ErrorKind::Input, "NOT_A_KEYSTORE", std::string("not a keystore: unknown format (first bytes ") + first + ")",
+             "a keystore is JKS (fe ed fe ed), JCEKS (ce ce ce ce) or PKCS#12 (DER)");
 }
 
 Keystore read_keystore(ByteView data, const Password* store_password) {

@@ -86,7 +86,13 @@ ImportRefused::ImportRefused(std::vector<Finding> findings, const std::string& w
       findings_(std::move(findings)) {}
 
 namespace {
-std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options);
+// Where a missing issuer was looked for, so that the findings say it truthfully.
+struct Sources {
+  std::string where;     // "the bundle"
+  std::string add_root;  // the fix for ROOT_MISSING
+};
+const Sources kBundle{"the bundle", "append the root CA certificate to the bundle"};
+std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options, const Sources& sources);
 }  // namespace
 
 std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const ImportOptions& options) {
@@ -94,12 +100,12 @@ std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const Impor
   for (const Bytes& der : chain) certs.push_back(make_cert(der));
   std::vector<const Cert*> ptrs;
   for (const Cert& c : certs) ptrs.push_back(&c);
-  return validate_certs(ptrs, options);
+  return validate_certs(ptrs, options, Sources{"the chain", kBundle.add_root});
 }
 
 namespace {
 
-std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options) {
+std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options, const Sources& sources) {
   std::vector<Finding> out;
   if (chain.empty()) return out;
   std::time_t now = options.now ? options.now : std::time(nullptr);
@@ -153,9 +159,9 @@ std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const
   const Cert& top = *certs.back();
   if (!self_issued(top))
     add(Severity::Warning, "ROOT_MISSING",
-        "the chain ends at " + name_of(top) + ", whose issuer '" + top.facts.issuer_display +
-            "' is not in the bundle; the instance needs the full chain up to the root",
-        "append the root CA certificate to the bundle");
+        "the chain ends at " + name_of(top) + ", whose issuer '" + top.facts.issuer_display + "' is not in " + sources.where +
+            "; the instance needs the full chain up to the root",
+        sources.add_root);
   return out;
 }
 
@@ -177,11 +183,21 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   }
   if (certs.size() < items.certs.size())
     result.notes.push_back("dropped " + std::to_string(items.certs.size() - certs.size()) + " duplicate certificate(s)");
+  // Issuers from outside the files go after the files' own, which therefore win; only the files'
+  // certificates can be the leaf or be left over. Appended now: pointers into certs follow.
+  const std::size_t given = certs.size();
+  for (const Bytes& der : options.known_issuers)
+    if (std::none_of(certs.begin(), certs.end(), [&](const Cert& c) { return c.der == der; })) certs.push_back(make_cert(der));
+  std::span<Cert> files_certs(certs.data(), given);
+  const Sources sources = options.known_issuers.empty()
+                              ? kBundle
+                              : Sources{"the files given or the entry's current chain",
+                                        "pass the issuing CA certificates, up to the root, with the renewed certificate"};
   std::vector<fmt::BundleKey> keys;
   for (fmt::BundleKey& k : items.keys)
     if (std::none_of(keys.begin(), keys.end(), [&](const fmt::BundleKey& o) { return o.pkcs8 == k.pkcs8; })) keys.push_back(std::move(k));
 
-  if (certs.empty())
+  if (given == 0)
     fail_coded(ErrorKind::Input, "NO_CERTIFICATE", "the bundle holds no certificate",
                "add the certificate your CA issued (and its chain) to the bundle, or pass them as further files");
   if (keys.empty() && options.existing_key) keys.push_back(fmt::BundleKey{SecureBytes(*options.existing_key), "existing key", "the existing key entry", nullptr});
@@ -199,7 +215,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   // Without a key, it is the one certificate that is not a CA.
   Cert* leaf = nullptr;
   if (keys.empty()) {
-    for (Cert& c : certs)
+    for (Cert& c : files_certs)
       if (X509_check_ca(c.x509.get()) == 0) {
         if (leaf)
           fail_coded(ErrorKind::Input, "MULTIPLE_LEAVES", "the bundle holds more than one end-entity certificate (" + name_of(*leaf) + ", " +
@@ -214,20 +230,20 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   } else {
     ossl::PkeyPtr parsed_key = keys.front().key ? nullptr : key_of(keys.front().pkcs8);
     EVP_PKEY* key = keys.front().key ? keys.front().key.get() : parsed_key.get();
-    for (Cert& c : certs)
+    for (Cert& c : files_certs)
       if (EVP_PKEY_eq(X509_get0_pubkey(c.x509.get()), key) == 1 && (!leaf || c.facts.not_before > leaf->facts.not_before))
         leaf = &c;
     ossl::drain_errors();
     if (!leaf) {
-      const Cert* likely = &certs.front();
-      for (const Cert& c : certs)
+      const Cert* likely = &files_certs.front();
+      for (const Cert& c : files_certs)
         if (X509_check_ca(c.x509.get()) == 0) {
           likely = &c;
           break;
         }
       fail_coded(ErrorKind::Input, "KEY_MISMATCH",
                  "the private key (public key SHA-256 " + public_key_fingerprint(key) + ") matches none of the " +
-                     std::to_string(certs.size()) + " certificate(s); " + name_of(*likely) + " (SHA-256 " + likely->facts.sha256 +
+                     std::to_string(given) + " certificate(s); " + name_of(*likely) + " (SHA-256 " + likely->facts.sha256 +
                      ") belongs to " + (options.existing_key && items.keys.empty() ? "another key than the existing entry's" : "another key"),
                  "use the private key generated together with the CSR this certificate was issued for");
     }
@@ -235,10 +251,12 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
 
   // Order: leaf, then each issuer found by name/key identifier and proved by its signature.
   std::vector<const Cert*> chain{leaf};
+  const Cert* rekeyed = nullptr;  // a known issuer with the top's issuer name but another key
   std::vector<bool> used(certs.size(), false);
   used[static_cast<std::size_t>(leaf - certs.data())] = true;
   for (;;) {
     const Cert& current = *chain.back();
+    rekeyed = nullptr;
     if (self_issued(current)) {
       if (!signed_by(current, current))
         fail_coded(ErrorKind::Input, "SIGNATURE_INVALID", "the self-signed certificate " + name_of(current) + " has a signature that does not verify",
@@ -248,13 +266,19 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     const Cert* next = nullptr;
     const Cert* named_but_wrong = nullptr;
     for (std::size_t i = 0; i < certs.size(); ++i) {
-      if (used[i] || X509_check_issued(certs[i].x509.get(), current.x509.get()) != X509_V_OK) continue;
-      if (signed_by(current, certs[i])) {
-        next = &certs[i];
-        used[i] = true;
-        break;
+      if (used[i]) continue;
+      if (X509_check_issued(certs[i].x509.get(), current.x509.get()) == X509_V_OK) {
+        if (signed_by(current, certs[i])) {
+          next = &certs[i];
+          used[i] = true;
+          break;
+        }
+        if (i < given) named_but_wrong = &certs[i];
       }
-      named_but_wrong = &certs[i];
+      // In the files, an issuer whose key does not verify is an error; in the current chain, one
+      // with the issuer's name (its key identifier may differ) is the CA before it was re-keyed.
+      if (i >= given && X509_NAME_cmp(X509_get_subject_name(certs[i].x509.get()), X509_get_issuer_name(current.x509.get())) == 0)
+        rekeyed = &certs[i];
     }
     ossl::drain_errors();
     if (!next && named_but_wrong)
@@ -265,19 +289,26 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     chain.push_back(next);
   }
   std::vector<const Cert*> left_over;
-  for (std::size_t i = 0; i < certs.size(); ++i)
+  for (std::size_t i = 0; i < given; ++i)
     if (!used[i]) left_over.push_back(&certs[i]);
+  std::size_t completed = static_cast<std::size_t>(std::count(used.begin() + static_cast<std::ptrdiff_t>(given), used.end(), true));
+  if (completed > 0)
+    result.notes.push_back("completed the chain with " + std::to_string(completed) + " CA certificate(s) from the entry's current chain");
 
   for (const Cert* c : chain) result.chain.push_back(c->der);
   result.leaf = leaf->facts;
-  result.findings = validate_certs(chain, options);
+  result.findings = validate_certs(chain, options, sources);
   const Cert& top = *chain.back();
+  if (rekeyed)
+    for (Finding& f : result.findings)
+      if (f.code == "ROOT_MISSING")
+        f.message += " (the entry's current chain holds a " + name_of(*rekeyed) + " with another key: was the CA re-keyed?)";
   if (!self_issued(top) && !left_over.empty()) {
     // Something is missing between the certificates we have: not merely the root.
     std::erase_if(result.findings, [](const Finding& f) { return f.code == "ROOT_MISSING"; });
     result.findings.push_back(Finding{Severity::Refusable, "CHAIN_BROKEN",
-                                      "no certificate in the bundle issued " + name_of(top) + ": looked for '" + top.facts.issuer_display +
-                                          "' (a missing intermediate)",
+                                      "no certificate in " + sources.where + " issued " + name_of(top) + ": looked for '" +
+                                          top.facts.issuer_display + "' (a missing intermediate)",
                                       "add the intermediate CA certificate(s) between the leaf and the root"});
   } else {
     for (const Cert* c : left_over)

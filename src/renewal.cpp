@@ -35,6 +35,13 @@ Renewal renew_key_entry(Keystore& keystore, const std::string& alias, ImportedKe
   return r;
 }
 
+ImportOptions renewal_import_options(const Entry& current, ImportOptions options) {
+  options.existing_key = &current.plain;
+  // The current leaf is no issuer: only the CA certificates above it can complete the new chain.
+  if (current.chain.size() > 1) options.known_issuers = std::span<const Bytes>(current.chain).subspan(1);
+  return options;
+}
+
 std::vector<std::string> prune_previous_entries(Keystore& keystore, const std::string& alias) {
   std::string prefix = java_lower(alias) + "-previous-";
   std::vector<std::string> removed;

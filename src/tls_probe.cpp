@@ -124,6 +124,20 @@ int record_certificate_request(SSL* ssl, void* arg) {
   return 1;
 }
 
+// Why SSL_connect failed, in words. A server that accepts and hangs up (or resets) sends no alert:
+// OpenSSL sees an end of stream or a failed read or write (EPIPE now that SIGPIPE is ignored), and
+// a silent server shows as the socket timeout (a retryable read on a blocking socket).
+std::string handshake_failure(SSL* ssl, int rc, int saved_errno, int timeout_ms) {
+  int err = SSL_get_error(ssl, rc);
+  std::string reason = ossl::drain_errors();
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+    return "the server did not answer the handshake within " + std::to_string(timeout_ms / 1000) + " s";
+  bool closed = err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL || reason.find("unexpected eof") != std::string::npos;
+  if (!closed) return reason.empty() ? "the handshake failed" : reason;
+  std::string how = !reason.empty() ? reason : saved_errno != 0 ? std::strerror(saved_errno) : "";
+  return "the server closed the connection during the handshake" + (how.empty() ? "" : " (" + how + ")");
+}
+
 bool is_ip_literal(const std::string& host) {
   unsigned char buf[16];
   return ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -229,10 +243,12 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   SSL_set_fd(ssl.get(), sock.get());
 
   bool rejected = false;
-  if (SSL_connect(ssl.get()) != 1) {
+  errno = 0;
+  int rc = SSL_connect(ssl.get());
+  int connect_errno = errno;
+  if (rc != 1) {
     rejected = true;
-    report.detail = ossl::drain_errors();
-    if (report.detail.empty()) report.detail = "the server closed the connection during the handshake";
+    report.detail = handshake_failure(ssl.get(), rc, connect_errno, options.timeout_ms);
   } else {
     report.handshake_completed = true;
     report.protocol = SSL_get_version(ssl.get());

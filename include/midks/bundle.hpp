@@ -2,6 +2,7 @@
 // (PKCS#8 key + chain ordered leaf -> intermediates -> root). Pure: writes nothing anywhere.
 #pragma once
 #include <ctime>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct ImportOptions {
   int expiry_warn_days = 30;
   const SecureBytes* existing_key = nullptr;  // PKCS#8 to pair with when the files hold no key (renewal)
   bool certificates_only = false;             // no key anywhere: the leaf is the one non-CA certificate
+  // Renewal: CA certificates from outside the files (the entry's current chain) that may complete
+  // the chain the files start. The files' own come first; each link is still proved by signature,
+  // and those not needed are left out without a finding.
+  std::span<const Bytes> known_issuers;
 };
 
 struct ImportedKey {

@@ -348,7 +348,12 @@ int cmd_doctor(const Options& o) {
   // Each file is read once.
   std::vector<BundleFile> bundle_files;
   std::vector<std::pair<std::string, Keystore>> keystores;
-  std::vector<std::pair<std::string, Error>> unreadable_stores;
+  struct Unreadable {
+    std::string path;
+    Error error;
+    std::optional<Keystore> unverified;  // JKS/JCEKS whose assumed password failed: its certificates still
+  };
+  std::vector<Unreadable> unreadable_stores;
   std::vector<std::string> targets = o.args;
   if (targets.empty()) {  // the MID's own keystore, as it would read it
     require_keystore(o);
@@ -364,8 +369,14 @@ int cmd_doctor(const Options& o) {
     try {
       if (type) keystores.emplace_back(path, fmt::read_keystore(content, &store_password(o)));
     } catch (const Error& e) {
-      if (type != StoreType::Pkcs12) unreadable_stores.emplace_back(path, explain_password_error(o, e.with_context(path)));
-      else type.reset();  // not the store password: a PFX bundle, then
+      if (type == StoreType::Pkcs12) {
+        type.reset();  // not the store password: a PFX bundle, then
+      } else {
+        Error explained = explain_password_error(o, e.with_context(path));
+        std::optional<Keystore> unverified;
+        if (explained.code() == "WRONG_STORE_PASSWORD") unverified = read_keystore_data(content, nullptr);
+        unreadable_stores.push_back({path, explained, std::move(unverified)});
+      }
     }
     if (!type) bundle_files.push_back(BundleFile{path, std::move(content)});
     OPENSSL_cleanse(content.data(), content.size());
@@ -417,10 +428,16 @@ int cmd_doctor(const Options& o) {
       std::cout << "  [FAIL] " << check << ": " << e.what() << (e.code().empty() ? "" : " [" + e.code() + "]") << "\n"
                 << (e.hint().empty() ? "" : "         fix: " + e.hint() + "\n");
   };
-  for (const auto& [path, e] : unreadable_stores) {
-    if (j) j->begin_object().field("target", path).field("kind", "keystore").key("checks").begin_array();
-    else std::cout << "keystore " << path << "\n";
-    failed_check("the store opens", e);
+  for (const Unreadable& u : unreadable_stores) {
+    if (j) j->begin_object().field("target", u.path).field("kind", "keystore").key("checks").begin_array();
+    else std::cout << "keystore " << u.path << "\n";
+    failed_check("the store opens", u.error);
+    // Its certificates can still be judged (integrity unchecked, as keytool without -storepass).
+    const Entry* key = u.unverified ? u.unverified->find(kMidKeyAlias) : nullptr;
+    if (key && !key->chain.empty()) {
+      if (!j) std::cout << "  (the checks below read the certificates without the keystore's integrity check)\n";
+      print_checklist(j, {}, validate_chain(key->chain, ImportOptions{}));
+    }
     if (j) j->end_array().end_object();
   }
   // The same checks -m makes before it switches the MID to its certificate.

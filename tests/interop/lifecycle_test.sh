@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The commands beyond the original, judged by openssl and a JVM: csr (a CA signs it and -a takes
 # the result), split (openssl verifies what the instance gets; no key anywhere), renew (old and
-# new entries, refusals, prune, and a Java handshake presenting the renewed certificate), and
-# expiry (fixtures that expire at chosen dates, one unreadable store).
+# new entries, refusals, prune, and a Java handshake against a root-only server presenting the
+# renewed certificate with the chain completed from the entry, JKS and JCEKS), expiry (fixtures
+# that expire at chosen dates, one damaged store, a glob that also matches what is no keystore),
+# and BCFKS keystores refused untouched.
 #   lifecycle_test.sh <manage-certificates> <source dir>
 set -uo pipefail
 bin=$1; src=$2; bundles=$src/testdata/bundles
@@ -73,9 +75,31 @@ run split "$bundles/three/leaf.pem" "$bundles/three/chain.pem" --out-dir "$work/
 check "split from leaf + chain files without a key: exit 0, three files" '[ $rc -eq 0 ] && [ "$(ls "$work/up4" | wc -l)" = 3 ]'
 
 # ---- renew ----
-cp security/agent_keystore.jks "$work/ks.before-renew"
+# The JVM presents defaultsecuritykeypairhandle as the MID does, to a server that trusts only the
+# root (as the instance trusts what is in sys_ca_certificate): the intermediate must travel in the
+# chain, before the renewal and after it, when the renewed certificate came alone.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-ca.key -out server-ca.pem -days 2 -subj "/CN=Test Server CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreateserial -days 2 \
+  -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
+start_s_server -cert server.pem -key server.key -CAfile "$work/root.pem" -Verify 3 -verify_return_error -www -quiet
+javac -encoding UTF-8 -d "$work/classes" "$src/tests/java/MtlsClient.java"
+jvm() {  # jvm TYPE KEYSTORE [ALIAS]: one handshake, its line in $java_out
+  java_out=$(CLIENT_ALIAS=${3:-defaultsecuritykeypairhandle} STOREPASS=changeit java -cp "$work/classes" MtlsClient "$port" server-ca.pem "$1" "$2" 2>&1)
+}
+serial() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//'; }
+ks=$("$bin" -s --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["keystore"])')  # where -a put it
+jceks=$work/agent.jceks
+"$bin" -a defaultsecuritykeypairhandle leaf1.pem "$work/chain.pem" midserver.key --keystore "$jceks" --storetype jceks --quiet
+old_serial=$(serial leaf1.pem)
+jvm JKS "$ks"
+check "before the renewal: the JVM's handshake (JKS) against a root-only server presents leaf1 with a chain of 3" 'grep -q "^ok .* serial $old_serial, chain of 3" <<<"$java_out"' || echo "$java_out"
+jvm JCEKS "$jceks"
+check "… and with the JCEKS keystore" 'grep -q "^ok .* serial $old_serial, chain of 3" <<<"$java_out"' || echo "$java_out"
+
+cp "$ks" "$work/ks.before-renew"
 run renew defaultsecuritykeypairhandle leaf1.pem
-check "renew with the current certificate: refused RENEWAL_NOT_NEWER, keystore unchanged" '[ $rc -eq 2 ] && grep -q RENEWAL_NOT_NEWER <<<"$out" && cmp -s security/agent_keystore.jks "$work/ks.before-renew"'
+check "renew with the current certificate: refused RENEWAL_NOT_NEWER, keystore unchanged" '[ $rc -eq 2 ] && grep -q RENEWAL_NOT_NEWER <<<"$out" && cmp -s "$ks" "$work/ks.before-renew"'
 issue midserver.csr leaf0.pem from_csr "$(when '-3 days')" "$(when '+400 days')"
 run renew defaultsecuritykeypairhandle leaf0.pem
 check "renew with a certificate issued before the current one: refused" '[ $rc -eq 2 ] && grep -q "not after the current one" <<<"$out"'
@@ -84,25 +108,32 @@ issue other.csr other.pem from_csr "$(when 'now')" "$(when '+400 days')"
 run renew defaultsecuritykeypairhandle other.pem
 check "renew with a certificate for another key: KEY_MISMATCH" '[ $rc -eq 2 ] && grep -q KEY_MISMATCH <<<"$out"'
 issue midserver.csr leaf2.pem from_csr "$(when 'now')" "$(when '+400 days')"
-run renew DefaultSecurityKeyPairHandle leaf2.pem "$work/chain.pem"
+new_serial=$(serial leaf2.pem)
+run renew DefaultSecurityKeyPairHandle leaf2.pem
 today=$(date -u +%Y%m%d)
-check "renew with the renewed certificate alone (key from the entry): exit 0, prints the expiry change" '[ $rc -eq 0 ] && grep -q "Renewed .defaultsecuritykeypairhandle.: expiry .* -> .* (+310 days)" <<<"$out"'
+check "renew with the renewed certificate alone (key and CA chain from the entry): exit 0, prints the expiry change and a chain of 3" '[ $rc -eq 0 ] && grep -q "Renewed .defaultsecuritykeypairhandle.: expiry .* -> .* (+310 days), chain of 3 certificate(s)" <<<"$out" && grep -q "note: completed the chain with 2 CA certificate(s) from the entry.s current chain" <<<"$out"'
+check "… no chain warning (the entry's chain reaches the root)" '! grep -q "ROOT_MISSING\|CHAIN_BROKEN" <<<"$out"'
 check "… the old entry stays as defaultsecuritykeypairhandle-previous-$today" '[ "$("$bin" -l)" = "defaultsecuritykeypairhandle,defaultsecuritykeypairhandle-previous-$today" ] || [ "$("$bin" -l)" = "defaultsecuritykeypairhandle-previous-$today,defaultsecuritykeypairhandle" ]'
-check "… keytool lists both as PrivateKeyEntry" '[ "$(keytool -list -keystore security/agent_keystore.jks -storepass changeit 2>/dev/null | grep -c PrivateKeyEntry)" = 2 ]'
-new_serial=$(openssl x509 -in leaf2.pem -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')
-old_serial=$(openssl x509 -in leaf1.pem -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')
-
-# The JVM, presenting defaultsecuritykeypairhandle as the MID does, must send the renewed certificate.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-ca.key -out server-ca.pem -days 2 -subj "/CN=Test Server CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreateserial -days 2 \
-  -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
-start_s_server -cert server.pem -key server.key -CAfile "$work/root.pem" -Verify 3 -verify_return_error -www -quiet
-javac -encoding UTF-8 -d "$work/classes" "$src/tests/java/MtlsClient.java"
-java_out=$(CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp "$work/classes" MtlsClient "$port" server-ca.pem JKS security/agent_keystore.jks 2>&1)
-check "Java mTLS handshake with the renewed keystore presents the renewed certificate" 'grep -q "^ok .* serial $new_serial," <<<"$java_out"' || echo "$java_out"
-java_out=$(CLIENT_ALIAS=defaultsecuritykeypairhandle-previous-$today STOREPASS=changeit java -cp "$work/classes" MtlsClient "$port" server-ca.pem JKS security/agent_keystore.jks 2>&1)
-check "… and the kept previous entry still holds the old one" 'grep -q "^ok .* serial $old_serial," <<<"$java_out"' || echo "$java_out"
+check "… keytool lists both as PrivateKeyEntry, the renewed one with a chain of 3" '[ "$(keytool -list -keystore "$ks" -storepass changeit 2>/dev/null | grep -c PrivateKeyEntry)" = 2 ] && keytool -list -v -alias defaultsecuritykeypairhandle -keystore "$ks" -storepass changeit 2>/dev/null | grep -q "Certificate chain length: 3"'
+run doctor "$ks"
+check "… doctor: the chain is complete up to a self-signed root" '[ $rc -eq 0 ] && grep -q "\[ok  \] the chain is complete up to a self-signed root" <<<"$out"'
+jvm JKS "$ks"
+check "after the renewal: the JVM's handshake (JKS) against the root-only server presents the renewed certificate with a chain of 3" 'grep -q "^ok .* serial $new_serial, chain of 3" <<<"$java_out"' || echo "$java_out"
+jvm JKS "$ks" "defaultsecuritykeypairhandle-previous-$today"
+check "… and the kept previous entry still holds the old one" 'grep -q "^ok .* serial $old_serial, chain of 3" <<<"$java_out"' || echo "$java_out"
+run renew defaultsecuritykeypairhandle leaf2.pem --keystore "$jceks"
+check "renew in the JCEKS keystore with the certificate alone: exit 0, chain of 3" '[ $rc -eq 0 ] && grep -q "chain of 3 certificate(s)" <<<"$out"'
+jvm JCEKS "$jceks"
+check "… the JVM's handshake (JCEKS) presents the renewed certificate with a chain of 3" 'grep -q "^ok .* serial $new_serial, chain of 3" <<<"$java_out"' || echo "$java_out"
+# A certificate from a CA the entry never had: stored, with the truth about where its chain ends.
+openssl genpkey -algorithm RSA -out "$work/new-root.key" 2>/dev/null
+openssl req -x509 -new -key "$work/new-root.key" -subj "/CN=New Root CA" -days 3650 -out "$work/new-root.pem" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl genpkey -algorithm RSA -out "$work/new-int.key" 2>/dev/null && openssl req -new -key "$work/new-int.key" -subj "/CN=New Intermediate CA" -out new-int.csr
+issue new-int.csr "$work/new-int.pem" int_ext "$(when '-2 days')" "$(when '+20 years')" new-root
+issue midserver.csr leaf3.pem from_csr "$(when 'now')" "$(when '+500 days')" new-int
+run renew defaultsecuritykeypairhandle leaf3.pem --keystore "$jceks" --json
+check "renew with a leaf from another CA, alone: stored with a chain of 1, ROOT_MISSING names the leaf and where its issuer was looked for" '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"chain_length\"]==1 and [f[\"code\"] for f in d[\"findings\"]]==[\"ROOT_MISSING\"]" "$out" && grep -q "the chain ends at .CN=acme_mid_01., whose issuer .CN=New Intermediate CA. is not in the files given or the entry.s current chain" <<<"$out"'
 run renew defaultsecuritykeypairhandle --prune
 check "renew --prune deletes the previous entry" '[ $rc -eq 0 ] && [ "$("$bin" -l)" = defaultsecuritykeypairhandle ]'
 run renew defaultsecuritykeypairhandle
@@ -127,9 +158,32 @@ run expiry "$work/fleet/*/security/agent_keystore.jks" --warn 5
 check "expiry --warn 5: exit 0" '[ $rc -eq 0 ]'
 run expiry "$work/fleet/*/security/agent_keystore.jks" --expiry-warn 365 --json
 check "expiry --json: days_left per entry, both flagged at 365" '[ $rc -eq 3 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d[\"entries\"])==2 and all(e[\"warn\"] for e in d[\"entries\"]) and 9 <= d[\"entries\"][0][\"days_left\"] <= 10" "$out"'
-echo "not a keystore" > "$work/fleet/mid3/security/agent_keystore.jks"
+head -c 200 "$work/fleet/mid2/security/agent_keystore.jks" > "$work/fleet/mid3/security/agent_keystore.jks"
 run expiry "$work/fleet/*/security/agent_keystore.jks" --expiry-warn 5
-check "expiry with one unreadable store: still lists the others, exit 2 names the file" '[ $rc -eq 2 ] && [ "$(grep -c defaultsecuritykeypairhandle <<<"$out")" = 2 ] && grep -q "mid3" <<<"$out"'
+check "expiry with one damaged store (a truncated JKS): still lists the others, exit 2 names the file" '[ $rc -eq 2 ] && [ "$(grep -c defaultsecuritykeypairhandle <<<"$out")" = 2 ] && grep -q "mid3.*truncated" <<<"$out"'
+# A wildcard over a security folder meets more than keystores: the lock file (empty), notes, and
+# copies. What is no keystore by content is skipped; a copy is a keystore and is listed.
+g=$work/glob/security && mkdir -p "$g"
+cp "$work/fleet/mid2/security/agent_keystore.jks" "$g/agent_keystore"
+cp "$g/agent_keystore" "$g/agent_keystore.bak"
+: > "$g/agent_keystore.lock"
+printf 'renewed on 2026-11-22 by ops\n' > "$g/agent_keystore.txt"
+for warn in 30 365; do
+  run expiry "$g/agent_keystore" "$g/agent_keystore.bak" --expiry-warn $warn; alone=$rc
+  run expiry "$g/agent_keystore*" --expiry-warn $warn
+  check "expiry over a glob with a keystore, its copy, an empty lock file and a text file (--expiry-warn $warn): the two keystores only, exit $alone as for them alone" '[ $rc -eq $alone ] && [ "$(grep -c defaultsecuritykeypairhandle <<<"$out")" = 2 ] && grep -q "agent_keystore.bak" <<<"$out" && ! grep -q "\.lock\|\.txt\|error" <<<"$out"'
+done
+run expiry "$g/agent_keystore*" --json
+check "… --json: the lock and the text file listed under skipped, no errors" '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d[\"entries\"])==2 and d[\"errors\"]==[] and sorted(p.rsplit(\".\",1)[1] for p in d[\"skipped\"])==[\"lock\",\"txt\"], d" "$out"'
+run expiry "$g/agent_keystore.lock"
+check "… the same empty file named without a wildcard is still an error: exit 2" '[ $rc -eq 2 ] && grep -q "empty" <<<"$out"'
+
+# ---- BCFKS (a FIPS-mode MID's keystore): recognised, refused, never rewritten ----
+mkdir -p "$work/fips" && cp "$src/testdata/keystores/bcfks/keypair.bcfks" "$work/fips/agent_keystore.bcfks"
+run -a defaultsecuritykeypairhandle "$bundles/seed-order.pem" --keystore "$work/fips/agent_keystore.bcfks"
+check "-a into a BCFKS keystore: exit 2 BCFKS_UNSUPPORTED, the file untouched, no backup" '[ $rc -eq 2 ] && grep -q "BCFKS_UNSUPPORTED" <<<"$out" && grep -q "keytool" <<<"$out" && cmp -s "$work/fips/agent_keystore.bcfks" "$src/testdata/keystores/bcfks/keypair.bcfks" && [ "$(ls "$work/fips" | grep -v "\.lock$")" = agent_keystore.bcfks ]'
+run expiry "$work/fips/agent_keystore*"
+check "expiry over a glob that matches a BCFKS keystore: reported, not skipped (it is a keystore), exit 2" '[ $rc -eq 2 ] && grep -q "Bouncy Castle FIPS keystore" <<<"$out"'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `verify --url` against openssl s_server on 127.0.0.1 in each configuration a MID meets: client
 # auth with our root, with another root, without client auth, naming our CA but refusing our
-# certificate, a TLS-inspecting proxy in the way, and nothing listening.
+# certificate, a TLS-inspecting proxy in the way, a listener that hangs up at once, and nothing
+# listening.
 #   verify_url_test.sh <manage-certificates> <source dir>
 set -uo pipefail
 bin=$1; src=$2; bundles=$src/testdata/bundles
@@ -83,6 +84,25 @@ rm config.xml
 start_proxy "407 Proxy Authentication Required"
 run verify --url "https://127.0.0.1:$port" "${trust[@]}" --proxy "127.0.0.1:$proxy_port"
 check "a proxy that wants credentials: exit 4, names the 407" '[ $rc -eq 4 ] && grep -q "407 Proxy Authentication Required" <<<"$out"'
+
+# A listener on 127.0.0.1 that accepts and hangs up at once (a firewall or a server that refuses
+# TLS): once this killed verify by SIGPIPE (exit 141, nothing printed).
+rm -f "$work/closer.port"
+python3 - "$work/closer.port" <<'PY' & pids+=($!)
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])  # the port file appears whole
+while True:
+    c, _ = s.accept(); c.close()
+PY
+for _ in $(seq 1 50); do [ -s "$work/closer.port" ] && break; sleep 0.1; done
+closer=$(cat "$work/closer.port")
+run verify --url "https://127.0.0.1:$closer" "${trust[@]}"
+check "a server that accepts and closes at once: exit 8, says it closed the connection during the handshake" '[ $rc -eq 8 ] && grep -q "result: FAILED: .*the server closed the connection during the handshake" <<<"$out" && grep -q "fix: the connection ended before the server sent its certificate" <<<"$out"'
+run verify --url "https://127.0.0.1:$closer" "${trust[@]}" --json
+check "… --json: outcome rejected, connected, the reason in detail" '[ $rc -eq 8 ] && python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"outcome\"]==\"rejected\" and d[\"connected\"] and \"closed the connection during the handshake\" in d[\"detail\"]" "$out"'
 
 closed=$((20000 + RANDOM % 40000))
 while (exec 3<>"/dev/tcp/127.0.0.1/$closed") 2>/dev/null; do closed=$((closed + 1)); done

@@ -1,5 +1,6 @@
 // Hostile and broken input: every truncation, every flipped byte, absurd lengths. Each gives a
 // clear error of the right kind; nothing crashes or allocates without bound (ASan runs these too).
+#include <filesystem>
 #include <random>
 
 #include "byte_reader.hpp"
@@ -197,6 +198,64 @@ TEST(BadInput, PathsThatAreNotKeystoreFiles) {
   EXPECT_NE(message.find("not found"), std::string::npos) << message;
   EXPECT_EQ(error_kind_of([&] { load_keystore(fixtures_dir(), &pw); }, &message), ErrorKind::Io);
   EXPECT_NE(message.find("directory"), std::string::npos) << message;
+}
+
+// Bouncy Castle FIPS keystores (scripts/gen-bcfks.sh) are DER like PKCS#12 but refused by name,
+// with or without a password, before anything could be written over them.
+TEST(BadInput, BcfksIsRecognisedAndRefused) {
+  Password pw("changeit");
+  std::size_t seen = 0;
+  for (const auto& f : std::filesystem::directory_iterator(fixtures_dir() + "/bcfks")) {
+    if (f.path().extension() != ".bcfks") continue;
+    ++seen;
+    SCOPED_TRACE(f.path().string());
+    Bytes data = file(f.path().string());
+    for (const Password* p : std::initializer_list<const Password*>{&pw, nullptr}) {
+      std::string code, message;
+      try {
+        fmt::read_keystore(data, p);
+      } catch (const Error& e) {
+        code = e.code(), message = e.what();
+        EXPECT_EQ(e.kind(), ErrorKind::Input);
+        EXPECT_NE(e.hint().find("keytool"), std::string::npos) << e.hint();
+      }
+      EXPECT_EQ(code, "BCFKS_UNSUPPORTED");
+      EXPECT_NE(message.find("Bouncy Castle FIPS keystore"), std::string::npos) << message;
+    }
+    std::string message;
+    EXPECT_EQ(error_kind_of([&] { load_keystore(f.path().string(), &pw); }, &message), ErrorKind::Input);
+    EXPECT_NE(message.find(f.path().filename().string()), std::string::npos) << message;
+  }
+  EXPECT_EQ(seen, 2u);  // the key pair store and the empty store
+}
+
+// The BCFKS test looks inside the DER: every PKCS#12 file in the tree is still PKCS#12, and
+// DER certificates and keys (other SEQUENCEs of SEQUENCEs) are not taken for BCFKS.
+TEST(BadInput, Pkcs12AndOtherDerAreNotTakenForBcfks) {
+  std::size_t pkcs12 = 0, other_der = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(source_dir() + "/testdata")) {
+    if (!f.is_regular_file()) continue;
+    std::string ext = f.path().extension().string();
+    Bytes data = file(f.path().string());
+    if (ext == ".p12" || ext == ".pfx") {
+      ++pkcs12;
+      EXPECT_EQ(fmt::detect_store_type(data), StoreType::Pkcs12) << f.path();
+    } else if (ext == ".cer" || ext == ".der") {
+      ++other_der;
+      std::string code;
+      try {
+        fmt::detect_store_type(data);
+      } catch (const Error& e) {
+        code = e.code();
+      }
+      EXPECT_NE(code, "BCFKS_UNSUPPORTED") << f.path();
+    }
+  }
+  EXPECT_GE(pkcs12, 6u);  // testdata/keystores/*.p12 and testdata/bundles/*.pfx
+  EXPECT_GE(other_der, 4u);
+  // Cut short, a BCFKS store proves nothing: it is left to the PKCS#12 reader's "truncated".
+  Bytes bcfks = file(fixtures_dir() + "/bcfks/keypair.bcfks");
+  EXPECT_EQ(fmt::detect_store_type(ByteView(bcfks.data(), bcfks.size() / 2)), StoreType::Pkcs12);
 }
 
 TEST(BadInput, NoPasswordListsJksButNotPkcs12) {

@@ -1,4 +1,5 @@
 // csr, split, verify's URL parsing and renewal as the engine does them.
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <cstdio>
 #include <openssl/x509.h>
@@ -144,6 +145,177 @@ TEST(Renewal, KeepsThePreviousEntryAndRefusesOlderOrSame) {
   }
   EXPECT_EQ(code, "RENEWAL_NO_ENTRY");
   EXPECT_TRUE(prune_previous_entries(ks, kMidKeyAlias).empty());
+}
+
+// A small PKI made in memory, so renewals can be issued for the same key at chosen dates.
+struct Issued {
+  ossl::PkeyPtr key;
+  ossl::X509Ptr cert;
+  Bytes der() const { return ossl::cert_der(cert.get()); }
+};
+
+ossl::PkeyPtr ec_key() {
+  ossl::PkeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) ADD_FAILURE() << "EC key generation failed";
+  return key;
+}
+
+// CN=cn for key (a new one if null), signed by issuer (self-signed if null), valid from
+// now + from_days for a year; a CA or a client-authentication leaf, with key identifiers.
+Issued issue(const std::string& cn, const Issued* issuer, bool ca, long from_days, ossl::PkeyPtr key = nullptr) {
+  static long serial = 1000;
+  Issued out{key ? std::move(key) : ec_key(), ossl::X509Ptr(X509_new())};
+  X509* x = out.cert.get();
+  X509_set_version(x, X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), ++serial);
+  X509_gmtime_adj(X509_getm_notBefore(x), from_days * 86400);
+  X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer->cert.get()) : X509_get_subject_name(x));
+  X509_set_pubkey(x, out.key.get());
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer ? issuer->cert.get() : x, x, nullptr, nullptr, 0);
+  std::vector<std::pair<int, const char*>> exts = {{NID_subject_key_identifier, "hash"}, {NID_authority_key_identifier, "keyid:always"}};
+  if (ca) {
+    exts.push_back({NID_basic_constraints, "critical,CA:TRUE"});
+    exts.push_back({NID_key_usage, "critical,keyCertSign,cRLSign"});
+  } else {
+    exts.push_back({NID_basic_constraints, "CA:FALSE"});
+    exts.push_back({NID_key_usage, "critical,digitalSignature"});
+    exts.push_back({NID_ext_key_usage, "clientAuth"});
+  }
+  for (const auto& [nid, value] : exts) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    EXPECT_NE(ext, nullptr) << value;
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  EXPECT_GT(X509_sign(x, issuer ? issuer->key.get() : out.key.get(), EVP_sha256()), 0);
+  return out;
+}
+
+ossl::PkeyPtr same_key(const Issued& holder) {
+  EVP_PKEY_up_ref(holder.key.get());
+  return ossl::PkeyPtr(holder.key.get());
+}
+
+BundleFile pem_file(const std::string& name, const std::vector<const Issued*>& certs) {
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  for (const Issued* c : certs) PEM_write_bio_X509(bio.get(), c->cert.get());
+  char* text = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &text);
+  return BundleFile{name, Bytes(text, text + n)};
+}
+
+std::vector<std::string> codes(const std::vector<Finding>& findings) {
+  std::vector<std::string> out;
+  for (const Finding& f : findings)
+    if (f.code != "NON_RSA_KEY") out.push_back(f.code);  // the test PKI is EC, for speed
+  return out;
+}
+
+struct RenewalPki {
+  Issued root = issue("Renewal Root CA", nullptr, true, -30);
+  Issued intermediate = issue("Renewal Intermediate CA", &root, true, -30);
+  Issued leaf = issue("mid-renewal", &intermediate, false, -2);
+  Issued renewed = issue("mid-renewal", &intermediate, false, -1, same_key(leaf));
+
+  // A keystore whose MID entry holds leaf -> intermediate -> root, as -a stored it.
+  Keystore keystore() const {
+    ImportedKey current;
+    ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(leaf.key.get()));
+    current.pkcs8 = SecureBytes(ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO));
+    current.chain = {leaf.der(), intermediate.der(), root.der()};
+    Keystore ks;
+    ks.put(make_key_entry(kMidKeyAlias, std::move(current)));
+    return ks;
+  }
+};
+
+ImportedKey import_renewal(const Keystore& ks, const std::vector<BundleFile>& files) {
+  return import_bundle(files, renewal_import_options(*ks.find(kMidKeyAlias), ImportOptions{}));
+}
+
+TEST(Renewal, ALeafAloneGetsTheRestOfItsChainFromTheCurrentEntry) {
+  RenewalPki pki;
+  Keystore ks = pki.keystore();
+  ImportedKey k = import_renewal(ks, {pem_file("renewed.pem", {&pki.renewed})});
+  ASSERT_EQ(k.chain.size(), 3u);
+  EXPECT_EQ(k.chain[0], pki.renewed.der());
+  EXPECT_EQ(k.chain[1], pki.intermediate.der());
+  EXPECT_EQ(k.chain[2], pki.root.der());
+  EXPECT_EQ(codes(k.findings), std::vector<std::string>{});
+  EXPECT_EQ(codes(k.findings), codes(validate_chain(k.chain, ImportOptions{})));  // as -a and doctor judge it
+  ASSERT_EQ(k.notes.size(), 1u);
+  EXPECT_NE(k.notes[0].find("completed the chain with 2 CA certificate(s)"), std::string::npos) << k.notes[0];
+
+  Renewal r = renew_key_entry(ks, kMidKeyAlias, std::move(k));
+  EXPECT_EQ(ks.find(kMidKeyAlias)->chain.size(), 3u);
+  EXPECT_TRUE(key_matches_certificate(ks.find(kMidKeyAlias)->plain, pki.renewed.der()));
+  ASSERT_NE(ks.find(r.previous_alias), nullptr);
+  EXPECT_EQ(r.previous_alias.rfind(std::string(kMidKeyAlias) + "-previous-", 0), 0u) << r.previous_alias;
+  EXPECT_EQ(ks.find(r.previous_alias)->chain.front(), pki.leaf.der());
+  EXPECT_EQ(ks.find(r.previous_alias)->chain.size(), 3u);
+}
+
+TEST(Renewal, ALeafWithPartOfItsChainIsCompletedAboveIt) {
+  RenewalPki pki;
+  Keystore ks = pki.keystore();
+  ImportedKey k = import_renewal(ks, {pem_file("renewed.pem", {&pki.renewed}), pem_file("int.pem", {&pki.intermediate})});
+  ASSERT_EQ(k.chain.size(), 3u);
+  EXPECT_EQ(k.chain[1], pki.intermediate.der());
+  EXPECT_EQ(k.chain[2], pki.root.der());
+  EXPECT_EQ(codes(k.findings), std::vector<std::string>{});
+  ASSERT_EQ(k.notes.size(), 1u);
+  EXPECT_NE(k.notes[0].find("with 1 CA certificate(s)"), std::string::npos) << k.notes[0];
+  // Given a whole chain, nothing is taken from the entry.
+  ImportedKey full = import_renewal(ks, {pem_file("all.pem", {&pki.root, &pki.renewed, &pki.intermediate})});
+  EXPECT_EQ(full.chain.size(), 3u);
+  EXPECT_TRUE(full.notes.empty());
+}
+
+TEST(Renewal, AnIssuerOutsideTheCurrentChainIsNamedHonestly) {
+  RenewalPki pki;
+  Keystore ks = pki.keystore();
+  Issued other_root = issue("Other Root CA", nullptr, true, -30);
+  Issued other_int = issue("Other Intermediate CA", &other_root, true, -30);
+  Issued moved = issue("mid-renewal", &other_int, false, -1, same_key(pki.leaf));
+  ImportedKey k = import_renewal(ks, {pem_file("renewed.pem", {&moved})});
+  ASSERT_EQ(k.chain.size(), 1u);
+  EXPECT_EQ(codes(k.findings), std::vector<std::string>{"ROOT_MISSING"});
+  EXPECT_EQ(codes(k.findings), codes(validate_chain(k.chain, ImportOptions{})));
+  const Finding& f = k.findings.back();
+  EXPECT_NE(f.message.find("the chain ends at 'CN=mid-renewal'"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("whose issuer 'CN=Other Intermediate CA' is not in the files given or the entry's current chain"), std::string::npos)
+      << f.message;
+  EXPECT_NE(f.hint.find("up to the root"), std::string::npos) << f.hint;
+  EXPECT_TRUE(k.notes.empty());
+
+  // With its intermediate, the chain ends there, and the finding names that certificate.
+  ImportedKey k2 = import_renewal(ks, {pem_file("renewed.pem", {&moved, &other_int})});
+  ASSERT_EQ(k2.chain.size(), 2u);
+  ASSERT_EQ(codes(k2.findings), std::vector<std::string>{"ROOT_MISSING"});
+  EXPECT_NE(k2.findings.back().message.find("the chain ends at 'CN=Other Intermediate CA', whose issuer 'CN=Other Root CA'"), std::string::npos)
+      << k2.findings.back().message;
+
+  // The same intermediate name with a new key: the old one is no issuer, and the finding says why.
+  Issued rekeyed_int = issue("Renewal Intermediate CA", &pki.root, true, -1);
+  Issued by_rekeyed = issue("mid-renewal", &rekeyed_int, false, -1, same_key(pki.leaf));
+  ImportedKey k3 = import_renewal(ks, {pem_file("renewed.pem", {&by_rekeyed})});
+  ASSERT_EQ(k3.chain.size(), 1u);
+  ASSERT_EQ(codes(k3.findings), std::vector<std::string>{"ROOT_MISSING"});
+  EXPECT_NE(k3.findings.back().message.find("re-keyed"), std::string::npos) << k3.findings.back().message;
+  EXPECT_EQ(import_renewal(ks, {pem_file("renewed.pem", {&by_rekeyed, &rekeyed_int})}).chain.size(), 3u);  // then the root completes it
+
+  // A certificate given with the renewal that is not in its chain is left over as with -a: the
+  // chain is broken, and that is refused.
+  std::string code;
+  try {
+    import_renewal(ks, {pem_file("renewed.pem", {&moved, &other_root})});
+  } catch (const Error& e) {
+    code = e.code();
+  }
+  EXPECT_EQ(code, "CHAIN_BROKEN");
 }
 
 }  // namespace
