@@ -39,18 +39,20 @@ check "1. an older MID's keystore/agent_keystore is found" '[ $rc -eq 0 ] && gre
 # ---- 4. writers reaching the keystore by different paths serialise ----
 fresh a4
 ln -s "$agent" "$work/link-to-agent"
+mkdir -p "$work/etc" && ln -s "$ks" "$work/etc/mid-keystore"   # e.g. a path kept in a deployment tool
 pids=()
 for n in 1 2 3 4 5 6 7 8; do
-  case $((n % 3)) in
-    0) dir=$work/link-to-agent ;;
-    1) dir=$agent ;;
-    2) dir=$agent/security/../ ;;
+  case $((n % 4)) in
+    0) path=$work/etc/mid-keystore ;;
+    1) path=$ks ;;
+    2) path=$agent/security/../security/agent_keystore ;;
+    3) path=$work/link-to-agent/security/agent_keystore ;;
   esac
-  "$bin" -a "parallel-$n" "$bundle" --agent-dir "$dir" --force --quiet 2>/dev/null & pids+=($!)
+  "$bin" -a "parallel-$n" "$bundle" --keystore "$path" --force --quiet 2>/dev/null & pids+=($!)
 done
 codes=0; for p in "${pids[@]}"; do wait "$p" || codes=$((codes + 1)); done
 listed=$(kt -list -keystore "$ks" -storepass changeit 2>/dev/null | grep -c "^parallel-")
-check "4. 8 concurrent writers through a symbolic link, '..' and the real path: all 8 entries land ($listed)" '[ $codes -eq 0 ] && [ "$listed" = 8 ]'
+check "4. 8 concurrent writers through a link to the file, a link to the folder, '..' and the real path: all 8 entries land ($listed)" '[ $codes -eq 0 ] && [ "$listed" = 8 ]'
 check "4. no lock or temporary file is left beside the keystore" '[ -z "$(ls -A "$agent/security" | grep -v "^agent_keystore$")" ]'
 
 # ---- 5. an existing keystore keeps its mode ----
