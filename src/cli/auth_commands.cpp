@@ -67,7 +67,7 @@ int cmd_mutual(const Options& o) {
   if (removed_credentials)
     std::cout << "  took mid.instance.username and mid.instance.password out; the previous file, kept as\n  " << o.config_path()
               << ".bak, still holds them: delete it once the MID Server connects with its certificate\n";
-  std::cout << "  certificate " << leaf.subject_display << ", expires " << expiry_text(leaf.not_after) << "\n\n";
+  std::cout << "  certificate " << leaf.subject_display << ", expires " << expiry_text(leaf.not_after) << ", in " << o.keystore_path() << "\n\n";
   cmd_status(o);  // the resulting state, as -s shows it
   std::cout << "\nnext: " << kRestart << "\n";
   return 0;

@@ -76,7 +76,7 @@ int cmd_import(const Options& o) {
   }
   print_findings(findings);
   if (!o.quiet)
-    std::cout << "check: keytool -list -v -alias " << put.alias << " -keystore " << shell_quoted(path) << " -storepass:env <VAR>\n"
+    std::cout << "check: keytool -list -v -alias " << put.alias << " -keystore " << shell_quoted(path) << "   (it asks for the store password)\n"
               << "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
                  "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
                  "  the MID Server.\n";
@@ -235,7 +235,8 @@ int cmd_status(const Options& o) {
   bool exists = ::stat(path.c_str(), &st) == 0;
   std::optional<Keystore> ks;
   if (exists) ks = browse_keystore(o);
-  const Entry* key = ks ? ks->find(kMidKeyAlias) : nullptr;
+  std::vector<const Entry*> mid_keys = ks ? ks->matching(kMidKeyAlias) : std::vector<const Entry*>{};
+  const Entry* key = mid_keys.size() == 1 ? mid_keys.front() : nullptr;  // twins are shown, not chosen
   bool warn = false;
   if (ks)
     for (const Entry& e : ks->entries()) warn = warn || expiring(o, e);
@@ -280,7 +281,14 @@ int cmd_status(const Options& o) {
     if (!e.chain.empty()) std::cout << "  expires " << expiry_text(summarize_certificate(e.chain.front()).not_after);
     std::cout << "\n";
   }
-  std::cout << "MID key:   " << (key ? "present ('" + std::string(kMidKeyAlias) + "')" : "MISSING: import it with -a " + std::string(kMidKeyAlias) + " <bundle.pem>") << "\n";
+  std::cout << "Check:     keytool -list -v -keystore " << shell_quoted(path) << "   (the MID's jre/bin/keytool; it asks for the store password)\n";
+  if (mid_keys.size() > 1) {
+    std::vector<std::string> names;
+    for (const Entry* e : mid_keys) names.push_back("'" + e->alias + "'");
+    std::cout << "MID key:   AMBIGUOUS: " << joined(names, " and ") << " differ only in case; keep one (keytool -storetype CaseExactJKS -delete)\n";
+  } else {
+    std::cout << "MID key:   " << (key ? "present ('" + key->alias + "')" : "MISSING: import it with -a " + std::string(kMidKeyAlias) + " <bundle.pem>") << "\n";
+  }
   if (!key && config.exists && config.error.empty() && config.mode == AuthMode::Mutual)
     std::cout << "warning:   config.xml is set for mutual authentication but the key entry is missing: the MID cannot connect\n";
   return !config.error.empty() ? static_cast<int>(ErrorKind::Input) : warn ? kExpiryWarning : 0;
