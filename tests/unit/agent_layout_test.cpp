@@ -1,0 +1,115 @@
+// The MID's layout as the engine sees it: which keystore file, where backups go and how many stay,
+// and aliases that differ only in case.
+#include <boost/filesystem.hpp>
+#include <fstream>
+
+#include "midks/agent_layout.hpp"
+#include "support.hpp"
+
+namespace midks::test {
+namespace {
+
+namespace fs = boost::filesystem;
+
+struct TempAgent {
+  fs::path dir = fs::temp_directory_path() / fs::unique_path("midks-agent-%%%%%%%%");
+  TempAgent() { fs::create_directories(dir); }
+  ~TempAgent() { fs::remove_all(dir); }
+  void touch(const std::string& rel, const std::string& text = "x") {
+    fs::create_directories((dir / rel).parent_path());
+    std::ofstream(dir / rel) << text;
+  }
+};
+
+TEST(AgentLayout, TheMidsOwnFileFirstThenOlderOnes) {
+  TempAgent a;
+  std::string root = a.dir.string();
+  KeystoreLocation none = locate_keystore(root);
+  EXPECT_FALSE(none.exists);
+  EXPECT_EQ(none.path, root + "/security/agent_keystore");
+  a.touch("keystore/agent_keystore.jks");
+  EXPECT_EQ(locate_keystore(root).path, root + "/keystore/agent_keystore.jks");
+  a.touch("keystore/agent_keystore");
+  EXPECT_EQ(locate_keystore(root).path, root + "/keystore/agent_keystore");
+  a.touch("security/agent_keystore.jks");
+  a.touch("security/agent_keystore");
+  KeystoreLocation all = locate_keystore(root);
+  EXPECT_EQ(all.path, root + "/security/agent_keystore");
+  EXPECT_EQ(all.also_present.size(), 3u);
+}
+
+TEST(AgentLayout, BackupsGoBesideTheSecurityFolderAndFollowConfigXml) {
+  TempAgent a;
+  a.touch("security/agent_keystore", "v0");
+  a.touch("config.xml",
+          "<parameters><parameter name=\"mid.keystore.max_backups\" value=\"2\"/>"
+          "<parameter name=\"mid.keystore.backup_overwrite_timespan\" value=\"10\"/>"
+          "<parameter name=\"keypairs.mid_id\" value=\"abc123\"/></parameters>");
+  std::string ks = (a.dir / "security/agent_keystore").string();
+  BackupPolicy p = backup_policy(ks, a.dir.string(), (a.dir / "config.xml").string());
+  EXPECT_EQ(fs::path(p.folder), fs::canonical(a.dir) / "security_backup");
+  EXPECT_EQ(p.max_backups, 2);
+  EXPECT_EQ(p.overwrite_timespan_s, 10);
+  EXPECT_EQ(p.mid_id, "abc123");
+
+  const std::int64_t t0 = 1'800'000'000'000;  // fixed clock
+  Bytes v{'v', '1'};
+  std::string b1 = back_up_keystore(ks, v, {"b", "a"}, p, t0);
+  std::string b2 = back_up_keystore(ks, v, {"a"}, p, t0 + 5'000);  // within 10 s: replaces b1
+  EXPECT_FALSE(fs::exists(b1));
+  EXPECT_TRUE(fs::exists(b2));
+  std::string b3 = back_up_keystore(ks, v, {"a"}, p, t0 + 60'000);
+  std::string b4 = back_up_keystore(ks, v, {"a"}, p, t0 + 120'000);  // max 2: b2 goes
+  EXPECT_FALSE(fs::exists(b2));
+  EXPECT_TRUE(fs::exists(b3) && fs::exists(b4));
+  EXPECT_EQ(fs::path(b4).filename().string(), "agent_keystore.20270115-080200.000");
+  std::string log = slurp(p.folder + "/keystore_backup_audit_trail.log");
+  EXPECT_NE(log.find("backup=agent_keystore.20270115-080000.000 keypairs.mid_id=abc123 aliases=a,b "), std::string::npos) << log;
+  EXPECT_NE(log.find("removed=agent_keystore.20270115-080000.000"), std::string::npos);
+
+  p.max_backups = 0;
+  EXPECT_EQ(back_up_keystore(ks, v, {"a"}, p, t0 + 180'000), "");
+}
+
+TEST(AgentLayout, AKeystoreElsewhereKeepsItsBackupsBesideItsFolder) {
+  TempAgent a;
+  a.touch("elsewhere/store.jks");
+  BackupPolicy p = backup_policy((a.dir / "elsewhere/store.jks").string(), (a.dir / "agent").string(), "/nonexistent/config.xml");
+  EXPECT_EQ(fs::path(p.folder), fs::canonical(a.dir) / "security_backup");
+  EXPECT_EQ(p.max_backups, 3);
+  EXPECT_EQ(p.overwrite_timespan_s, 60);
+}
+
+Entry trusted(const std::string& alias) {
+  Entry e;
+  e.alias = alias;
+  e.kind = EntryKind::TrustedCert;
+  return e;
+}
+
+TEST(AgentLayout, CaseTwinsAreKeptApartAndNeverChosenSilently) {
+  Keystore ks;
+  ks.put(trusted("MidKey"), Keystore::AliasCase::AsFound);
+  ks.put(trusted("midkey"), Keystore::AliasCase::AsFound);
+  ks.put(trusted("other"), Keystore::AliasCase::AsFound);
+  EXPECT_EQ(ks.size(), 3u);
+  EXPECT_EQ(ks.matching("MIDKEY").size(), 2u);
+  for (auto attempt : {+[](Keystore& k) { k.find("midkey"); }, +[](Keystore& k) { k.remove("MidKey"); },
+                       +[](Keystore& k) { k.put(trusted("MIDKEY")); }}) {
+    try {
+      attempt(ks);
+      ADD_FAILURE() << "an alias matching two entries was resolved";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "AMBIGUOUS_ALIAS");
+      EXPECT_NE(std::string(e.what()).find("'MidKey' and 'midkey'"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(ks.size(), 3u);
+  EXPECT_TRUE(ks.remove_exact("MidKey"));
+  EXPECT_EQ(ks.find("MIDKEY")->alias, "midkey");
+  ks.put(trusted("midkey"), Keystore::AliasCase::AsFound);  // a repeated alias replaces, as Java's Hashtable
+  EXPECT_EQ(ks.size(), 2u);
+}
+
+}  // namespace
+}  // namespace midks::test
