@@ -4,7 +4,9 @@
 
 namespace midks::fmt {
 
-// Throws ErrorKind::Input with a specific message for empty, truncated, PEM and unknown files.
+// Throws ErrorKind::Input with a specific message for empty, truncated, PEM and unknown files
+// (code NOT_A_KEYSTORE) and for Bouncy Castle FIPS keystores, which are recognised but not read
+// (code BCFKS_UNSUPPORTED).
 StoreType detect_store_type(ByteView data);
 
 // store_password may be null for JKS/JCEKS (entries listed, integrity not verified).

@@ -92,6 +92,7 @@ Keystore open_keystore(const Options& o);
 // the user did not give is still shown, without its integrity check (as keytool does without
 // -storepass), with a warning. Keys stay sealed.
 Keystore browse_keystore(const Options& o);
+Keystore browse_keystore_at(const Options& o, const std::string& path);  // any keystore file (expiry)
 // The one way commands change the keystore: locked, loaded (or new_type if absent), changed,
 // written back atomically with a backup. Returns whether it was written.
 bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change);

@@ -244,7 +244,10 @@ Keystore open_keystore(const Options& o) {
 
 Keystore browse_keystore(const Options& o) {
   require_keystore(o);
-  const std::string& path = o.keystore_path();
+  return browse_keystore_at(o, o.keystore_path());
+}
+
+Keystore browse_keystore_at(const Options& o, const std::string& path) {
   Bytes data = read_file(path);
   try {
     return read_keystore_data(data, &store_password(o));

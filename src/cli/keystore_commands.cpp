@@ -372,10 +372,14 @@ int cmd_doctor(const Options& o) {
     std::optional<StoreType> type;
     try {
       type = detect_keystore_type(content);
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      if (e.code() == "BCFKS_UNSUPPORTED") {  // a keystore, just not one we read: never a bundle
+        unreadable_stores.push_back({path, e.with_context(path), std::nullopt});
+        continue;
+      }
     }
     try {
-      if (type) keystores.emplace_back(path, fmt::read_keystore(content, &store_password(o)));
+      if (type) keystores.emplace_back(path, read_keystore_data(content, &store_password(o)));
     } catch (const Error& e) {
       if (type == StoreType::Pkcs12) {
         type.reset();  // not the store password: a PFX bundle, then

@@ -268,6 +268,8 @@ int cmd_renew(const Options& o) {
       notes = renewed.notes;
       chain_length = renewed.chain.size();
       done = renew_key_entry(ks, alias, std::move(renewed));
+      if (java_lower(done->alias) == kMidKeyAlias && !same_public_key(done->old_leaf, done->new_leaf))
+        findings.push_back(mid_key_replaced_finding(encrypted_config_parameters(o)));
     }
     if (o.prune) pruned = prune_previous_entries(ks, alias);
     return done.has_value() || !pruned.empty();
@@ -321,7 +323,7 @@ int cmd_expiry(const Options& o) {
   std::vector<std::pair<std::string, Error>> failures;
   for (const std::string& path : paths) {
     try {
-      Keystore ks = load_keystore(path, &store_password(o));
+      Keystore ks = browse_keystore_at(o, path);
       for (const Entry& e : ks.entries()) {
         if (e.chain.empty()) continue;
         std::time_t not_after = summarize_certificate(e.chain.front()).not_after;
