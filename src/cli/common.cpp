@@ -26,8 +26,8 @@ namespace {
 Password prompt_secret(const std::string& what) {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) fail(ErrorKind::Usage, "cannot ask for the " + what + ": there is no terminal", "pass it with an -env or -file option");
-  std::string question = what + ": ";
-  (void)!::write(fd, question.data(), question.size());
+  // Echo goes off before the question is shown: an answer typed (or sent) as soon as the question
+  // appears must neither be echoed nor discarded by the mode change.
   termios saved {};
   bool restore = ::tcgetattr(fd, &saved) == 0;
   if (restore) {
@@ -35,12 +35,14 @@ Password prompt_secret(const std::string& what) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(fd, TCSAFLUSH, &quiet);
   }
+  std::string question = what + ": ";
+  (void)!::write(fd, question.data(), question.size());
   std::array<char, 1024> buf {};
   std::size_t n = 0;
   char c = 0;
   while (n < buf.size() && ::read(fd, &c, 1) == 1 && c != '\n') buf[n++] = c;
   if (n > 0 && buf[n - 1] == '\r') --n;
-  if (restore) ::tcsetattr(fd, TCSAFLUSH, &saved);
+  if (restore) ::tcsetattr(fd, TCSADRAIN, &saved);
   (void)!::write(fd, "\n", 1);
   ::close(fd);
   Password p = Password::from_bytes(ByteView(reinterpret_cast<const std::uint8_t*>(buf.data()), n));
