@@ -61,67 +61,7 @@ public class EntryDump {
     }
 }
 JAVA
-# MtlsClient's SunX509 key manager must recover EVERY key entry with the store password, so it
-# cannot load a MID keystore whose midwss has its own key password (JKS, JCEKS), keytool-made or
-# not. PkixClient does what MtlsClient does with the PKIX key manager, which skips such entries.
-cat > java/PkixClient.java <<'JAVA'
-import java.io.*;
-import java.security.KeyStore;
-import java.security.cert.*;
-import java.util.Arrays;
-import javax.net.ssl.*;
-// PkixClient <port> <server-ca.pem> <type> <keystore>...: as MtlsClient (env STOREPASS, CLIENT_ALIAS)
-public class PkixClient {
-    public static void main(String[] args) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (InputStream in = new FileInputStream(args[1])) {
-            trust.setCertificateEntry("server-ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-        tmf.init(trust);
-        char[] pass = System.getenv("STOREPASS").toCharArray();
-        String want = System.getenv("CLIENT_ALIAS");
-        for (int i = 2; i + 1 < args.length; i += 2) {
-            String path = args[i + 1];
-            try {
-                KeyStore ks = KeyStore.getInstance(args[i]);
-                try (InputStream in = new FileInputStream(path)) { ks.load(in, pass); }
-                KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-                kmf.init(new KeyStoreBuilderParameters(KeyStore.Builder.newInstance(ks, new KeyStore.PasswordProtection(pass))));
-                X509ExtendedKeyManager inner = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
-                String[] all = inner.getClientAliases("RSA", null);   // "<uid>.<builder>.<alias>"
-                String alias = all == null ? null : Arrays.stream(all).filter(a -> a.endsWith("." + want)).findFirst().orElse(null);
-                if (alias == null) { System.out.println("fail " + path + " no usable key entry " + want); continue; }
-                X509KeyManager fixed = new X509KeyManager() {
-                    public String chooseClientAlias(String[] k, java.security.Principal[] is, java.net.Socket s) { return alias; }
-                    public String[] getClientAliases(String k, java.security.Principal[] is) { return new String[] {alias}; }
-                    public String chooseServerAlias(String k, java.security.Principal[] is, java.net.Socket s) { return null; }
-                    public String[] getServerAliases(String k, java.security.Principal[] is) { return null; }
-                    public X509Certificate[] getCertificateChain(String a) { return inner.getCertificateChain(a); }
-                    public java.security.PrivateKey getPrivateKey(String a) { return inner.getPrivateKey(a); }
-                };
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(new KeyManager[] {fixed}, tmf.getTrustManagers(), null);
-                try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", Integer.parseInt(args[0]))) {
-                    s.setSoTimeout(15000);
-                    s.startHandshake();
-                    Certificate[] mine = s.getSession().getLocalCertificates();
-                    if (mine == null || mine.length == 0) { System.out.println("fail " + path + " no client certificate was sent"); continue; }
-                    s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes("US-ASCII"));
-                    s.getOutputStream().flush();
-                    String reply = new String(s.getInputStream().readAllBytes(), "ISO-8859-1");
-                    if (!reply.startsWith("HTTP/1.0 200")) { System.out.println("fail " + path + " server did not answer 200"); continue; }
-                    System.out.println("ok " + path + " " + s.getSession().getProtocol() + ", client certificate "
-                        + ((X509Certificate) mine[0]).getSubjectX500Principal() + " serial "
-                        + ((X509Certificate) mine[0]).getSerialNumber().toString(16) + ", chain of " + mine.length);
-                }
-            } catch (Exception e) { System.out.println("fail " + path + " " + e); }
-        }
-    }
-}
-JAVA
-javac -encoding UTF-8 -d classes java/EntryDump.java java/PkixClient.java "$src/tests/java/MtlsClient.java" || { echo "javac failed"; exit 1; }
+javac -encoding UTF-8 -d classes java/EntryDump.java "$src/tests/java/MtlsClient.java" || { echo "javac failed"; exit 1; }
 dump() { java -XX:TieredStopAtLevel=1 -cp "$work/classes" EntryDump "$STORETYPE" "$1" changeit "midwss=$MIDWSS_KEYPASS" 2>&1; }
 # listing FILE DIR: keytool -list -rfc split into DIR/<alias> (creation dates left out)
 # (DIR/.raw: the whole output)
@@ -295,7 +235,7 @@ stores=(JKS "$main_dir/agent/security/agent_keystore" JCEKS "$work/jceks/agent/s
         PKCS12 "$work/pkcs12/agent/security/agent_keystore" JKS "$work/old/agent/keystore/agent_keystore"
         JKS "$work/jks.before")
 names=(jks jceks pkcs12 old-layout)
-java_out=$(cd "$work" && CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp classes PkixClient "$port" server-ca.pem "${stores[@]}" 2>&1)
+java_out=$(cd "$work" && KEY_MANAGER=PKIX CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp classes MtlsClient "$port" server-ca.pem "${stores[@]}" 2>&1)
 for i in 0 1 2 3; do
   out=$(sed -n "$((i + 1))p" <<<"$java_out")
   check "[${names[$i]}] JVM mTLS handshake (PKIX key manager): the keystore presents defaultsecuritykeypairhandle (serial $leaf_serial, chain of 3), s_server -Verify 1 accepts" \

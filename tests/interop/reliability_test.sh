@@ -99,7 +99,7 @@ fi
 
 as_other=()
 if [ "$(id -u)" = 0 ]; then as_other=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
-mkdir -p locked/security && cp agent/security/agent_keystore locked/security/ && cp agent/config.xml locked/
+mkdir -p locked/security && cp agent/security/agent_keystore locked/security/ && cp config.basic locked/config.xml  # basic auth: -d of the MID key is allowed
 [ ${#as_other[@]} -gt 0 ] && chown -R 65534:65534 locked
 chmod 555 locked/security
 cp locked/security/agent_keystore ks.locked.before

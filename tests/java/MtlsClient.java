@@ -3,7 +3,10 @@
 //   java MtlsClient <port> <server-ca.pem> <type> <keystore> [<type> <keystore>]…   (password: env STOREPASS)
 // Prints one line per store: "ok <store> …" when the handshake with the client certificate
 // completed and the server answered, "fail <store> …" otherwise. With env CLIENT_ALIAS set, the
-// key manager presents that alias only, as the MID presents defaultsecuritykeypairhandle.
+// key manager presents that alias only, as the MID presents defaultsecuritykeypairhandle. With env
+// KEY_MANAGER=PKIX the PKIX key manager is used instead of SunX509: SunX509 must recover every key
+// entry with the store password, so it cannot load a MID keystore whose midwss has its own key
+// password; PKIX skips such entries.
 import java.io.*;
 import java.net.*;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +14,7 @@ import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.*;
+import java.util.Arrays;
 import javax.net.ssl.*;
 
 public class MtlsClient {
@@ -33,11 +37,21 @@ public class MtlsClient {
         try {
             KeyStore ks = KeyStore.getInstance(type);
             try (InputStream in = new FileInputStream(path)) { ks.load(in, pass); }
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
-            kmf.init(ks, pass);
-            KeyManager[] kms = kmf.getKeyManagers();
             String only = System.getenv("CLIENT_ALIAS");
-            if (only != null) kms = new KeyManager[] {fixedAlias((X509KeyManager) kms[0], only)};
+            boolean pkix = "PKIX".equals(System.getenv("KEY_MANAGER"));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(pkix ? "PKIX" : "SunX509");
+            if (pkix) kmf.init(new KeyStoreBuilderParameters(KeyStore.Builder.newInstance(ks, new KeyStore.PasswordProtection(pass))));
+            else kmf.init(ks, pass);
+            KeyManager[] kms = kmf.getKeyManagers();
+            if (only != null) {
+                String alias = only;
+                if (pkix) {  // PKIX names entries "<uid>.<builder>.<alias>"
+                    String[] all = ((X509KeyManager) kms[0]).getClientAliases("RSA", null);
+                    alias = all == null ? null : Arrays.stream(all).filter(a -> a.endsWith("." + only)).findFirst().orElse(null);
+                    if (alias == null) return "fail " + path + " no usable key entry " + only;
+                }
+                kms = new KeyManager[] {fixedAlias((X509KeyManager) kms[0], alias)};
+            }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kms, tmf.getTrustManagers(), null);
             try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
