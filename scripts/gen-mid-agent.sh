@@ -71,7 +71,7 @@ cat > "$agent/config.xml" <<XML
     <parameter name="url" value="https://acme.service-now.com/"/>
 
     <!-- Instance credentials: the MID Server user (role mid_server). The password is encrypted
-         by the MID Server at startup; secure="true" marks a value that is already encrypted. -->
+         by the MID Server at startup: secure="true" marks a secret to encrypt, "encrypted:" a value it encrypted. -->
     <parameter name="mid.instance.username" value="midsvc"/>
     <parameter name="mid.instance.password" secure="true" value="encrypted:7cHG3x8Ssx9m84qHaHlgKQ=="/>
 

@@ -3,7 +3,7 @@
 # no JVM. Execs the native binary, found via $MIDKS_BIN, beside this script, or on PATH. The agent
 # folder is the current folder when it has config.xml, else the one this script is installed in
 # (agent/bin/scripts/../..), so installers may call it by full path from anywhere.
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 if [ -n "${MIDKS_BIN:-}" ]; then
   bin=$MIDKS_BIN
 elif [ -x "$here/manage-certificates" ]; then
@@ -16,7 +16,7 @@ else
   exit 4
 fi
 if [ ! -f ./config.xml ] && [ -f "$here/../../config.xml" ]; then
-  agent=$(cd "$here/../.." && pwd)
+  agent=$(CDPATH= cd -- "$here/../.." && pwd)
   exec "$bin" --agent-dir "$agent" "$@"  # a later --agent-dir on the command line still wins
 fi
 exec "$bin" "$@"

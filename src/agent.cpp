@@ -27,21 +27,30 @@ KeystoreUpdate update_keystore(const std::string& path, const Password& store_pa
     try {
       return fmt::read_keystore(before, &store_password);
     } catch (const Error& e) {
+      // Marked here, where the store itself is opened: a password error from `change` (a key's
+      // own password, a bundle's passphrase) is a different error.
+      if (e.kind() == ErrorKind::Password) throw Error::coded(ErrorKind::Password, "WRONG_STORE_PASSWORD", e.what(), e.hint()).with_context(path);
       throw e.with_context(path);
     }
   }();
   std::vector<std::string> aliases_before = ks.aliases();
   KeystoreUpdate update;
   if (!change(ks)) return update;
-  if (exists) update.backup = back_up_keystore(path, before, aliases_before, backups, now_ms());
+  std::optional<KeystoreBackup> backup;
+  if (exists) backup.emplace(path, before, aliases_before, backups, now_ms());
   save_keystore(path, ks, store_password);
+  if (backup) backup->commit(), update.backup = backup->path();
   update.written = true;
   return update;
 }
 
 bool same_public_key(const Bytes& cert_a, const Bytes& cert_b) {
-  ossl::X509Ptr a = ossl::parse_cert_der(cert_a), b = ossl::parse_cert_der(cert_b);
-  return EVP_PKEY_eq(X509_get0_pubkey(a.get()), X509_get0_pubkey(b.get())) == 1;
+  try {
+    ossl::X509Ptr a = ossl::parse_cert_der(cert_a), b = ossl::parse_cert_der(cert_b);
+    return EVP_PKEY_eq(X509_get0_pubkey(a.get()), X509_get0_pubkey(b.get())) == 1;
+  } catch (const Error&) {
+    return false;  // an old certificate we cannot read does not stop its replacement
+  }
 }
 
 PutResult put_key_entry(Keystore& keystore, Entry entry, const Password& store_password) {
@@ -126,16 +135,22 @@ std::vector<std::string> encrypted_parameters(const MidConfig& config) {
   return names;
 }
 
-Finding mid_key_replaced_finding(const std::vector<std::string>& encrypted) {
-  std::string names;
-  for (const std::string& n : encrypted) names += (names.empty() ? "" : ", ") + n;
-  if (encrypted.empty())
+Finding mid_key_replaced_finding(const std::vector<std::string>* encrypted, const std::string& config_path) {
+  std::string what = std::string("the key pair the MID had under '") + kMidKeyAlias + "' was replaced by another key";
+  std::string restore = "the previous keystore is in security_backup/ (see its keystore_backup_audit_trail.log)";
+  if (!encrypted)
     return {Severity::Warning, "MID_KEY_REPLACED",
-            std::string("the key pair the MID had under '") + kMidKeyAlias + "' was replaced by another key; config.xml holds no value encrypted with the old one",
-            "the old keystore is in the backup folder; invalidate and re-validate the MID Server on the instance so that it trusts the new key"};
+            what + "; " + config_path + " could not be read, so the values the MID encrypted with the old key could not be checked",
+            "look for secure=\"true\" values starting with encrypted: in the MID's config.xml and re-enter them as plain text (the MID encrypts them again at start); " +
+                restore};
+  if (encrypted->empty())
+    return {Severity::Warning, "MID_KEY_REPLACED", what + "; " + config_path + " holds no value encrypted with the old one",
+            "invalidate and re-validate the MID Server on the instance so that it trusts the new key; " + restore};
+  std::string names;
+  for (const std::string& n : *encrypted) names += (names.empty() ? "" : ", ") + n;
   return {Severity::Warning, "MID_KEY_REPLACED",
-          std::string("the key pair the MID had under '") + kMidKeyAlias + "' was replaced by another key, and config.xml holds values encrypted with the old one that the new key cannot decrypt: " + names,
-          "re-enter each of them in config.xml as plain text, keeping secure=\"true\" (e.g. <parameter name=\"" + encrypted.front() +
+          what + ", and " + config_path + " holds values encrypted with the old one that the new key cannot decrypt: " + names,
+          "re-enter each of them in config.xml as plain text, keeping secure=\"true\" (e.g. <parameter name=\"" + encrypted->front() +
               "\" secure=\"true\" value=\"…\"/>); the MID encrypts them again with its new key when it starts"};
 }
 
@@ -145,8 +160,10 @@ void refuse_if_mid_key_in_use(const std::string& config_path, const std::string&
   std::optional<MidConfig> config;
   try {
     config = MidConfig::load(config_path);
-  } catch (const Error&) {
-    return;
+  } catch (const Error& e) {
+    fail_coded(ErrorKind::Input, "MID_KEY_IN_USE",
+               action + " would remove '" + kMidKeyAlias + "', and whether the MID authenticates with it cannot be told: " + e.what(),
+               "repair config.xml first; --force removes the key anyway");
   }
   if (auth_mode(*config) != AuthMode::Mutual) return;
   fail_coded(ErrorKind::Input, "MID_KEY_IN_USE",

@@ -61,19 +61,17 @@ std::int64_t backup_time_ms(const std::string& file, const std::string& name) {
 
 void append_audit_line(const std::string& folder, const std::string& line, const platform::FileAttributes& like) {
   std::string log = joined_path(folder, kBackupAuditLog);
-  int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, like.mode & 0666);
+  // Created here: owned like the keystore. Already there: appended to as it is.
+  int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, like.mode & 0666);
+  bool created = fd >= 0;
+  if (!created && errno == EEXIST) fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) fail_coded(ErrorKind::Io, "BACKUP_FAILED", "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
-  try {
-    platform::adopt_owner(fd, log, like);
-    std::string text = line + "\n";
-    if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-      fail_coded(ErrorKind::Io, "BACKUP_FAILED", "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
-    ::fsync(fd);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
+  platform::UniqueFd owned(fd);
+  if (created) platform::adopt_owner(fd, log, like, platform::Ownership::Keep);
+  std::string text = line + "\n";
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    fail_coded(ErrorKind::Io, "BACKUP_FAILED", "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
+  ::fsync(fd);
 }
 
 }  // namespace
@@ -92,65 +90,77 @@ KeystoreLocation locate_keystore(const std::string& agent_dir) {
 
 BackupPolicy backup_policy(const std::string& keystore_path, const std::string& agent_dir, const std::string& config_path) {
   BackupPolicy policy;
-  fs::path keystore_folder = platform::real_folder_of(keystore_path);
+  // The keystore's folder as given (a link to the file itself is not followed: a keystore mounted
+  // from elsewhere is still the agent's).
   boost::system::error_code ec;
-  fs::path agent = fs::canonical(agent_dir.empty() ? "." : agent_dir, ec);
+  fs::path given = fs::path(keystore_path).parent_path();
+  fs::path keystore_folder = fs::canonical(given.empty() ? fs::current_path() : given, ec);
+  if (ec) keystore_folder = given;
+  fs::path agent = fs::canonical(agent_dir.empty() ? fs::current_path() : fs::path(agent_dir), ec);
   bool in_agent = !ec && (keystore_folder == agent || keystore_folder.parent_path() == agent);
-  policy.folder = ((in_agent ? agent : keystore_folder.parent_path()) / kBackupFolder).string();
+  policy.folder = ((in_agent ? agent : keystore_folder) / kBackupFolder).string();
   if (!exists(config_path)) return policy;
   try {
     MidConfig config = MidConfig::load(config_path);
     policy.max_backups = int_parameter(config, "mid.keystore.max_backups", policy.max_backups);
     policy.overwrite_timespan_s = int_parameter(config, "mid.keystore.backup_overwrite_timespan", policy.overwrite_timespan_s);
-    policy.mid_id = config.get("keypairs.mid_id").value_or("");
+    policy.mid_id = config.get(mid_param::kMidId).value_or("");
   } catch (const Error&) {
     // A config.xml we cannot read is reported by the commands that need it; backups keep the defaults.
   }
   return policy;
 }
 
-std::string back_up_keystore(const std::string& keystore_path, ByteView current, const std::vector<std::string>& aliases,
-                             const BackupPolicy& policy, std::int64_t now_ms) {
-  if (policy.max_backups <= 0) return "";
+KeystoreBackup::KeystoreBackup(const std::string& keystore_path, ByteView current, const std::vector<std::string>& aliases,
+                               const BackupPolicy& policy, std::int64_t now_ms)
+    : policy_(policy), name_(fs::path(keystore_path).filename().string()), when_(utc_text(now_ms / 1000, "%Y-%m-%dT%H:%M:%SZ")) {
+  if (policy.max_backups <= 0) return;
   auto original = platform::attributes_of(keystore_path);
-  if (!original) return "";
+  if (!original) return;
+  original_ = *original;
   platform::create_folders(policy.folder, 0700);
-  std::string name = fs::path(keystore_path).filename().string();
-  std::vector<std::string> before = existing_backups(policy.folder, name);
+  std::vector<std::string> existing = existing_backups(policy.folder, name_);
+  // Changes in quick succession keep one backup for the burst, as the MID does; the one kept is
+  // the state before the burst (a replaced key pair stays recoverable), not a state in between.
+  if (!existing.empty() && now_ms - backup_time_ms(existing.back(), name_) < std::int64_t{policy.overwrite_timespan_s} * 1000) {
+    path_ = joined_path(policy.folder, existing.back());
+    audit_ = when_ + " kept=" + existing.back() + " (changed again within mid.keystore.backup_overwrite_timespan, " +
+             std::to_string(policy.overwrite_timespan_s) + " s: the backup from before these changes stays)";
+    return;
+  }
   char millis[8];
   std::snprintf(millis, sizeof millis, ".%03d", static_cast<int>(now_ms % 1000));
-  std::string file = name + "." + utc_text(now_ms / 1000, "%Y%m%d-%H%M%S") + millis;
-  std::string path = joined_path(policy.folder, file);
+  std::string file = name_ + "." + utc_text(now_ms / 1000, "%Y%m%d-%H%M%S") + millis;
+  path_ = joined_path(policy.folder, file);
   WriteOptions like_original;
   like_original.like = *original;
-  write_file_atomically(path, current, like_original);
-  std::string when = utc_text(now_ms / 1000, "%Y-%m-%dT%H:%M:%SZ");
+  write_file_atomically(path_, current, like_original);
+  created_ = true;
   std::vector<std::string> sorted_aliases = aliases;
   std::sort(sorted_aliases.begin(), sorted_aliases.end());
   std::string aliases_text;
   for (const std::string& a : sorted_aliases) aliases_text += (aliases_text.empty() ? "" : ",") + a;
-  append_audit_line(policy.folder,
-                    when + " backup=" + file + " keypairs.mid_id=" + (policy.mid_id.empty() ? "-" : policy.mid_id) +
-                        " aliases=" + aliases_text + " source=" + keystore_path,
-                    *original);
-  std::vector<std::string> removed;
-  // Changes in quick succession keep one backup for the burst, as the MID does.
-  if (!before.empty() && before.back() != file && now_ms - backup_time_ms(before.back(), name) < std::int64_t{policy.overwrite_timespan_s} * 1000) {
-    removed.push_back(before.back());
-    before.pop_back();
-  }
-  before.push_back(file);
-  while (before.size() > static_cast<std::size_t>(policy.max_backups)) {
-    removed.push_back(before.front());
-    before.erase(before.begin());
-  }
-  for (const std::string& old : removed) {
-    std::string old_path = joined_path(policy.folder, old);
+  audit_ = when_ + " backup=" + file + " keypairs.mid_id=" + (policy.mid_id.empty() ? "-" : policy.mid_id) + " aliases=" + aliases_text +
+           " source=" + keystore_path;
+}
+
+KeystoreBackup::~KeystoreBackup() {
+  if (created_ && !committed_) ::unlink(path_.c_str());  // the keystore was not changed: no backup of it
+}
+
+void KeystoreBackup::commit() {
+  committed_ = true;
+  if (audit_.empty()) return;
+  append_audit_line(policy_.folder, audit_, original_);
+  if (!created_) return;
+  std::vector<std::string> kept = existing_backups(policy_.folder, name_);
+  while (kept.size() > static_cast<std::size_t>(policy_.max_backups)) {
+    std::string old_path = joined_path(policy_.folder, kept.front());
     if (::unlink(old_path.c_str()) == 0)
-      append_audit_line(policy.folder, when + " removed=" + old + " (kept: at most " + std::to_string(policy.max_backups) +
-                                           ", one per " + std::to_string(policy.overwrite_timespan_s) + " s)", *original);
+      append_audit_line(policy_.folder, when_ + " removed=" + kept.front() + " (mid.keystore.max_backups " + std::to_string(policy_.max_backups) + ")",
+                        original_);
+    kept.erase(kept.begin());
   }
-  return path;
 }
 
 }  // namespace midks

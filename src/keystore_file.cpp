@@ -26,13 +26,6 @@ namespace {
   fail(ErrorKind::Io, what + " " + path + ": " + std::strerror(err));
 }
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 void write_all(int fd, ByteView data, const std::string& path) {
   std::size_t done = 0;
   while (done < data.size()) {
@@ -44,20 +37,20 @@ void write_all(int fd, ByteView data, const std::string& path) {
 }
 
 void fsync_dir(const fs::path& dir) {
-  Fd d{::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (d.fd >= 0) ::fsync(d.fd);
+  platform::UniqueFd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.get() >= 0) ::fsync(d.get());
 }
 
 }  // namespace
 
 Bytes read_file(const std::string& path, std::size_t max_size) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
-  if (f.fd < 0) {
+  platform::UniqueFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (f.get() < 0) {
     if (errno == ENOENT) fail(ErrorKind::Io, "file not found: " + path);
     io_fail("cannot open", path, errno);
   }
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) io_fail("cannot stat", path, errno);
+  if (::fstat(f.get(), &st) != 0) io_fail("cannot stat", path, errno);
   if (S_ISDIR(st.st_mode)) fail(ErrorKind::Io, path + " is a directory, not a file");
   // A pipe (<(…), a piped /dev/stdin) has no size up front: it is read up to the bound, plus one
   // byte to tell "exactly at the bound" from "too large". Devices (/dev/zero) stay refused.
@@ -75,7 +68,7 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
       if (!stream || out.size() > max_size) break;
       out.resize(std::min(out.size() * 2, max_size + 1));
     }
-    ssize_t n = ::read(f.fd, out.data() + done, out.size() - done);
+    ssize_t n = ::read(f.get(), out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) io_fail("cannot read", path, errno);
     if (n == 0) break;
@@ -150,12 +143,14 @@ void write_file_atomically(const std::string& requested_path, ByteView data, con
   remove_stale_temps(dir, target);
   std::string tmp = (dir / (temp_prefix(target) + std::to_string(::getpid()))).string();
   {
-    Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)};
-    if (f.fd < 0) fail(ErrorKind::Io, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
+    platform::UniqueFd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (f.get() < 0) fail(ErrorKind::Io, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
     try {
-      if (like) platform::adopt_owner(f.fd, path, *like);
-      write_all(f.fd, data, tmp);
-      if (::fchmod(f.fd, mode) != 0 || ::fsync(f.fd) != 0) io_fail("cannot flush", tmp, errno);
+      if (like)
+        platform::adopt_owner(f.get(), path, *like,
+                              replacing || options.like ? platform::Ownership::Keep : platform::Ownership::LikeFolder);
+      write_all(f.get(), data, tmp);
+      if (::fchmod(f.get(), mode) != 0 || ::fsync(f.get()) != 0) io_fail("cannot flush", tmp, errno);
     } catch (...) {
       ::unlink(tmp.c_str());
       throw;

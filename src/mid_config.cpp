@@ -231,7 +231,15 @@ void MidConfig::add_attribute(std::string_view name, std::string_view attribute,
   if (!found.parameter) refuse_edit(name);
   // Just before value="…", where the MID's own template has secure="true".
   const Span& span = *found.parameter;
-  std::size_t value_attribute = span.has_value ? text_.rfind("value", span.value_begin) : std::string::npos;
+  // Back from the value's opening quote over `=` and blanks to the attribute's name.
+  std::size_t value_attribute = std::string::npos;
+  if (span.has_value && span.value_begin > span.tag_begin + 1) {
+    std::size_t i = span.value_begin - 1;  // the opening quote
+    while (i > span.tag_begin && std::isspace(static_cast<unsigned char>(text_[i - 1]))) --i;
+    if (i > span.tag_begin && text_[i - 1] == '=') --i;
+    while (i > span.tag_begin && std::isspace(static_cast<unsigned char>(text_[i - 1]))) --i;
+    if (i >= span.tag_begin + 5 && text_.compare(i - 5, 5, "value") == 0) value_attribute = i - 5;
+  }
   std::string added;
   added.append(attribute).append("=\"").append(escape_attribute(value)).append("\"");
   if (value_attribute != std::string::npos && value_attribute > span.tag_begin) text_.insert(value_attribute, added + " ");

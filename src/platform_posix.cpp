@@ -17,6 +17,10 @@ namespace midks::platform {
 
 namespace fs = boost::filesystem;
 
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 std::string real_folder_of(const std::string& file_path) {
   // A link to the file leads to the folder of its target: that is where the rename happens.
   if (char* real = ::realpath(file_path.c_str(), nullptr)) {
@@ -66,8 +70,8 @@ std::optional<FileAttributes> attributes_of(const std::string& path) {
   return FileAttributes{st.st_uid, st.st_gid, static_cast<unsigned>(st.st_mode & 07777)};
 }
 
-void adopt_owner(int fd, const std::string& path, const FileAttributes& like) {
-  if (::geteuid() != 0) return;
+void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ownership how) {
+  if (how == Ownership::LikeFolder && ::geteuid() != 0) return;
   struct stat st {};
   if (::fstat(fd, &st) == 0 && st.st_uid == like.uid && st.st_gid == like.gid) return;
   if (::fchown(fd, like.uid, like.gid) != 0)
@@ -85,15 +89,9 @@ void create_folders(const std::string& path, unsigned mode) {
   if (::mkdir(target.c_str(), mode) != 0 && errno != EEXIST)
     fail_coded(ErrorKind::Io, "CREATE_FOLDER_FAILED", "cannot create the folder " + path + ": " + std::strerror(errno));
   ::chmod(target.c_str(), mode);  // not narrowed by the umask
-  int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  try {
-    if (auto owner = attributes_of(parent.empty() ? "." : parent.string())) adopt_owner(fd, path, *owner);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
+  UniqueFd folder(::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (folder.get() < 0) return;
+  if (auto owner = attributes_of(parent.empty() ? "." : parent.string())) adopt_owner(folder.get(), path, *owner, Ownership::LikeFolder);
 }
 
 }  // namespace midks::platform

@@ -15,7 +15,7 @@ inline constexpr const char* kMidKeyAlias = "defaultsecuritykeypairhandle";  // 
 inline constexpr const char* kDefaultStorePassword = "changeit";               // the MID's default
 
 // Locks the keystore's folder against every other writer, loads the keystore (or starts an empty
-// one of new_type if the file does not exist, creating its folder owned like the agent folder),
+// one of new_type if the file does not exist, creating its folder owned like the folder above it),
 // applies change, and if change says it changed something, backs the old file up (policy) and
 // writes the new one atomically, keeping owner, group and mode. A wrong password or a failed
 // change leaves every file untouched.
@@ -62,8 +62,9 @@ std::vector<Finding> check_mid_key(const Keystore& keystore, const Password& sto
 // Replacing the MID's key pair has consequences: the config.xml values the MID encrypted with the
 // old key (secure="true", "encrypted:…") cannot be decrypted with a new one. Returns their names.
 std::vector<std::string> encrypted_parameters(const MidConfig& config);
-// The finding (MID_KEY_REPLACED, a warning) that says so, and how to re-enter those values.
-Finding mid_key_replaced_finding(const std::vector<std::string>& encrypted_parameters);
+// The finding (MID_KEY_REPLACED, a warning) that says so, and how to re-enter those values;
+// encrypted_parameters is null when config_path could not be read (then it says it cannot tell).
+Finding mid_key_replaced_finding(const std::vector<std::string>* encrypted_parameters, const std::string& config_path);
 
 // Refuses (MID_KEY_IN_USE, exit 2) removing the MID's key entry while config.xml has the MID
 // authenticate with it; a missing or unreadable config.xml does not refuse.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "midks/platform.hpp"
 #include "midks/secure.hpp"
 
 namespace midks {
@@ -36,16 +37,34 @@ struct BackupPolicy {
 inline constexpr const char* kBackupFolder = "security_backup";
 inline constexpr const char* kBackupAuditLog = "keystore_backup_audit_trail.log";
 
-// The policy for a keystore: backups go to <agent>/security_backup when the keystore lies in the
-// agent folder, its security/ or keystore/ folder, else to security_backup beside the keystore.
-// config_path may be missing or unreadable: the MID's defaults apply then.
+// The policy for a keystore: backups go to <agent>/security_backup when the keystore's folder (as
+// given, not through a link to the file) is the agent folder or one of its subfolders (security/,
+// keystore/), else to security_backup inside the keystore's folder. config_path may be missing or
+// unreadable: the MID's defaults apply then.
 BackupPolicy backup_policy(const std::string& keystore_path, const std::string& agent_dir, const std::string& config_path);
 
-// Copies `current` (the keystore's bytes before a change) into the policy's folder as
-// "<name>.<UTC yyyyMMdd-HHmmss.SSS>" with the keystore's owner, group and mode, appends to the
-// audit trail and removes backups beyond max_backups. Returns the backup's path ("" if the
-// policy keeps none).
-std::string back_up_keystore(const std::string& keystore_path, ByteView current, const std::vector<std::string>& aliases,
-                             const BackupPolicy& policy, std::int64_t now_ms);
+// A backup of a keystore about to be changed, in two steps so that nothing is recorded for a change
+// that failed. The constructor copies `current` (the keystore's bytes before the change) into the
+// policy's folder as "<name>.<UTC yyyyMMdd-HHmmss.SSS>" with the keystore's owner, group and mode,
+// unless the policy keeps none, or the newest backup is younger than the overwrite timespan: then
+// that one (the state before this burst of changes) is kept instead of a state in between.
+// commit(), once the keystore was written, appends to the audit trail and removes backups beyond
+// max_backups; without it the copy is removed again.
+class KeystoreBackup {
+ public:
+  KeystoreBackup(const std::string& keystore_path, ByteView current, const std::vector<std::string>& aliases,
+                 const BackupPolicy& policy, std::int64_t now_ms);
+  ~KeystoreBackup();
+  KeystoreBackup(const KeystoreBackup&) = delete;
+  KeystoreBackup& operator=(const KeystoreBackup&) = delete;
+  void commit();
+  const std::string& path() const { return path_; }  // the backup that holds the previous state ("" if none)
+
+ private:
+  BackupPolicy policy_;
+  std::string name_, when_, path_, audit_;
+  platform::FileAttributes original_;
+  bool created_ = false, committed_ = false;
+};
 
 }  // namespace midks

@@ -1,4 +1,4 @@
-// Key stores on disk: read with content detection, write atomically with a one-generation backup.
+// Key stores on disk: read with content detection, write atomically (files of any kind, too).
 #pragma once
 #include <optional>
 #include <string>
@@ -41,7 +41,7 @@ struct WriteOptions {
   }
 };
 void write_file_atomically(const std::string& path, ByteView data, const WriteOptions& options = {});
-// A keystore (new ones 0600). Backups are the caller's (see keystore_backup.hpp): no .bak here.
+// A keystore (new ones 0600). Backups are the caller's (KeystoreBackup, agent_layout.hpp): no .bak here.
 void save_keystore(const std::string& path, const Keystore& ks, const Password& store_password);
 
 }  // namespace midks

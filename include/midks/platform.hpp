@@ -22,6 +22,19 @@ class FolderLock {
   int fd_ = -1;
 };
 
+// An open file descriptor, closed when it goes out of scope.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 // The folder a file lies in once symbolic links are resolved ("." for a bare name).
 std::string real_folder_of(const std::string& file_path);
 
@@ -31,10 +44,13 @@ struct FileAttributes {
 };
 std::optional<FileAttributes> attributes_of(const std::string& path);
 
-// Gives a file we just created the owner and group it should have: when we run as root, those
-// of `like` (the folder it was created in, or the file it copies), so a MID running as its own
-// user can still read and replace it. As anybody else it stays ours, which is already right.
-void adopt_owner(int fd, const std::string& path, const FileAttributes& like);
+// Gives a file we just created the owner and group it should have.
+//  Ownership::Keep (a replacement, a backup): exactly like's owner and group, whoever we are; if
+//    the system refuses, the write is refused (OWNER_NOT_KEPT) rather than taking the file over.
+//  Ownership::LikeFolder (a new file): when we run as root, like's (the folder's), so the MID's
+//    user can still read and replace it; anybody else creates files as themselves.
+enum class Ownership { Keep, LikeFolder };
+void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ownership how);
 
 // Creates a folder (and missing parents) with `mode`, each owned like the folder it is created in.
 void create_folders(const std::string& path, unsigned mode);

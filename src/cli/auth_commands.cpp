@@ -89,7 +89,9 @@ int cmd_basic(const Options& o) {
   if (password->size() == 0) fail(ErrorKind::Usage, "the instance user's password is empty", "give the password of " + user);
   struct stat st {};
   bool have_keystore = ::stat(o.keystore_path().c_str(), &st) == 0;
-  bool key_present = have_keystore && open_keystore(o).find(kMidKeyAlias) != nullptr;  // proves the store password first
+  // With --remove-key the store password is proved before config.xml is touched; without it -b only
+  // edits config.xml, and a MID whose store password we do not know can still go back to basic auth.
+  bool key_present = have_keystore && !(o.remove_key ? open_keystore(o) : browse_keystore(o)).matching(kMidKeyAlias).empty();
   bool changed = update_config(o.config_path(), [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
   bool key_removed = false;
   if (have_keystore && o.remove_key) {

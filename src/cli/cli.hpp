@@ -79,9 +79,10 @@ void cert_json(JsonWriter& j, const CertFacts& f);
 void findings_json(JsonWriter& j, const std::vector<Finding>& findings);
 void print_findings(const std::vector<Finding>& findings);  // to stderr, with their fixes
 std::string shell_quoted(const std::string& word);          // for command lines we print to copy
+std::string parent_folder(const std::string& path);         // "." for a bare name
 
-// config.xml's values the MID has encrypted (none if there is no readable config.xml).
-std::vector<std::string> encrypted_config_parameters(const Options& o);
+// MID_KEY_REPLACED for the MID's config.xml (the values encrypted with the replaced key).
+Finding mid_key_replaced(const Options& o);
 
 // ---- the keystore named by the options ----
 void require_keystore(const Options& o);

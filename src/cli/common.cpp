@@ -122,7 +122,8 @@ std::string unknown_password_hint(const Options& o) {
 }  // namespace
 
 Error explain_password_error(const Options& o, const Error& e) {
-  if (e.kind() != ErrorKind::Password || o.storepass_origin == PasswordOrigin::Given) return e;
+  bool store_password_error = e.kind() == ErrorKind::Password && (e.code().empty() || e.code() == "WRONG_STORE_PASSWORD");
+  if (!store_password_error || o.storepass_origin == PasswordOrigin::Given) return e;
   return Error::coded(ErrorKind::Password, "WRONG_STORE_PASSWORD", e.what(), unknown_password_hint(o));
 }
 
@@ -139,7 +140,21 @@ std::string Options::keystore_path() const {
   }
   return location->path;
 }
-std::string Options::config_path() const { return config ? *config : agent_dir + "/config.xml"; }
+std::string Options::config_path() const {
+  if (config) return *config;
+  std::string beside = agent_dir + "/config.xml";
+  // `--keystore /opt/mid/agent/security/agent_keystore` from elsewhere: that MID's config.xml.
+  struct stat st {};
+  if (keystore && ::stat(beside.c_str(), &st) != 0)
+    for (const char* candidate : kKeystoreCandidates) {
+      std::string tail = std::string("/") + candidate;
+      if (keystore->size() > tail.size() && keystore->compare(keystore->size() - tail.size(), tail.size(), tail) == 0) {
+        std::string derived = keystore->substr(0, keystore->size() - tail.size()) + "/config.xml";
+        if (::stat(derived.c_str(), &st) == 0) return derived;
+      }
+    }
+  return beside;
+}
 
 // ---- presentation ----
 
@@ -210,17 +225,21 @@ std::string shell_quoted(const std::string& word) {
   return out + "'";
 }
 
-std::vector<std::string> encrypted_config_parameters(const Options& o) {
-  struct stat st {};
-  if (::stat(o.config_path().c_str(), &st) != 0) return {};
+std::string parent_folder(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Finding mid_key_replaced(const Options& o) {
   try {
-    return encrypted_parameters(MidConfig::load(o.config_path()));
+    std::vector<std::string> encrypted = encrypted_parameters(MidConfig::load(o.config_path()));
+    return mid_key_replaced_finding(&encrypted, o.config_path());
   } catch (const Error&) {
-    return {};
+    return mid_key_replaced_finding(nullptr, o.config_path());
   }
 }
 
-// A clear error for a missing keystore, before any lock file is created beside it.
+// A clear error for a missing keystore, before anything is created for it.
 void require_keystore(const Options& o) {
   struct stat st {};
   if (::stat(o.keystore_path().c_str(), &st) == 0) return;
@@ -268,12 +287,12 @@ bool change_keystore(const Options& o, StoreType new_type, const std::function<b
   const std::string& path = o.keystore_path();
   try {
     KeystoreUpdate update =
-        update_keystore(path, store_password(o), new_type, change, backup_policy(path, o.agent_dir, o.config_path()));
+        update_keystore(path, store_password(o), new_type, change, backup_policy(path, parent_folder(o.config_path()), o.config_path()));
     o.last_backup = update.backup;
     return update.written;
   } catch (const Error& e) {
+    if (e.code() != "WRONG_STORE_PASSWORD") throw;
     Error explained = explain_password_error(o, e);
-    if (explained.kind() != ErrorKind::Password) throw;
     throw Error::coded(ErrorKind::Password, explained.code(), std::string(e.what()) + "; nothing was written", explained.hint());
   }
 }

@@ -42,6 +42,12 @@ int cmd_import(const Options& o) {
   std::size_t chain_length = imported.chain.size();
   CertFacts leaf = imported.leaf;
   std::string path = o.keystore_path();
+  struct stat st {};
+  if (!o.keystore && ::stat(o.agent_dir.c_str(), &st) != 0)
+    fail(ErrorKind::Usage, "there is no agent folder " + o.agent_dir, "run from the MID's agent folder, or pass the right --agent-dir (or --keystore)");
+  if (!o.keystore && ::stat(path.c_str(), &st) != 0 && ::stat(o.config_path().c_str(), &st) != 0 && !o.quiet)
+    std::cerr << "warning [NO_CONFIG_XML]: " << o.config_path() << " does not exist: is " << o.agent_dir
+              << " the MID's agent folder? The new keystore is " << path << "\n";
   StoreType type = o.storetype.value_or(StoreType::Jks);
   const Password& pw = store_password(o);
   PutResult put;
@@ -50,7 +56,7 @@ int cmd_import(const Options& o) {
     put = put_key_entry(ks, make_key_entry(alias, std::move(imported)), pw);
     return put.changed;
   });
-  if (put.replaced_key && java_lower(put.alias) == kMidKeyAlias) findings.push_back(mid_key_replaced_finding(encrypted_config_parameters(o)));
+  if (put.replaced_key && java_lower(put.alias) == kMidKeyAlias) findings.push_back(mid_key_replaced(o));
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "import").field("keystore", path).field("type", store_type_name(type)).field("alias", put.alias);

@@ -19,6 +19,7 @@
 #include "midks/instance_files.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/mid_config.hpp"
+#include "midks/platform.hpp"
 #include "midks/tls_probe.hpp"
 
 namespace midks::cli {
@@ -132,8 +133,7 @@ int cmd_split(const Options& o) {
     source = joined(o.args);
   }
   std::string dir = o.out_dir.value_or(".");
-  if (!exists(dir) && ::mkdir(dir.c_str(), 0755) != 0)
-    fail(ErrorKind::Io, "cannot create the folder " + dir + ": " + std::strerror(errno));
+  platform::create_folders(dir, 0755);  // owned like its parent, as every folder we make
   std::vector<InstanceUpload> uploads = instance_uploads(chain, o.ca_bundle);
   for (const InstanceUpload& u : uploads) write_file_atomically(dir + "/" + u.file_name, view(u.pem), WriteOptions::with_mode(0644));
   if (o.json) {
@@ -269,7 +269,7 @@ int cmd_renew(const Options& o) {
       chain_length = renewed.chain.size();
       done = renew_key_entry(ks, alias, std::move(renewed));
       if (java_lower(done->alias) == kMidKeyAlias && !same_public_key(done->old_leaf, done->new_leaf))
-        findings.push_back(mid_key_replaced_finding(encrypted_config_parameters(o)));
+        findings.push_back(mid_key_replaced(o));
     }
     if (o.prune) pruned = prune_previous_entries(ks, alias);
     return done.has_value() || !pruned.empty();
@@ -279,6 +279,7 @@ int cmd_renew(const Options& o) {
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "renew").field("keystore", o.keystore_path()).field("alias", done ? done->alias : alias);
+    j.field("backup", o.last_backup);
     if (done) {
       j.field("previous_alias", done->previous_alias).field("old_not_after", iso(before->not_after)).field("new_not_after", iso(after->not_after));
       j.field("days_gained", (static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400);
@@ -296,7 +297,8 @@ int cmd_renew(const Options& o) {
     std::cout << "Renewed '" << done->alias << "': expiry " << day(before->not_after) << " -> " << day(after->not_after) << " ("
               << signed_days((static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400)
               << " days), chain of " << chain_length << " certificate(s)\n  the replaced entry stays as '" << done->previous_alias
-              << "' until renew " << alias << " --prune\n"
+              << "' until renew " << alias << " --prune\n  keystore " << o.keystore_path()
+              << (o.last_backup.empty() ? std::string() : ", backup " + o.last_backup) << "\n"
               << "next: upload the new leaf (manage-certificates split) to sys_user_certificate, then restart the MID Server\n";
   if (o.prune) std::cout << (pruned.empty() ? std::string("nothing to prune") : "pruned " + joined(pruned)) << "\n";
   return 0;

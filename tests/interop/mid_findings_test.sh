@@ -129,11 +129,11 @@ log=$agent/security_backup/keystore_backup_audit_trail.log
 check "the audit trail names each backup, keypairs.mid_id and its aliases, and the removal" \
   '[ "$(grep -c " backup=agent_keystore\." "$log")" = 3 ] && grep -q "keypairs.mid_id=$MID_ID aliases=acme-root-ca,defaultsecuritykeypairhandle,midwss,proxy-ca " "$log" && [ "$(grep -c " removed=" "$log")" = 1 ]'
 fresh b2
+cp "$ks" before-burst
 "$bin" -d proxy-ca --agent-dir "$agent" --quiet 2>/dev/null
-cp "$agent/security_backup/"agent_keystore.* first-backup
 "$bin" -d acme-root-ca --agent-dir "$agent" --quiet 2>/dev/null
-check "default backup_overwrite_timespan (60 s): a second change within it replaces the newest backup" \
-  '[ "$(ls "$agent/security_backup" | grep -c "^agent_keystore\.")" = 1 ] && ! cmp -s "$agent/security_backup/"agent_keystore.* first-backup'
+check "default backup_overwrite_timespan (60 s): two changes within it keep one backup, the state before both" \
+  '[ "$(ls "$agent/security_backup" | grep -c "^agent_keystore\.")" = 1 ] && cmp -s "$agent/security_backup/"agent_keystore.* before-burst && grep -q " kept=agent_keystore\." "$agent/security_backup/keystore_backup_audit_trail.log"'
 fresh b3
 sed -i 's|</parameters>|  <parameter name="mid.keystore.max_backups" value="0"/>\n</parameters>|' "$agent/config.xml"
 "$bin" -d proxy-ca --agent-dir "$agent" --quiet 2>/dev/null

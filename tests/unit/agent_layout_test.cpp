@@ -53,29 +53,38 @@ TEST(AgentLayout, BackupsGoBesideTheSecurityFolderAndFollowConfigXml) {
   EXPECT_EQ(p.mid_id, "abc123");
 
   const std::int64_t t0 = 1'800'000'000'000;  // fixed clock
-  Bytes v{'v', '1'};
-  std::string b1 = back_up_keystore(ks, v, {"b", "a"}, p, t0);
-  std::string b2 = back_up_keystore(ks, v, {"a"}, p, t0 + 5'000);  // within 10 s: replaces b1
+  auto change = [&](std::string_view state, std::vector<std::string> aliases, std::int64_t at, bool succeeded = true) {
+    KeystoreBackup b(ks, ByteView(reinterpret_cast<const std::uint8_t*>(state.data()), state.size()), aliases, p, at);
+    if (succeeded) b.commit();
+    return b.path();
+  };
+  std::string b1 = change("v0", {"b", "a"}, t0);
+  EXPECT_EQ(slurp(b1), "v0");
+  // Within 10 s of b1: the backup from before this burst stays; no copy of a state in between.
+  EXPECT_EQ(change("v1", {"a"}, t0 + 5'000), b1);
+  EXPECT_EQ(slurp(b1), "v0");
+  std::string b3 = change("v2", {"a"}, t0 + 60'000);
+  std::string failed = change("v3", {"a"}, t0 + 90'000, false);  // the change failed: its copy goes again
+  EXPECT_FALSE(fs::exists(failed));
+  std::string b4 = change("v3", {"a"}, t0 + 120'000);  // max 2: b1 goes
   EXPECT_FALSE(fs::exists(b1));
-  EXPECT_TRUE(fs::exists(b2));
-  std::string b3 = back_up_keystore(ks, v, {"a"}, p, t0 + 60'000);
-  std::string b4 = back_up_keystore(ks, v, {"a"}, p, t0 + 120'000);  // max 2: b2 goes
-  EXPECT_FALSE(fs::exists(b2));
   EXPECT_TRUE(fs::exists(b3) && fs::exists(b4));
   EXPECT_EQ(fs::path(b4).filename().string(), "agent_keystore.20270115-080200.000");
   std::string log = slurp(p.folder + "/keystore_backup_audit_trail.log");
   EXPECT_NE(log.find("backup=agent_keystore.20270115-080000.000 keypairs.mid_id=abc123 aliases=a,b "), std::string::npos) << log;
+  EXPECT_NE(log.find("kept=agent_keystore.20270115-080000.000"), std::string::npos) << log;
+  EXPECT_EQ(log.find("080130"), std::string::npos) << log;  // nothing recorded for the failed change
   EXPECT_NE(log.find("removed=agent_keystore.20270115-080000.000"), std::string::npos);
 
   p.max_backups = 0;
-  EXPECT_EQ(back_up_keystore(ks, v, {"a"}, p, t0 + 180'000), "");
+  EXPECT_EQ(change("v4", {"a"}, t0 + 180'000), "");
 }
 
 TEST(AgentLayout, AKeystoreElsewhereKeepsItsBackupsBesideItsFolder) {
   TempAgent a;
   a.touch("elsewhere/store.jks");
   BackupPolicy p = backup_policy((a.dir / "elsewhere/store.jks").string(), (a.dir / "agent").string(), "/nonexistent/config.xml");
-  EXPECT_EQ(fs::path(p.folder), fs::canonical(a.dir) / "security_backup");
+  EXPECT_EQ(fs::path(p.folder), fs::canonical(a.dir) / "elsewhere/security_backup");  // never above the keystore's folder
   EXPECT_EQ(p.max_backups, 3);
   EXPECT_EQ(p.overwrite_timespan_s, 60);
 }
