@@ -68,6 +68,18 @@ for mode in 640 400; do
   fi
 done
 
+# ---- a replaced file never changes hands ----
+if [ "$(id -u)" = 0 ]; then
+  fresh own
+  chown -R 4321:4321 "$agent" && chmod 0770 "$agent" && chmod 0660 "$agent/config.xml"
+  chmod 711 "$work"
+  before=$(sha256sum "$agent/config.xml")
+  export OTHER_PW=pw
+  out=$(setpriv --reuid=65534 --regid=65534 --groups=4321 "$bin" -b someone --instance-password-env OTHER_PW --agent-dir "$agent" 2>&1); rc=$?
+  check "another user of the MID's group cannot take config.xml over: refused (OWNER_NOT_KEPT), file unchanged, still 4321" \
+    '[ $rc -eq 4 ] && grep -q OWNER_NOT_KEPT <<<"$out" && [ "$(sha256sum "$agent/config.xml")" = "$before" ] && [ "$(stat -c %u:%g "$agent/config.xml")" = 4321:4321 ]'
+fi
+
 # ---- 6. aliases that differ only in case (keytool's CaseExactJKS) ----
 cp "$work/mid/caseexact.jks" twins.jks
 run -l --keystore twins.jks
