@@ -150,7 +150,7 @@ void sha1(std::initializer_list<ByteView> parts, std::uint8_t out[20]) {
 SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password, ByteView salt8,
                           std::uint64_t iterations) {
   if (salt8.size() != 8) fail(ErrorKind::Input, "PBEWithMD5AndTripleDES salt must be 8 bytes");
-  if (iterations > kMaxIterations) fail(ErrorKind::Input, "PBE iteration count too large");
+  check_iterations(iterations, limits::kMaxPbeIterations, "the protected private key");
   SecureBytes passwd = password.java_pbe_ascii();
   SecureBytes key_iv = jce_derive(passwd, salt8, iterations);
   ossl::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
@@ -169,12 +169,21 @@ SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password,
   return out;
 }
 
+std::uint64_t iteration_count(const ASN1_INTEGER* iter) {
+  if (!iter) return 1;
+  std::int64_t n = 0;
+  if (!ASN1_INTEGER_get_int64(&n, iter) || n < 0) {
+    ossl::drain_errors();
+    return UINT64_MAX;
+  }
+  return static_cast<std::uint64_t>(n);
+}
+
 std::uint64_t pbe_iterations(const X509_ALGOR* alg) {
-  const ASN1_OBJECT* obj = alg->algorithm;
   ASN1_TYPE* param = alg->parameter;
   if (!param || param->type != V_ASN1_SEQUENCE) return 0;
-  std::int64_t iter = 0;
-  if (OBJ_obj2nid(obj) == NID_pbes2) {
+  // Parameters that do not decode carry no count to check; the decryption refuses them.
+  if (OBJ_obj2nid(alg->algorithm) == NID_pbes2) {
     ossl::Handle<PBE2PARAM, PBE2PARAM_free> pbe2(
         static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), param)));
     if (!pbe2 || !pbe2->keyfunc || OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2) {
@@ -183,26 +192,33 @@ std::uint64_t pbe_iterations(const X509_ALGOR* alg) {
     }
     ossl::Handle<PBKDF2PARAM, PBKDF2PARAM_free> kdf(
         static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)));
-    if (!kdf || !ASN1_INTEGER_get_int64(&iter, kdf->iter)) {
+    if (!kdf) {
       ossl::drain_errors();
       return 0;
     }
-  } else {
-    ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(
-        static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), param)));
-    if (!pbe || !ASN1_INTEGER_get_int64(&iter, pbe->iter)) {
-      ossl::drain_errors();
-      return 0;
-    }
+    return iteration_count(kdf->iter);
   }
-  return iter < 0 ? UINT64_MAX : static_cast<std::uint64_t>(iter);
+  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(
+      static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), param)));
+  if (!pbe) {
+    ossl::drain_errors();
+    return 0;
+  }
+  return iteration_count(pbe->iter);
+}
+
+void check_iterations(std::uint64_t count, std::uint64_t limit, const std::string& what) {
+  if (count <= limit) return;
+  std::string asked = count == UINT64_MAX ? "an unreadable or negative number of" : std::to_string(count);
+  fail_coded(ErrorKind::Input, "ITERATIONS_TOO_HIGH",
+             what + " asks for " + asked + " key-derivation iterations; the limit is " + std::to_string(limit) +
+                 " (Java refuses more too), so it is refused before any work is done",
+             "no genuine export needs that many; export the key or PFX again with the usual settings "
+             "(OpenSSL and Java use 2048 to 10000 iterations)");
 }
 
 void check_pbe_iterations(const X509_ALGOR* alg, const std::string& what) {
-  std::uint64_t iter = pbe_iterations(alg);
-  if (iter > kMaxIterations)
-    fail(ErrorKind::Input, what + " asks for " + std::to_string(iter) + " PBE iterations; Java refuses more than " +
-                               std::to_string(kMaxIterations) + ", and so do we");
+  check_iterations(pbe_iterations(alg), limits::kMaxPbeIterations, what);
 }
 
 std::string sealed_key_algorithm(ByteView epki) {

@@ -7,6 +7,7 @@
 
 #include <openssl/x509.h>
 
+#include "midks/limits.hpp"
 #include "midks/secure.hpp"
 
 namespace midks::fmt {
@@ -14,9 +15,6 @@ namespace midks::fmt {
 inline constexpr const char* kOidSunJksKeyProtector = "1.3.6.1.4.1.42.2.17.1.1";  // JavaKeyStore's KeyProtector
 inline constexpr const char* kOidSunJcePbe = "1.3.6.1.4.1.42.2.19.1";             // PBEWithMD5AndTripleDES
 
-// Java refuses PBE iteration counts above this (KeyProtector / PKCS12KeyStore); so do we, so
-// that a hostile file cannot make us spin for hours.
-inline constexpr std::uint64_t kMaxIterations = 5'000'000;
 inline constexpr int kJceksIterations = 200'000;  // JDK 17's default for jdk.jceks.iterationCount
 inline constexpr int kPkcs12Iterations = 10'000;  // JDK 17's keystore.pkcs12.*IterationCount
 
@@ -39,9 +37,15 @@ Bytes seal_private_key_pbes2(ByteView pkcs8, const Password& password, int itera
 SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password, ByteView salt8,
                           std::uint64_t iterations);
 
+// An iteration count as a file states it: 1 when absent (the ASN.1 DEFAULT), UINT64_MAX when
+// negative or too large to read, so that such counts are refused like huge ones.
+std::uint64_t iteration_count(const ASN1_INTEGER* iter);
 // Iteration count of a PBE AlgorithmIdentifier (PKCS#5 v1, PKCS#12 PBE or PBES2/PBKDF2); 0 if none.
 std::uint64_t pbe_iterations(const X509_ALGOR* alg);
-// Throws if the iteration count is above kMaxIterations.
+// Throws ITERATIONS_TOO_HIGH (ErrorKind::Input) if count > limit; what names the thing, e.g.
+// "the MAC of bundle.pfx". Call before running the KDF.
+void check_iterations(std::uint64_t count, std::uint64_t limit, const std::string& what);
+// check_iterations(pbe_iterations(alg), limits::kMaxPbeIterations, what).
 void check_pbe_iterations(const X509_ALGOR* alg, const std::string& what);
 
 }  // namespace midks::fmt

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 
+#include "key_protection.hpp"
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
+#include "pkcs12.hpp"
 
 namespace midks::fmt {
 
@@ -46,6 +48,20 @@ void add_key(BundleItems& into, ossl::PkeyPtr key, std::string form, std::string
   if (form != "PKCS#8") into.notes.push_back("converted the " + form + " key (" + origin + ") to PKCS#8");
   into.keys.push_back(BundleKey{SecureBytes(der), std::move(form), std::move(origin), std::move(key)});
   OPENSSL_cleanse(der.data(), der.size());
+}
+
+// The one decryption of an encrypted PKCS#8 key in a bundle, PEM or DER. The iteration count is
+// checked first, so a hostile count is refused with or without a passphrase and before the KDF.
+void add_encrypted_pkcs8(BundleItems& into, const X509_SIG* sig, const Password* passphrase, const std::string& origin) {
+  const X509_ALGOR* alg = nullptr;
+  X509_SIG_get0(sig, &alg, nullptr);
+  check_pbe_iterations(alg, "the private key at " + origin);
+  PassState state{passphrase, true};
+  if (!passphrase) passphrase_error(state, "the private key at " + origin);
+  ossl::Pkcs8InfoPtr p8(PKCS8_decrypt(sig, passphrase->c_str(), static_cast<int>(passphrase->size())));
+  ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
+  if (!key) passphrase_error(state, "the private key at " + origin);
+  add_key(into, std::move(key), "encrypted PKCS#8", origin);
 }
 
 // A PKCS#8 v1 key, exactly as EVP_PKEY2PKCS8 would write it, is kept as it came: OpenSSL 3
@@ -182,6 +198,23 @@ std::vector<Block> split_blocks(const std::string& text, const std::string& orig
   return blocks;
 }
 
+// The decoded body of one PEM block; OpenSSL's buffers freed (the body wiped) also on unwind.
+struct PemBody {
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* data = nullptr;
+  long len = 0;
+  PemBody() = default;
+  PemBody(const PemBody&) = delete;
+  PemBody& operator=(const PemBody&) = delete;
+  ~PemBody() {
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_clear_free(data, static_cast<std::size_t>(len));
+  }
+  ByteView view() const { return ByteView(data, static_cast<std::size_t>(len)); }
+};
+
 ossl::BioPtr bio_of(const std::string& s) { return ossl::BioPtr(BIO_new_mem_buf(s.data(), static_cast<int>(s.size()))); }
 
 [[noreturn]] void damaged(const Block& b) {
@@ -208,24 +241,28 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
                        : l == "EC PRIVATE KEY"        ? "SEC1 EC"
                                                       : "traditional DSA";
     if (traditional_encrypted) form += " (OpenSSL-encrypted)";
-    if (l == "PRIVATE KEY") {
+    if (l == "PRIVATE KEY" || l == "ENCRYPTED PRIVATE KEY") {
       auto bio = bio_of(b.pem);
-      char *name = nullptr, *header = nullptr;
-      unsigned char* data = nullptr;
-      long len = 0;
-      bool kept = PEM_read_bio(bio.get(), &name, &header, &data, &len) == 1 &&
-                  add_plain_pkcs8(into, ByteView(data, static_cast<std::size_t>(len)), b.origin);
-      OPENSSL_free(name);
-      OPENSSL_free(header);
-      OPENSSL_clear_free(data, static_cast<std::size_t>(len));
+      PemBody body;
+      bool read = PEM_read_bio(bio.get(), &body.name, &body.header, &body.data, &body.len) == 1;
       ossl::drain_errors();
-      if (kept) return;
+      if (l == "PRIVATE KEY") {
+        if (read && add_plain_pkcs8(into, body.view(), b.origin)) return;
+      } else {
+        const unsigned char* p = body.data;
+        ossl::X509SigPtr sig(read ? d2i_X509_SIG(nullptr, &p, body.len) : nullptr);
+        if (!sig || p != body.data + body.len) damaged(b);
+        add_encrypted_pkcs8(into, sig.get(), passphrase, b.origin);
+        return;
+      }
     }
+    // Traditional keys: "Proc-Type: 4,ENCRYPTED" derives its key with EVP_BytesToKey and a fixed
+    // count of 1 (PEM_do_header), so the file chooses no iteration count here.
     PassState state{passphrase};
     auto bio = bio_of(b.pem);
     ossl::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, pass_callback, &state));
     if (!key) {
-      if (state.asked || traditional_encrypted || l == "ENCRYPTED PRIVATE KEY") passphrase_error(state, "the private key at " + b.origin);
+      if (state.asked || traditional_encrypted) passphrase_error(state, "the private key at " + b.origin);
       damaged(b);
     }
     add_key(into, std::move(key), form, b.origin);
@@ -253,6 +290,7 @@ bool try_pkcs12(ByteView data, const std::string& origin, const Password* passph
     ossl::drain_errors();
     return false;
   }
+  check_pkcs12_iterations(p12.get(), origin);
   const char* pass = passphrase ? passphrase->c_str() : "";
   if (PKCS12_mac_present(p12.get()) && !PKCS12_verify_mac(p12.get(), pass, -1)) {
     PassState state{passphrase, true};
@@ -303,12 +341,7 @@ void parse_binary(ByteView data, const std::string& origin, const Password* pass
   }
   p = data.data();
   if (ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, n)); sig && p == end) {
-    PassState state{passphrase, true};
-    if (!passphrase) passphrase_error(state, "the private key in " + origin);
-    ossl::Pkcs8InfoPtr p8(PKCS8_decrypt(sig.get(), passphrase->c_str(), static_cast<int>(passphrase->size())));
-    ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
-    if (!key) passphrase_error(state, "the private key in " + origin);
-    add_key(into, std::move(key), "encrypted PKCS#8", origin + " (DER)");
+    add_encrypted_pkcs8(into, sig.get(), passphrase, origin + " (DER)");
     return;
   }
   p = data.data();

@@ -27,7 +27,9 @@ struct BundleItems {
 };
 
 // Error codes thrown (ErrorKind::Input unless noted): EMPTY_INPUT, PEM_DAMAGED, NOT_A_CERTIFICATE,
-// NOT_RECOGNIZED; PASSPHRASE_NEEDED and PASSPHRASE_WRONG (ErrorKind::Password).
+// NOT_RECOGNIZED, ITERATIONS_TOO_HIGH (a PFX MAC, safe or key, or an encrypted PKCS#8 key, asking
+// for more KDF iterations than midks/limits.hpp allows; refused before any KDF runs, with or
+// without a passphrase); PASSPHRASE_NEEDED and PASSPHRASE_WRONG (ErrorKind::Password).
 void parse_bundle_file(ByteView data, const std::string& origin, const Password* passphrase, BundleItems& into);
 
 }  // namespace midks::fmt

@@ -91,12 +91,7 @@ struct CertBag {
   bool used_as_leaf = false;
 };
 
-void check_iterations_of(const X509_ALGOR* alg, const std::string& what) {
-  if (alg) check_pbe_iterations(alg, what);
-}
-
 ossl::SafeBagStackPtr unpack_encrypted(PKCS7* p7, const Password& password, bool mac_verified) {
-  check_iterations_of(p7->d.encrypted ? p7->d.encrypted->enc_data->algorithm : nullptr, "the certificate section");
   auto unpack = [&] {
     return ossl::SafeBagStackPtr(PKCS12_unpack_p7encdata(p7, password.c_str(), static_cast<int>(password.size())));
   };
@@ -116,7 +111,7 @@ ossl::SafeBagStackPtr unpack_encrypted(PKCS7* p7, const Password& password, bool
 
 void collect_bags(const STACK_OF(PKCS12_SAFEBAG) * bags, std::vector<KeyBag>& keys, std::vector<CertBag>& certs,
                   int depth) {
-  if (depth > 2) corrupt("safe contents nested too deeply");
+  if (depth > limits::kMaxPkcs12Nesting) corrupt("safe contents nested too deeply");
   for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
     const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
     switch (PKCS12_SAFEBAG_get_nid(bag)) {
@@ -181,7 +176,45 @@ std::vector<Bytes> build_chain(CertBag& leaf, std::vector<CertBag>& certs) {
   return chain;
 }
 
+// Shrouded key bags of one SafeContents, recursing into nested SafeContents bags to any depth, as
+// PKCS12_parse() does (the DER decoder already bounded that depth).
+void check_bag_iterations(const STACK_OF(PKCS12_SAFEBAG) * bags, const std::string& what) {
+  for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
+    const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
+    int nid = PKCS12_SAFEBAG_get_nid(bag);
+    if (nid == NID_pkcs8ShroudedKeyBag) {
+      const X509_ALGOR* alg = nullptr;
+      X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, nullptr);
+      if (alg) check_pbe_iterations(alg, "a private key in " + what);
+    } else if (nid == NID_safeContentsBag) {
+      check_bag_iterations(PKCS12_SAFEBAG_get0_safes(bag), what);
+    }
+  }
+}
+
 }  // namespace
+
+void check_pkcs12_iterations(const PKCS12* p12, const std::string& what) {
+  auto* pfx = const_cast<PKCS12*>(p12);  // OpenSSL 3's getters take non-const pointers
+  if (PKCS12_mac_present(pfx)) {
+    const ASN1_INTEGER* iter = nullptr;
+    PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, pfx);
+    check_iterations(iteration_count(iter), limits::kMaxMacIterations, "the integrity MAC of " + what);
+  }
+  // Undecodable contents are left for the reader to report in its own words.
+  ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(pfx));
+  for (int i = 0; safes && i < sk_PKCS7_num(safes.get()); ++i) {
+    PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
+    if (PKCS7_type_is_encrypted(p7)) {
+      if (p7->d.encrypted && p7->d.encrypted->enc_data && p7->d.encrypted->enc_data->algorithm)
+        check_pbe_iterations(p7->d.encrypted->enc_data->algorithm, "the encrypted certificate section of " + what);
+    } else if (PKCS7_type_is_data(p7)) {
+      ossl::SafeBagStackPtr bags(PKCS12_unpack_p7data(p7));
+      check_bag_iterations(bags.get(), what);
+    }
+  }
+  ossl::drain_errors();
+}
 
 Keystore read_pkcs12(ByteView data, const Password& password) {
   const unsigned char* p = data.data();
@@ -189,13 +222,9 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
   if (!p12) corrupt("not a DER-encoded PKCS#12 PFX");
   if (p != data.data() + data.size()) corrupt(std::to_string(data.data() + data.size() - p) + " unexpected bytes after the PFX");
 
+  check_pkcs12_iterations(p12.get(), "the keystore");
   bool mac_verified = false;
   if (PKCS12_mac_present(p12.get())) {
-    const ASN1_INTEGER* iter = nullptr;
-    PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12.get());
-    std::int64_t n = 1;
-    if (iter && (!ASN1_INTEGER_get_int64(&n, iter) || n < 1 || static_cast<std::uint64_t>(n) > kMaxIterations))
-      corrupt("MAC iteration count is out of range");
     if (!PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size()))) {
       std::string reason = ossl::drain_errors();
       if (reason.find("unsupported") != std::string::npos) corrupt("MAC algorithm is not supported (" + reason + ")");

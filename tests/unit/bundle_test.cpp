@@ -1,5 +1,6 @@
 // Bundle import, as a table: testdata/bundles/cases.tsv names the files of each case and the exact
 // outcome (imported with this chain and these findings, refused with this code, or an error code).
+#include <chrono>
 #include <set>
 
 #include "midks/bundle.hpp"
@@ -155,6 +156,34 @@ TEST(Bundle, MissingIntermediateNamesTheIssuerItLookedFor) {
     FAIL();
   } catch (const ImportRefused& e) {
     EXPECT_NE(std::string(e.what()).find("CN=Bundle Intermediate CA"), std::string::npos) << e.what();
+  }
+}
+
+// Files asking for 2^31-1 KDF iterations (scripts/gen-absurd-iterations.sh): refused at once, with
+// or without the passphrase, instead of spinning for minutes.
+TEST(Bundle, AbsurdIterationCountsAreRefusedAtOnce) {
+  for (const char* file : {"mac-iterations.pfx", "key-bag-iterations.pfx", "cert-safe-iterations.pfx",
+                           "encrypted-pkcs8.pem", "encrypted-pkcs8.der"}) {
+    for (bool with_passphrase : {true, false}) {
+      SCOPED_TRACE(std::string(file) + (with_passphrase ? " with" : " without") + " passphrase");
+      Password pass("absurd-pass");
+      ImportOptions options;
+      options.now = fixture_now();
+      options.passphrase = with_passphrase ? &pass : nullptr;
+      auto start = std::chrono::steady_clock::now();
+      try {
+        import_bundle_files({bundles_dir() + "/absurd/" + file}, options);
+        ADD_FAILURE() << "imported";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), "ITERATIONS_TOO_HIGH") << e.what();
+        EXPECT_EQ(e.kind(), ErrorKind::Input);
+        EXPECT_EQ(e.exit_code(), 2);
+        EXPECT_NE(std::string(e.what()).find("2147483647"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("5000000"), std::string::npos) << e.what();
+        EXPECT_FALSE(e.hint().empty());
+      }
+      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    }
   }
 }
 
