@@ -183,4 +183,5 @@ damaged base64	damaged-base64.pem		error	PEM_DAMAGED
 missing END line	missing-end.pem		error	PEM_DAMAGED	
 empty file	empty.pem		error	EMPTY_INPUT	
 TSV
+scripts/gen-absurd-iterations.sh  # its absurd/ folder lives under $out too
 echo "bundles written to $out"
