@@ -135,8 +135,9 @@ std::string Options::keystore_path() const {
     location = locate_keystore(agent_dir);
     if (!location->also_present.empty() && !quiet)
       std::cerr << "warning [SEVERAL_KEYSTORES]: " << joined(location->also_present) << " also exist" << (location->also_present.size() == 1 ? "s" : "")
-                << "; using " << location->path << ", the first of " << kKeystoreCandidates[0] << ", " << kKeystoreCandidates[1] << ", "
-                << kKeystoreCandidates[2] << ", " << kKeystoreCandidates[3] << " (the order the MID's versions use); pass --keystore to choose\n";
+                << "; using " << location->path << ", the first of "
+                << joined(std::vector<std::string>(kKeystoreCandidates.begin(), kKeystoreCandidates.end()))
+                << " (the order the MID's versions use); pass --keystore to choose\n";
   }
   return location->path;
 }

@@ -451,7 +451,8 @@ int cmd_doctor(const Options& o) {
     else std::cout << "keystore " << u.path << "\n";
     failed_check("the store opens", u.error);
     // Its certificates can still be judged (integrity unchecked, as keytool without -storepass).
-    const Entry* key = u.unverified ? u.unverified->find(kMidKeyAlias) : nullptr;
+    std::vector<const Entry*> mid_keys = u.unverified ? u.unverified->matching(kMidKeyAlias) : std::vector<const Entry*>{};
+    const Entry* key = mid_keys.size() == 1 ? mid_keys.front() : nullptr;  // twins: find() would refuse mid-report
     if (key && !key->chain.empty()) {
       if (!j) std::cout << "  (the checks below read the certificates without the keystore's integrity check)\n";
       print_checklist(j, {}, validate_chain(key->chain, ImportOptions{}));
