@@ -19,8 +19,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ByteView in(data, size);
   static const Password password("changeit");
   try {
-#if MIDKS_FUZZ_TARGET == 1  // any key store, with and without a password
-    fmt::read_keystore(in, nullptr);
+#if MIDKS_FUZZ_TARGET == 1  // any key store, without a password and then with one
+    try {
+      fmt::read_keystore(in, nullptr);
+    } catch (const Error&) {
+    }
+    fmt::read_keystore(in, &password);
 #elif MIDKS_FUZZ_TARGET == 2  // JKS/JCEKS structure (no password: the parser goes past the digest)
     fmt::read_java_keystore(in, nullptr);
 #elif MIDKS_FUZZ_TARGET == 3  // PKCS#12
