@@ -9,9 +9,9 @@
 # Each value may come from the environment instead, as ServiceNow's MID container recipe names it:
 #   MID_INSTANCE_URL, MID_SERVER_NAME, MID_MUTUAL_AUTH_PEM_FILE; MID_AGENT_DIR (default: .)
 # The keystore password is the MID's default unless MID_KEYSTORE_PASSWORD is set; a bundle
-# passphrase is read from MID_MUTUAL_AUTH_PEM_PASSPHRASE. Options after -- go to every call
-# (e.g. --force, --storetype pkcs12). The native binary is found via $MIDKS_BIN, beside this
-# script, or on PATH.
+# passphrase is read from MID_MUTUAL_AUTH_PEM_PASSPHRASE. Options after -- go to the import
+# (-a), e.g. -- --storetype pkcs12 or -- --force. The native binary is found via $MIDKS_BIN,
+# beside this script, or on PATH.
 set -euo pipefail
 
 agent_dir=${MID_AGENT_DIR:-.}
@@ -46,17 +46,18 @@ fi
 
 common=(--agent-dir "$agent_dir")
 [ -n "${MID_KEYSTORE_PASSWORD:-}" ] && common+=(--storepass-env MID_KEYSTORE_PASSWORD)
-[ -n "${MID_MUTUAL_AUTH_PEM_PASSPHRASE:-}" ] && common+=(--keypass-env MID_MUTUAL_AUTH_PEM_PASSPHRASE)
+keypass=()  # only the commands that read the bundle take its passphrase
+[ -n "${MID_MUTUAL_AUTH_PEM_PASSPHRASE:-}" ] && keypass=(--keypass-env MID_MUTUAL_AUTH_PEM_PASSPHRASE)
 step() {
   local what=$1; shift
   echo "== $what"
   local rc=0
-  "$bin" "$@" "${common[@]}" ${extra[@]+"${extra[@]}"} || rc=$?
+  "$bin" "$@" "${common[@]}" || rc=$?
   [ $rc -eq 0 ] || die "FAILED: $what (manage-certificates exit code $rc); see the messages above" $rc
 }
 
-step "check the bundle" doctor "$bundle"
-step "import it as defaultsecuritykeypairhandle" -a defaultsecuritykeypairhandle "$bundle"
+step "check the bundle" doctor "$bundle" ${keypass[@]+"${keypass[@]}"}
+step "import it as defaultsecuritykeypairhandle" -a defaultsecuritykeypairhandle "$bundle" ${keypass[@]+"${keypass[@]}"} ${extra[@]+"${extra[@]}"}
 step "enable mutual authentication in config.xml" -m --instance-url "$url" --mid-name "$name"
 step "verify the keystore" doctor  # no file: the keystore the MID reads, found in the agent folder
 status=$("$bin" -s --json "${common[@]}") || die "FAILED: status (exit code $?)" 4

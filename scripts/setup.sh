@@ -13,7 +13,7 @@ packages=(
   openjdk-17-jdk-headless                # keytool, javac, java: the interop peers
   libbcprov-java                         # Bouncy Castle for keytool: BCFKS stores to recognise
   python3                                # parses --json output in the end-to-end tests
-  help2man dpkg-dev                      # the man page and the .deb (cpack)
+  dpkg-dev                               # the .deb (cpack)
   time                                   # /usr/bin/time: peak RSS in scripts/bench.sh
   clang libclang-rt-14-dev               # libFuzzer targets
 )

@@ -5,12 +5,31 @@
 
 namespace midks {
 
-// Exit codes are part of the command-line contract (documented in --help and the README).
+// Every exit code of the command line: the contract installers and scripts rely on. Described
+// once, in the command line's exit code table (--help, the man page).
+enum class ExitCode : int {
+  Ok = 0,
+  Usage = 1,                // bad command line
+  Input = 2,                // malformed, unsupported or invalid input, or a refused bundle
+  ExpiryWarning = 3,        // an entry expires within the warning window
+  Io = 4,                   // file system, lock; verify: the server is unreachable
+  Password = 5,             // wrong store password or key passphrase
+  NoClientCertRequest = 6,  // verify: the server did not ask for a client certificate
+  CaNotAccepted = 7,        // verify: it named acceptable CAs, ours not among them
+  Rejected = 8,             // verify: it refused the handshake or our certificate
+  ServerUntrusted = 9,      // verify: its certificate does not verify (TLS-inspecting proxy?)
+  Internal = 10,            // a bug or a broken library: nothing the input did
+};
+
+constexpr int exit_status(ExitCode c) noexcept { return static_cast<int>(c); }
+
+// What kind of failure an Error is; its exit code is the ExitCode of the same value.
 enum class ErrorKind : int {
-  Usage = 1,     // bad command line
-  Input = 2,     // malformed, unsupported or invalid input (file contents, certificates, bundles)
-  Io = 4,        // file system, lock
-  Password = 5,  // wrong store or key password
+  Usage = static_cast<int>(ExitCode::Usage),
+  Input = static_cast<int>(ExitCode::Input),
+  Io = static_cast<int>(ExitCode::Io),
+  Password = static_cast<int>(ExitCode::Password),
+  Internal = static_cast<int>(ExitCode::Internal),
 };
 
 class Error : public std::runtime_error {

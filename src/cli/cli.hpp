@@ -17,13 +17,6 @@
 
 namespace midks::cli {
 
-inline constexpr int kExpiryWarning = 3;  // exit code when an entry expires within the warning window
-// verify's outcomes beyond 0 (success) and 4 (unreachable):
-inline constexpr int kProbeNoRequest = 6;        // the server did not ask for a client certificate
-inline constexpr int kProbeCaNotAccepted = 7;    // it named CAs, ours not among them
-inline constexpr int kProbeRejected = 8;         // it refused the handshake or our certificate
-inline constexpr int kProbeServerUntrusted = 9;  // its certificate does not verify (TLS-inspecting proxy?)
-
 // Where the store password came from: the user, config.xml's mid.keystore.password, or the MID's
 // default. Only a password the user gave is taken as certain.
 enum class PasswordOrigin { Given, ConfigXml, Default };
@@ -43,7 +36,7 @@ struct Options {
   std::optional<std::string> keystore, config;
   SecretSource storepass, keypass, instance_password;
   std::optional<StoreType> storetype;
-  bool force = false, json = false, quiet = false, long_format = false, remove_key = false, prune = false, ca_bundle = false;
+  bool help = false, force = false, json = false, quiet = false, long_format = false, remove_key = false, prune = false, ca_bundle = false;
   std::optional<int> expiry_warn_days;
   std::optional<std::string> instance_url, mid_name;  // -m: also set url and name in config.xml
   // csr, split, verify

@@ -124,7 +124,7 @@ int cmd_get(const Options& o) {
       }
     }
   }
-  return expiring(o, *e) ? kExpiryWarning : 0;
+  return expiring(o, *e) ? exit_status(ExitCode::ExpiryWarning) : 0;
 }
 
 int cmd_list(const Options& o) {
@@ -162,7 +162,7 @@ int cmd_list(const Options& o) {
                   day(f.not_after).c_str(), f.subject_display.c_str());
     }
   }
-  return warn ? kExpiryWarning : 0;
+  return warn ? exit_status(ExitCode::ExpiryWarning) : 0;
 }
 
 int report_removed(const Options& o, const char* command, const std::vector<std::string>& removed) {
@@ -267,7 +267,7 @@ int cmd_status(const Options& o) {
     if (!config.error.empty()) j.field("error", config.error);
     else if (config.exists) j.field("url", config.url).field("name", config.name).field("basic_auth_credentials", config.credentials).field("auth_mode", auth_mode_name(config.mode));
     std::cout << j.end_object().end_object().str() << "\n";
-    return !config.error.empty() ? static_cast<int>(ErrorKind::Input) : warn ? kExpiryWarning : 0;
+    return !config.error.empty() ? exit_status(ExitCode::Input) : warn ? exit_status(ExitCode::ExpiryWarning) : 0;
   }
   std::cout << "Config:    " << o.config_path();
   if (!config.exists) std::cout << " (not found)\n";
@@ -279,7 +279,7 @@ int cmd_status(const Options& o) {
   std::cout << "Keystore:  " << path;
   if (!ks) {
     std::cout << " (not created yet: import a bundle with -a " << kMidKeyAlias << " <bundle.pem>)\n";
-    return !config.error.empty() ? static_cast<int>(ErrorKind::Input) : 0;
+    return !config.error.empty() ? exit_status(ExitCode::Input) : 0;
   }
   std::cout << " (" << store_type_name(ks->type()) << ", " << ks->size() << (ks->size() == 1 ? " entry" : " entries") << ")\n";
   for (const Entry& e : ks->entries()) {
@@ -297,7 +297,7 @@ int cmd_status(const Options& o) {
   }
   if (!key && config.exists && config.error.empty() && config.mode == AuthMode::Mutual)
     std::cout << "warning:   config.xml is set for mutual authentication but the key entry is missing: the MID cannot connect\n";
-  return !config.error.empty() ? static_cast<int>(ErrorKind::Input) : warn ? kExpiryWarning : 0;
+  return !config.error.empty() ? exit_status(ExitCode::Input) : warn ? exit_status(ExitCode::ExpiryWarning) : 0;
 }
 
 namespace {
@@ -476,7 +476,7 @@ int cmd_doctor(const Options& o) {
   if (j) std::cout << j->end_array().field("ready", all_ok).end_object().str() << "\n";
   else std::cout << (all_ok ? "result: ready for MID mutual authentication\n" : "result: problems found (see FAIL above)\n");
   if (all_ok) return 0;
-  return exit_code ? exit_code : static_cast<int>(ErrorKind::Input);
+  return exit_code ? exit_code : exit_status(ExitCode::Input);
 }
 
 }  // namespace midks::cli

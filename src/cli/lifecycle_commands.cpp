@@ -182,30 +182,30 @@ int cmd_verify(const Options& o) {
       verdict = "the server asked for a client certificate and accepted " + leaf.subject_display;
       break;
     case ProbeOutcome::Unreachable:
-      code = static_cast<int>(ErrorKind::Io);
+      code = exit_status(ExitCode::Io);
       verdict = "cannot reach " + r.address + ": " + r.detail;
       fix = r.proxy.empty() ? "check DNS, the firewall and any proxy (--proxy HOST:PORT): the MID needs outbound HTTPS to the instance"
                             : "check the proxy address and that it allows CONNECT to the instance (or --proxy none to go direct)";
       break;
     case ProbeOutcome::ServerUntrusted:
-      code = kProbeServerUntrusted;
+      code = exit_status(ExitCode::ServerUntrusted);
       verdict = "the server's certificate (issued by '" + r.server_issuer + "') does not verify against " + trust + ": " + r.server_verify_error;
       fix = "if a TLS-inspecting proxy (Zscaler, Palo Alto SSL decryption, BlueCoat) sits on the way it replaces the instance's "
             "certificate and strips the MID's: ask for an SSL-inspection bypass for the instance host";
       break;
     case ProbeOutcome::NoClientCertRequest:
-      code = kProbeNoRequest;
+      code = exit_status(ExitCode::NoClientCertRequest);
       verdict = "the handshake completed but the server never asked for a client certificate";
       fix = "mutual authentication is not enabled for this instance or address: activate com.glide.auth.mutual and ask ServiceNow "
             "Support to enable MID mutual authentication";
       break;
     case ProbeOutcome::CaNotAccepted:
-      code = kProbeCaNotAccepted;
+      code = exit_status(ExitCode::CaNotAccepted);
       verdict = "the server accepts client certificates from other CAs only; none of our chain's issuers is among them";
       fix = "upload the CA chain (manage-certificates split) to sys_ca_certificate on the instance";
       break;
     case ProbeOutcome::Rejected:
-      code = kProbeRejected;
+      code = exit_status(ExitCode::Rejected);
       verdict = "the server refused the handshake or our certificate: " + r.detail;
       // Before its certificate the server knew nothing of ours: the address or the path is wrong.
       fix = r.server_subject.empty()
@@ -340,7 +340,7 @@ int cmd_expiry(const Options& o) {
   bool warn = std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.days < warn_days; });
   int code = 0;
   for (const auto& f : failures) code = std::max(code, f.second.exit_code());
-  if (code == 0 && warn) code = kExpiryWarning;
+  if (code == 0 && warn) code = exit_status(ExitCode::ExpiryWarning);
   if (o.json) {
     JsonWriter j;
     j.begin_object().field("command", "expiry").field("warn_days", static_cast<std::int64_t>(warn_days)).key("entries").begin_array();
