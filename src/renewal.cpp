@@ -1,6 +1,6 @@
 #include "midks/renewal.hpp"
 
-#include "midks/agent.hpp"
+#include "midks/keystore_transaction.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 

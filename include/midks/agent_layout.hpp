@@ -13,6 +13,9 @@
 
 namespace midks {
 
+inline constexpr const char* kMidKeyAlias = "defaultsecuritykeypairhandle";  // what the MID looks up
+inline constexpr const char* kDefaultStorePassword = "changeit";               // the MID's default
+
 // The paths MIDs have kept their keystore at, most current first (older MIDs: keystore/; the
 // community how-to: .jks). A new keystore is the first.
 inline constexpr std::array<const char*, 4> kKeystoreCandidates = {

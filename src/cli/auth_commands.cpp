@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "midks/agent.hpp"
+#include "midks/mid_auth.hpp"
 #include "midks/error.hpp"
 #include "midks/mid_config.hpp"
 
@@ -16,7 +16,9 @@ namespace {
 constexpr const char* kRestart = "restart the MID Server for the change to take effect";
 
 // Loaded before anything is locked or written, so a missing or broken file is reported as such.
-void require_config(const Options& o) { MidConfig::load(o.config_path()); }
+void require_config(const Options& o) {
+  if (!o.mid_config()) MidConfig::load(o.config_path());  // says there is none, and where
+}
 
 }  // namespace
 
@@ -33,21 +35,13 @@ int cmd_mutual(const Options& o) {
   if (refused && !o.force)
     throw ImportRefused(findings, "mutual authentication was not enabled: the key entry '" + std::string(kMidKeyAlias) + "' would fail",
                         "enable it anyway");
-  bool removed_credentials = false;
+  bool was_mutual = false;
   bool changed = update_config(o.config_path(), [&](MidConfig& c) {
-    bool edited = false;
-    // The instance's url and the MID's name come with it in silent installs (mid-mtls-setup.sh).
-    if (o.instance_url && c.get(mid_param::kUrl) != *o.instance_url) {
-      c.set(mid_param::kUrl, *o.instance_url);
-      edited = true;
-    }
-    if (o.mid_name && c.get(mid_param::kName) != *o.mid_name) {
-      c.set(mid_param::kName, *o.mid_name);
-      edited = true;
-    }
-    removed_credentials = use_mutual_auth(c);
-    return removed_credentials || edited;
+    was_mutual = auth_mode(c) == AuthMode::Mutual;
+    return use_mutual_auth(c, o.instance_url, o.mid_name);
   });
+  o.config_changed();
+  bool removed_credentials = !was_mutual;
   CertFacts leaf = describe_certificate(ks.find(kMidKeyAlias)->chain.front());
   if (o.json) {
     JsonWriter j;
@@ -93,6 +87,7 @@ int cmd_basic(const Options& o) {
   // edits config.xml, and a MID whose store password we do not know can still go back to basic auth.
   bool key_present = have_keystore && !(o.remove_key ? open_keystore(o) : browse_keystore(o)).matching(kMidKeyAlias).empty();
   bool changed = update_config(o.config_path(), [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
+  o.config_changed();
   bool key_removed = false;
   if (have_keystore && o.remove_key) {
     change_keystore(o, StoreType::Jks, [&](Keystore& ks) {

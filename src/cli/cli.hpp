@@ -12,6 +12,7 @@
 #include "midks/agent_layout.hpp"
 #include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
+#include "midks/mid_config.hpp"
 #include "midks/model.hpp"
 #include "midks/secure.hpp"
 
@@ -53,6 +54,13 @@ struct Options {
   // --keystore, else the first of the MID's keystore paths that exists under the agent folder.
   std::string keystore_path() const;
   std::string config_path() const;
+  // config.xml, read once per command (nullptr: there is none); a broken file throws each time.
+  const MidConfig* mid_config() const;
+  void config_changed() const;  // after this command edited it
+
+ private:
+  mutable std::optional<std::optional<MidConfig>> config_read_;
+  mutable std::optional<Error> config_error_;
 };
 
 // ---- secrets ----

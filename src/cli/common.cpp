@@ -11,7 +11,8 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "midks/agent.hpp"
+#include "midks/keystore_transaction.hpp"
+#include "midks/mid_auth.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/mid_config.hpp"
@@ -88,13 +89,10 @@ const Password& store_password(const Options& o) {
   }
   // The seed names config.xml's mid.keystore.password: a plain value there is the MID's password.
   std::optional<std::string> configured;
-  struct stat st {};
-  if (::stat(o.config_path().c_str(), &st) == 0) {
-    try {
-      configured = MidConfig::load(o.config_path()).get(mid_param::kKeystorePassword);
-    } catch (const Error&) {
-      // An unreadable config.xml is reported by the commands that edit it.
-    }
+  try {
+    if (const MidConfig* config = o.mid_config()) configured = config->get(mid_param::kKeystorePassword);
+  } catch (const Error&) {
+    // An unreadable config.xml is reported by the commands that edit it.
   }
   if (configured && !configured->empty() && !is_encrypted_value(*configured)) {
     o.storepass_read = Password(*configured);
@@ -155,6 +153,25 @@ std::string Options::config_path() const {
       }
     }
   return beside;
+}
+
+const MidConfig* Options::mid_config() const {
+  if (config_error_) throw *config_error_;
+  if (!config_read_) {
+    struct stat st {};
+    try {
+      config_read_.emplace(::stat(config_path().c_str(), &st) == 0 ? std::optional<MidConfig>(MidConfig::load(config_path())) : std::nullopt);
+    } catch (const Error& e) {
+      config_error_ = e;
+      throw;
+    }
+  }
+  return *config_read_ ? &**config_read_ : nullptr;
+}
+
+void Options::config_changed() const {
+  config_read_.reset();
+  config_error_.reset();
 }
 
 // ---- presentation ----
@@ -233,11 +250,13 @@ std::string parent_folder(const std::string& path) {
 
 Finding mid_key_replaced(const Options& o) {
   try {
-    std::vector<std::string> encrypted = encrypted_parameters(MidConfig::load(o.config_path()));
-    return mid_key_replaced_finding(&encrypted, o.config_path());
+    if (const MidConfig* config = o.mid_config()) {
+      std::vector<std::string> encrypted = encrypted_parameters(*config);
+      return mid_key_replaced_finding(&encrypted, o.config_path());
+    }
   } catch (const Error&) {
-    return mid_key_replaced_finding(nullptr, o.config_path());
   }
+  return mid_key_replaced_finding(nullptr, o.config_path());
 }
 
 // A clear error for a missing keystore, before anything is created for it.

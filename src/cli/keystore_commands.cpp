@@ -9,7 +9,8 @@
 
 #include "cli.hpp"
 #include "codec.hpp"
-#include "midks/agent.hpp"
+#include "midks/keystore_transaction.hpp"
+#include "midks/mid_auth.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/mid_config.hpp"
@@ -215,18 +216,18 @@ struct ConfigFacts {
 
 ConfigFacts read_config_facts(const Options& o) {
   ConfigFacts f;
-  struct stat st {};
-  if (::stat(o.config_path().c_str(), &st) != 0) return f;
-  f.exists = true;
   try {
-    MidConfig c = MidConfig::load(o.config_path());
-    f.url = c.get(mid_param::kUrl).value_or("");
-    std::string name = c.get(mid_param::kName).value_or("");
+    const MidConfig* c = o.mid_config();
+    if (!c) return f;
+    f.exists = true;
+    f.url = c->get(mid_param::kUrl).value_or("");
+    std::string name = c->get(mid_param::kName).value_or("");
     f.name = name == mid_param::kNamePlaceholder ? "" : name;
-    auto user = c.get(mid_param::kUsername);
+    auto user = c->get(mid_param::kUsername);
     f.credentials = !user || user->empty() ? "absent" : *user == mid_param::kUsernamePlaceholder ? "placeholder" : "set";
-    f.mode = auth_mode(c);
+    f.mode = auth_mode(*c);
   } catch (const Error& e) {
+    f.exists = true;
     f.error = e.what();
   }
   return f;

@@ -12,7 +12,7 @@
 
 #include "cli.hpp"
 #include "codec.hpp"
-#include "midks/agent.hpp"
+#include "midks/keystore_transaction.hpp"
 #include "midks/renewal.hpp"
 #include "midks/csr.hpp"
 #include "midks/error.hpp"
@@ -35,8 +35,9 @@ ByteView view(const std::string& s) { return ByteView(reinterpret_cast<const std
 
 // The MID's name from config.xml, if it has a real one.
 std::optional<std::string> mid_name(const Options& o) {
-  if (!exists(o.config_path())) return std::nullopt;
-  auto name = MidConfig::load(o.config_path()).get(mid_param::kName);
+  const MidConfig* config = o.mid_config();
+  if (!config) return std::nullopt;
+  auto name = config->get(mid_param::kName);
   if (!name || name->empty() || *name == mid_param::kNamePlaceholder) return std::nullopt;
   return name;
 }
@@ -162,11 +163,10 @@ int cmd_verify(const Options& o) {
   std::string proxy_source;
   if (o.proxy) {
     if (*o.proxy != "none") options.proxy = parse_host_port(*o.proxy), proxy_source = "--proxy";
-  } else if (exists(o.config_path())) {
+  } else if (const MidConfig* config = o.mid_config()) {
     // The MID connects through its configured proxy: so does the check.
-    MidConfig config = MidConfig::load(o.config_path());
-    auto host = config.get(mid_param::kProxyHost), port = config.get(mid_param::kProxyPort);
-    if (config.get(mid_param::kProxyUse) == "true" && host && !host->empty() && port)
+    auto host = config->get(mid_param::kProxyHost), port = config->get(mid_param::kProxyPort);
+    if (config->get(mid_param::kProxyUse) == "true" && host && !host->empty() && port)
       options.proxy = parse_host_port(*host + ":" + *port), proxy_source = o.config_path();
   }
   if (o.server_ca) options.server_ca_file = *o.server_ca;

@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "codec.hpp"
-#include "midks/agent.hpp"
+#include "midks/keystore_transaction.hpp"
 #include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/keystore_file.hpp"

@@ -1,7 +1,8 @@
 // -m and -b as the engine does them: which mode a config.xml is in, the exact edits, and what
 // makes the MID's key entry unusable.
 #include "codec.hpp"
-#include "midks/agent.hpp"
+#include "midks/keystore_transaction.hpp"
+#include "midks/mid_auth.hpp"
 #include "midks/bundle.hpp"
 #include "support.hpp"
 

@@ -5,7 +5,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "midks/agent.hpp"
+#include "midks/keystore_transaction.hpp"
 #include "midks/renewal.hpp"
 #include "midks/csr.hpp"
 #include "midks/instance_files.hpp"

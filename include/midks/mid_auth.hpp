@@ -1,46 +1,17 @@
-// A MID Server agent folder as the engine sees it: where the keystore lives, and how it is
-// updated (locked against concurrent writers, password proved before anything is written).
+// The MID's authentication policy: how config.xml has the MID authenticate to its instance,
+// whether its key entry can be used for that, and every edit of config.xml this tool makes.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
-#include "midks/agent_layout.hpp"
 #include "midks/bundle.hpp"
 #include "midks/mid_config.hpp"
 #include "midks/model.hpp"
 
 namespace midks {
-
-inline constexpr const char* kMidKeyAlias = "defaultsecuritykeypairhandle";  // what the MID looks up
-inline constexpr const char* kDefaultStorePassword = "changeit";               // the MID's default
-
-// Locks the keystore's folder against every other writer, loads the keystore (or starts an empty
-// one of new_type if the file does not exist, creating its folder owned like the folder above it),
-// applies change, and if change says it changed something, backs the old file up (policy) and
-// writes the new one atomically, keeping owner, group and mode. A wrong password or a failed
-// change leaves every file untouched.
-struct KeystoreUpdate {
-  bool written = false;
-  std::string backup;  // the backup made of the previous file, if any
-};
-KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
-                               const std::function<bool(Keystore&)>& change, const BackupPolicy& backups,
-                               int lock_timeout_s = 30);
-
-// Puts a key entry under its alias unless that alias already holds the same key and chain (so
-// running an import twice writes nothing the second time).
-struct PutResult {
-  std::string alias;          // as stored
-  bool changed = false;
-  bool replaced_key = false;  // the alias held a key entry with another key, now gone
-};
-PutResult put_key_entry(Keystore& keystore, Entry entry, const Password& store_password);
-
-// Whether two DER certificates carry the same public key.
-bool same_public_key(const Bytes& cert_a, const Bytes& cert_b);
-
-// A private-key entry from an imported bundle, dated now.
-Entry make_key_entry(const std::string& alias, ImportedKey&& key);
 
 // How config.xml has the MID authenticate to its instance. ServiceNow's MID container recipe
 // checks, after `manage-certificates -a DefaultSecurityKeyPairHandle <pem>` and `-m`, that
@@ -70,8 +41,10 @@ Finding mid_key_replaced_finding(const std::vector<std::string>* encrypted_param
 // authenticate with it; a missing or unreadable config.xml does not refuse.
 void refuse_if_mid_key_in_use(const std::string& config_path, const std::string& action);
 
-// The config.xml edits of -m and -b, in memory; each returns whether anything changed.
-bool use_mutual_auth(MidConfig& config);
+// The config.xml edits of -m and -b, in memory; each returns whether anything changed. -m may
+// also set the instance's url and the MID's name (silent installs give them together).
+bool use_mutual_auth(MidConfig& config, const std::optional<std::string>& instance_url = std::nullopt,
+                     const std::optional<std::string>& mid_name = std::nullopt);
 bool use_basic_auth(MidConfig& config, std::string_view user, const Password& password);
 
 // Locks config.xml's folder, loads it, applies change and, if it changed

@@ -1,86 +1,13 @@
-#include "midks/agent.hpp"
+#include "midks/mid_auth.hpp"
 
 #include <sys/stat.h>
 
-#include <boost/filesystem.hpp>
-
 #include "codec.hpp"
+#include "midks/agent_layout.hpp"
 #include "midks/cert_info.hpp"
-#include "midks/keystore_file.hpp"
-#include "midks/ossl.hpp"
 #include "midks/platform.hpp"
 
 namespace midks {
-
-namespace fs = boost::filesystem;
-
-KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
-                               const std::function<bool(Keystore&)>& change, const BackupPolicy& backups, int lock_timeout_s) {
-  fs::path dir = fs::path(path).parent_path();
-  if (!dir.empty()) platform::create_folders(dir.string(), 0700);
-  platform::FolderLock lock(path, path, lock_timeout_s);
-  struct stat st {};
-  bool exists = ::stat(path.c_str(), &st) == 0;
-  Bytes before = exists ? read_file(path) : Bytes{};
-  Keystore ks = [&] {
-    if (!exists) return Keystore(new_type);
-    try {
-      return fmt::read_keystore(before, &store_password);
-    } catch (const Error& e) {
-      // Marked here, where the store itself is opened: a password error from `change` (a key's
-      // own password, a bundle's passphrase) is a different error.
-      if (e.kind() == ErrorKind::Password) throw Error::coded(ErrorKind::Password, "WRONG_STORE_PASSWORD", e.what(), e.hint()).with_context(path);
-      throw e.with_context(path);
-    }
-  }();
-  std::vector<std::string> aliases_before = ks.aliases();
-  KeystoreUpdate update;
-  if (!change(ks)) return update;
-  std::optional<KeystoreBackup> backup;
-  if (exists) backup.emplace(path, before, aliases_before, backups, now_ms());
-  save_keystore(path, ks, store_password);
-  if (backup) backup->commit(), update.backup = backup->path();
-  update.written = true;
-  return update;
-}
-
-bool same_public_key(const Bytes& cert_a, const Bytes& cert_b) {
-  try {
-    ossl::X509Ptr a = ossl::parse_cert_der(cert_a), b = ossl::parse_cert_der(cert_b);
-    return EVP_PKEY_eq(X509_get0_pubkey(a.get()), X509_get0_pubkey(b.get())) == 1;
-  } catch (const Error&) {
-    return false;  // an old certificate we cannot read does not stop its replacement
-  }
-}
-
-PutResult put_key_entry(Keystore& keystore, Entry entry, const Password& store_password) {
-  PutResult result;
-  if (const Entry* old = keystore.find(entry.alias); old && old->kind == EntryKind::PrivateKey && !old->chain.empty()) {
-    if (old->chain == entry.chain) {
-      Entry opened = *old;
-      try {
-        fmt::open_entry(opened, store_password);
-        if (opened.plain == entry.plain) return {old->alias, false, false};
-      } catch (const Error&) {
-        // A key that does not open with the store password is replaced, as any other would be.
-      }
-    }
-    result.replaced_key = !same_public_key(old->chain.front(), entry.chain.front());
-  }
-  result.alias = keystore.put(std::move(entry)).alias;
-  result.changed = true;
-  return result;
-}
-
-Entry make_key_entry(const std::string& alias, ImportedKey&& key) {
-  Entry e;
-  e.kind = EntryKind::PrivateKey;
-  e.alias = alias;
-  e.created_ms = now_ms();
-  e.plain = std::move(key.pkcs8);
-  e.chain = std::move(key.chain);
-  return e;
-}
 
 AuthMode auth_mode(const MidConfig& config) {
   auto user = config.get(mid_param::kUsername);
@@ -173,10 +100,19 @@ void refuse_if_mid_key_in_use(const std::string& config_path, const std::string&
                  " <bundle>) instead; --force removes it anyway");
 }
 
-bool use_mutual_auth(MidConfig& config) {
+bool use_mutual_auth(MidConfig& config, const std::optional<std::string>& instance_url, const std::optional<std::string>& mid_name) {
+  bool edited = false;
+  if (instance_url && config.get(mid_param::kUrl) != *instance_url) {
+    config.set(mid_param::kUrl, *instance_url);
+    edited = true;
+  }
+  if (mid_name && config.get(mid_param::kName) != *mid_name) {
+    config.set(mid_param::kName, *mid_name);
+    edited = true;
+  }
   int removed = config.remove(mid_param::kUsername);
   removed += config.remove(mid_param::kPassword);
-  return removed > 0;
+  return removed > 0 || edited;
 }
 
 bool use_basic_auth(MidConfig& config, std::string_view user, const Password& password) {

@@ -1,0 +1,42 @@
+// The one way the keystore file changes: locked against every other writer, loaded with the
+// store password (proved before anything is written), changed in memory, backed up and written
+// back atomically. Also the entry-level edits imports make inside such a change.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "midks/agent_layout.hpp"
+#include "midks/bundle.hpp"
+#include "midks/model.hpp"
+
+namespace midks {
+
+// Locks the keystore's folder against every other writer, loads the keystore (or starts an empty
+// one of new_type if the file does not exist, creating its folder owned like the folder above it),
+// applies change, and if change says it changed something, backs the old file up (policy) and
+// writes the new one atomically, keeping owner, group and mode. A wrong password or a failed
+// change leaves every file untouched.
+struct KeystoreUpdate {
+  bool written = false;
+  std::string backup;  // the backup made of the previous file, if any
+};
+KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
+                               const std::function<bool(Keystore&)>& change, const BackupPolicy& backups,
+                               int lock_timeout_s = 30);
+
+// Puts a key entry under its alias unless that alias already holds the same key and chain (so
+// running an import twice writes nothing the second time).
+struct PutResult {
+  std::string alias;          // as stored
+  bool changed = false;
+  bool replaced_key = false;  // the alias held a key entry with another key, now gone
+};
+PutResult put_key_entry(Keystore& keystore, Entry entry, const Password& store_password);
+
+// Whether two DER certificates carry the same public key.
+bool same_public_key(const Bytes& cert_a, const Bytes& cert_b);
+
+// A private-key entry from an imported bundle, dated now.
+Entry make_key_entry(const std::string& alias, ImportedKey&& key);
+
+}  // namespace midks
