@@ -65,12 +65,12 @@ void append_audit_line(const std::string& folder, const std::string& line, const
   int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, like.mode & 0666);
   bool created = fd >= 0;
   if (!created && errno == EEXIST) fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) fail_coded(ErrorKind::Io, "BACKUP_FAILED", "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
+  if (fd < 0) fail(ErrorCode::BACKUP_FAILED, "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
   platform::UniqueFd owned(fd);
   if (created) platform::adopt_owner(fd, log, like, platform::Ownership::Keep);
   std::string text = line + "\n";
   if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    fail_coded(ErrorKind::Io, "BACKUP_FAILED", "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
+    fail(ErrorCode::BACKUP_FAILED, "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
   ::fsync(fd);
 }
 

@@ -24,12 +24,6 @@ std::string summarise(const std::vector<Finding>& findings, const std::string& w
   return s;
 }
 
-std::string first_code(const std::vector<Finding>& findings) {
-  for (const Finding& f : findings)
-    if (f.severity == Severity::Refusable) return f.code;
-  return {};
-}
-
 struct Cert {
   Bytes der;
   ossl::X509Ptr x509;
@@ -77,13 +71,10 @@ bool key_matches_certificate(const SecureBytes& pkcs8, const Bytes& cert_der) {
   return match;
 }
 
-ImportRefused::ImportRefused(std::vector<Finding> findings)
-    : ImportRefused(std::move(findings), "the bundle was not imported", "import anyway") {}
+ImportRefused::ImportRefused(std::vector<Finding> findings) : ImportRefused(std::move(findings), "the bundle was not imported") {}
 
-ImportRefused::ImportRefused(std::vector<Finding> findings, const std::string& what_was_refused, const std::string& forced_action)
-    : Error(Error::coded(ErrorKind::Input, first_code(findings), summarise(findings, what_was_refused),
-                         "correct what is listed above, or, if you understand the risk, " + forced_action + " with --force")),
-      findings_(std::move(findings)) {}
+ImportRefused::ImportRefused(std::vector<Finding> findings, const std::string& what_was_refused)
+    : Error(ErrorCode::BUNDLE_REFUSED, summarise(findings, what_was_refused)), findings_(std::move(findings)) {}
 
 namespace {
 // Where a missing issuer was looked for, so that the findings say it truthfully.

@@ -1,28 +1,75 @@
 #include "midks/error.hpp"
 
+#include <array>
+
 namespace midks {
 
-Error::Error(ErrorKind kind, std::string message, std::string hint)
-    : std::runtime_error(std::move(message)), kind_(kind), hint_(std::move(hint)) {}
+namespace {
 
-Error Error::coded(ErrorKind kind, std::string code, std::string message, std::string hint) {
-  Error e(kind, std::move(message), std::move(hint));
-  e.code_ = std::move(code);
+struct CodeInfo {
+  std::string_view name;
+  ErrorKind kind;
+};
+
+constexpr std::array kCodes = {
+#define MIDKS_ERROR_INFO(name, kind) CodeInfo{#name, ErrorKind::kind},
+    MIDKS_ERROR_CODES(MIDKS_ERROR_INFO)
+#undef MIDKS_ERROR_INFO
+};
+
+}  // namespace
+
+std::string_view error_code_name(ErrorCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].name; }
+ErrorKind error_code_kind(ErrorCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].kind; }
+
+const std::vector<ErrorCode>& all_error_codes() {
+  static const std::vector<ErrorCode> all = [] {
+    std::vector<ErrorCode> v;
+    for (std::size_t i = 0; i < kCodes.size(); ++i) v.push_back(static_cast<ErrorCode>(i));
+    return v;
+  }();
+  return all;
+}
+
+Error::Error(ErrorCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
+
+Error Error::with_hint(std::string hint) const {
+  Error e = *this;
+  e.hint_ = std::move(hint);
   return e;
 }
 
 Error Error::with_context(const std::string& where) const {
   std::string msg = what();
   if (!where.empty() && msg.rfind(where, 0) != 0) msg = where + ": " + msg;
-  return coded(kind_, code_, msg, hint_);
+  Error e(code_, msg);
+  e.hint_ = hint_;
+  return e;
 }
 
-void fail(ErrorKind kind, std::string message, std::string hint) {
-  throw Error(kind, std::move(message), std::move(hint));
+Error Error::recoded(ErrorCode code) const {
+  Error e(code, what());
+  e.hint_ = hint_;
+  return e;
 }
 
-void fail_coded(ErrorKind kind, std::string code, std::string message, std::string hint) {
-  throw Error::coded(kind, std::move(code), std::move(message), std::move(hint));
+void fail(ErrorCode code, std::string message) { throw Error(code, std::move(message)); }
+
+Error Error::coded(ErrorKind kind, std::string_view code, std::string message, std::string hint) {
+  for (ErrorCode c : all_error_codes())
+    if (error_code_name(c) == code) return Error(c, std::move(message)).with_hint(std::move(hint));
+  ErrorCode by_kind = kind == ErrorKind::Usage ? ErrorCode::USAGE
+                      : kind == ErrorKind::Io ? ErrorCode::FILE_UNREADABLE
+                      : kind == ErrorKind::Password ? ErrorCode::WRONG_STORE_PASSWORD
+                      : kind == ErrorKind::Internal ? ErrorCode::INTERNAL
+                                                    : ErrorCode::KEYSTORE_CORRUPT;
+  return Error(by_kind, std::move(message)).with_hint(std::move(hint));
+}
+
+void fail(ErrorKind kind, std::string message, std::string hint) { throw Error::coded(kind, "", std::move(message), std::move(hint)); }
+
+void fail_coded(ErrorKind kind, std::string_view code, std::string message, std::string hint) {
+  throw Error::coded(kind, code, std::move(message), std::move(hint));
 }
 
 }  // namespace midks

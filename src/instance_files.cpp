@@ -37,7 +37,7 @@ std::string certificate_pem(const Bytes& der) {
 }
 
 std::vector<InstanceUpload> instance_uploads(const std::vector<Bytes>& chain, bool one_ca_file) {
-  if (chain.empty()) fail(ErrorKind::Input, "there is no certificate to split");
+  if (chain.empty()) fail(ErrorCode::NOTHING_TO_SPLIT, "there is no certificate to split");
   std::vector<InstanceUpload> out;
   InstanceUpload bundle{"ca-chain.pem", "sys_ca_certificate", "", ""};
   for (std::size_t i = chain.size(); i-- > 1;) {  // root first

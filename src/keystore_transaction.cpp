@@ -29,7 +29,7 @@ KeystoreUpdate update_keystore(const std::string& path, const Password& store_pa
     } catch (const Error& e) {
       // Marked here, where the store itself is opened: a password error from `change` (a key's
       // own password, a bundle's passphrase) is a different error.
-      if (e.kind() == ErrorKind::Password) throw Error::coded(ErrorKind::Password, "WRONG_STORE_PASSWORD", e.what(), e.hint()).with_context(path);
+      if (e.kind() == ErrorKind::Password) throw e.recoded(ErrorCode::WRONG_STORE_PASSWORD).with_context(path);
       throw e.with_context(path);
     }
   }();

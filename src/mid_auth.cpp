@@ -30,28 +30,20 @@ const char* auth_mode_name(AuthMode mode) {
 
 std::vector<Finding> check_mid_key(const Keystore& keystore, const Password& store_password, const ImportOptions& options) {
   const Entry* found = keystore.find(kMidKeyAlias);
-  std::string import_hint = std::string("import the bundle first: -a ") + kMidKeyAlias + " <bundle.pem>";
   if (!found)
-    fail_coded(ErrorKind::Input, "NO_MID_KEY",
-               std::string("the keystore has no entry '") + kMidKeyAlias + "', so the MID has no certificate to authenticate with",
-               import_hint);
+    fail(ErrorCode::NO_MID_KEY, std::string("the keystore has no entry '") + kMidKeyAlias + "', so the MID has no certificate to authenticate with");
   if (found->kind != EntryKind::PrivateKey || found->chain.empty())
-    fail_coded(ErrorKind::Input, "MID_KEY_NOT_PRIVATE",
-               std::string("'") + kMidKeyAlias + "' is a " + std::string(entry_kind_name(found->kind)) +
-                   " entry; the MID needs a private key with its certificate chain",
-               "delete it with -d " + std::string(kMidKeyAlias) + ", then " + import_hint);
+    fail(ErrorCode::MID_KEY_NOT_PRIVATE, std::string("'") + kMidKeyAlias + "' is a " + std::string(entry_kind_name(found->kind)) +
+                   " entry; the MID needs a private key with its certificate chain");
   Entry entry = *found;
   try {
     fmt::open_entry(entry, store_password);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Password) throw;
-    fail_coded(ErrorKind::Input, "MID_KEY_PASSWORD",
-               std::string("the key of '") + kMidKeyAlias + "' has its own password; the MID opens it with the store password",
-               "import the bundle again with -a, which protects the key with the store password");
+    fail(ErrorCode::MID_KEY_PASSWORD, std::string("the key of '") + kMidKeyAlias + "' has its own password; the MID opens it with the store password");
   }
   if (!key_matches_certificate(entry.plain, entry.chain.front()))
-    fail_coded(ErrorKind::Input, "KEY_MISMATCH", std::string("the private key of '") + kMidKeyAlias + "' does not belong to its certificate",
-               import_hint);
+    fail(ErrorCode::KEY_MISMATCH, std::string("the private key of '") + kMidKeyAlias + "' does not belong to its certificate");
   return validate_chain(entry.chain, options);
 }
 
@@ -88,16 +80,11 @@ void refuse_if_mid_key_in_use(const std::string& config_path, const std::string&
   try {
     config = MidConfig::load(config_path);
   } catch (const Error& e) {
-    fail_coded(ErrorKind::Input, "MID_KEY_IN_USE",
-               action + " would remove '" + kMidKeyAlias + "', and whether the MID authenticates with it cannot be told: " + e.what(),
-               "repair config.xml first; --force removes the key anyway");
+    fail(ErrorCode::MID_KEY_IN_USE, action + " would remove '" + kMidKeyAlias + "', and whether the MID authenticates with it cannot be told: " + e.what());
   }
   if (auth_mode(*config) != AuthMode::Mutual) return;
-  fail_coded(ErrorKind::Input, "MID_KEY_IN_USE",
-             action + " would remove '" + kMidKeyAlias + "' while " + config_path +
-                 " has the MID authenticate to its instance with it (mutual authentication): after a restart the MID could not connect",
-             "switch to basic authentication first (-b <user>), or import the replacement (-a " + std::string(kMidKeyAlias) +
-                 " <bundle>) instead; --force removes it anyway");
+  fail(ErrorCode::MID_KEY_IN_USE, action + " would remove '" + kMidKeyAlias + "' while " + config_path +
+                 " has the MID authenticate to its instance with it (mutual authentication): after a restart the MID could not connect");
 }
 
 bool use_mutual_auth(MidConfig& config, const std::optional<std::string>& instance_url, const std::optional<std::string>& mid_name) {

@@ -40,12 +40,10 @@ const tinyxml2::XMLElement* find_element(const tinyxml2::XMLDocument& doc, std::
 
 void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const std::string& origin) {
   if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS)
-    fail(ErrorKind::Input, origin + " is not well-formed XML (line " + std::to_string(doc.ErrorLineNum()) + ": " + doc.ErrorName() + ")",
-         "fix the file by hand or restore it from its .bak copy; it was not changed");
+    fail(ErrorCode::CONFIG_INVALID, origin + " is not well-formed XML (line " + std::to_string(doc.ErrorLineNum()) + ": " + doc.ErrorName() + ")");
   const tinyxml2::XMLElement* root = doc.RootElement();
   if (!root || std::string_view(root->Name()) != "parameters")
-    fail(ErrorKind::Input, origin + " has no <parameters> root element, so it is not a MID config.xml",
-         "point --config at the MID's agent/config.xml");
+    fail(ErrorCode::CONFIG_INVALID, origin + " has no <parameters> root element, so it is not a MID config.xml");
 }
 
 }  // namespace
@@ -55,8 +53,8 @@ bool is_encrypted_value(std::string_view value) { return value.rfind("encrypted:
 MidConfig MidConfig::load(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) fail(ErrorKind::Io, "cannot open " + path + ": " + std::strerror(errno));
-    fail(ErrorKind::Io, "no config.xml at " + path, "run from the MID's agent folder, or pass --agent-dir / --config");
+    if (errno != ENOENT) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + path + ": " + std::strerror(errno));
+    fail(ErrorCode::NO_CONFIG_XML, "no config.xml at " + path);
   }
   Bytes data = read_file(path, 4u << 20);
   return parse(std::string(data.begin(), data.end()), path);
@@ -199,8 +197,7 @@ void MidConfig::set(std::string_view name, std::string_view value, std::string_v
     } else {
       std::size_t close = found.root_close;
       if (close == std::string::npos)
-        fail(ErrorKind::Input, origin_ + " has an empty <parameters/> element; a parameter cannot be added to it",
-             "write <parameters></parameters> in its place");
+        fail(ErrorCode::CONFIG_UNEDITABLE, origin_ + " has an empty <parameters/> element; a parameter cannot be added to it (write <parameters></parameters> in its place)");
       std::string indent = "    ";
       if (std::size_t last = text_.rfind("<parameter", close); last != std::string::npos) {
         std::size_t line = line_start_of(text_, last);
@@ -288,9 +285,8 @@ int MidConfig::remove(std::string_view name) {
 }
 
 void MidConfig::refuse_edit(std::string_view name) const {
-  fail(ErrorKind::Input, "cannot edit " + origin_ + " safely: its XML around parameter '" + std::string(name) +
-                             "' is unusual; nothing was written",
-       "edit the parameter by hand in a text editor, or restore a clean config.xml");
+  fail(ErrorCode::CONFIG_UNEDITABLE, "cannot edit " + origin_ + " safely: its XML around parameter '" + std::string(name) +
+                             "' is unusual; nothing was written");
 }
 
 MidConfig::~MidConfig() { OPENSSL_cleanse(text_.data(), text_.size()); }

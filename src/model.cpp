@@ -89,9 +89,7 @@ namespace {
 [[noreturn]] void ambiguous(std::string_view alias, const std::vector<const Entry*>& matches) {
   std::string names;
   for (const Entry* e : matches) names += (names.empty() ? "'" : "' and '") + e->alias;
-  fail_coded(ErrorKind::Input, "AMBIGUOUS_ALIAS",
-             "the alias '" + std::string(alias) + "' matches " + names + "': the keystore holds entries whose aliases differ only in case",
-             "nothing was changed; keep one of them with keytool -storetype CaseExactJKS -delete -alias <the other>");
+  fail(ErrorCode::AMBIGUOUS_ALIAS, "the alias '" + std::string(alias) + "' matches " + names + "': the keystore holds entries whose aliases differ only in case");
 }
 
 }  // namespace

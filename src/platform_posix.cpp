@@ -43,18 +43,17 @@ FolderLock::FolderLock(const std::string& file_path, const std::string& what, in
   // lock file is left beside the keystore for a glob or for the MID's user to stumble on.
   fd_ = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd_ < 0)
-    fail_coded(ErrorKind::Io, "LOCK_FAILED", "cannot open the folder " + folder + " to lock it: " + std::strerror(errno));
+    fail(ErrorCode::LOCK_FAILED, "cannot open the folder " + folder + " to lock it: " + std::strerror(errno));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     if (err != EWOULDBLOCK && err != EINTR) {
       ::close(fd_);
-      fail_coded(ErrorKind::Io, "LOCK_FAILED", "cannot lock the folder " + folder + ": " + std::strerror(err));
+      fail(ErrorCode::LOCK_FAILED, "cannot lock the folder " + folder + ": " + std::strerror(err));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       ::close(fd_);
-      fail_coded(ErrorKind::Io, "LOCK_TIMEOUT", "another process has been changing " + what + " for " + std::to_string(timeout_s) + " s",
-                 "wait for the other manage-certificates (or installer) to finish, then run this again");
+      fail(ErrorCode::LOCK_TIMEOUT, "another process has been changing " + what + " for " + std::to_string(timeout_s) + " s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -75,10 +74,8 @@ void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ow
   struct stat st {};
   if (::fstat(fd, &st) == 0 && st.st_uid == like.uid && st.st_gid == like.gid) return;
   if (::fchown(fd, like.uid, like.gid) != 0)
-    fail_coded(ErrorKind::Io, "OWNER_NOT_KEPT",
-               "cannot give " + path + " the owner uid " + std::to_string(like.uid) + ", gid " + std::to_string(like.gid) + ": " +
-                   std::strerror(errno) + "; nothing was written",
-               "run as the MID Server's user, or as root on a file system that keeps owners");
+    fail(ErrorCode::OWNER_NOT_KEPT, "cannot give " + path + " the owner uid " + std::to_string(like.uid) + ", gid " + std::to_string(like.gid) + ": " +
+                   std::strerror(errno) + "; nothing was written");
 }
 
 void create_folders(const std::string& path, unsigned mode) {
@@ -87,7 +84,7 @@ void create_folders(const std::string& path, unsigned mode) {
   fs::path parent = target.parent_path();
   if (!parent.empty()) create_folders(parent.string(), mode);
   if (::mkdir(target.c_str(), mode) != 0 && errno != EEXIST)
-    fail_coded(ErrorKind::Io, "CREATE_FOLDER_FAILED", "cannot create the folder " + path + ": " + std::strerror(errno));
+    fail(ErrorCode::CREATE_FOLDER_FAILED, "cannot create the folder " + path + ": " + std::strerror(errno));
   ::chmod(target.c_str(), mode);  // not narrowed by the umask
   UniqueFd folder(::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (folder.get() < 0) return;

@@ -9,18 +9,14 @@ namespace midks {
 Renewal renew_key_entry(Keystore& keystore, const std::string& alias, ImportedKey&& renewed) {
   const Entry* current = keystore.find(alias);
   if (!current || current->kind != EntryKind::PrivateKey || current->chain.empty())
-    fail_coded(ErrorKind::Input, "RENEWAL_NO_ENTRY", "there is no key entry '" + alias + "' to renew",
-               "import the bundle with -a " + alias + " instead");
+    fail(ErrorCode::RENEWAL_NO_ENTRY, "there is no key entry '" + alias + "' to renew");
   CertFacts old_leaf = describe_certificate(current->chain.front());
   CertFacts new_leaf = describe_certificate(renewed.chain.front());
   if (old_leaf.sha256 == new_leaf.sha256)
-    fail_coded(ErrorKind::Input, "RENEWAL_NOT_NEWER", "'" + current->alias + "' already holds this certificate (SHA-256 " + new_leaf.sha256 + ")",
-               "pass the renewed certificate your CA issued");
+    fail(ErrorCode::RENEWAL_NOT_NEWER, "'" + current->alias + "' already holds this certificate (SHA-256 " + new_leaf.sha256 + ")");
   if (new_leaf.not_before <= old_leaf.not_before)
-    fail_coded(ErrorKind::Input, "RENEWAL_NOT_NEWER",
-               "the certificate passed was issued " + utc_text(new_leaf.not_before, "%Y-%m-%d") + ", not after the current one (" +
-                   utc_text(old_leaf.not_before, "%Y-%m-%d") + "): it is not a renewal",
-               "pass the certificate your CA issued for the renewal");
+    fail(ErrorCode::RENEWAL_NOT_NEWER, "the certificate passed was issued " + utc_text(new_leaf.not_before, "%Y-%m-%d") + ", not after the current one (" +
+                   utc_text(old_leaf.not_before, "%Y-%m-%d") + "): it is not a renewal");
   Renewal r;
   r.old_leaf = current->chain.front();
   r.new_leaf = renewed.chain.front();

@@ -54,8 +54,8 @@ struct ImportedKey {
 class ImportRefused : public Error {
  public:
   explicit ImportRefused(std::vector<Finding> findings);
-  // what_was_refused: "the bundle was not imported"; forced_action: "import anyway".
-  ImportRefused(std::vector<Finding> findings, const std::string& what_was_refused, const std::string& forced_action);
+  // BUNDLE_REFUSED; what_was_refused: "the bundle was not imported". Each finding has its own code.
+  ImportRefused(std::vector<Finding> findings, const std::string& what_was_refused);
   const std::vector<Finding>& findings() const { return findings_; }
 
  private:

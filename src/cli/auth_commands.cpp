@@ -24,17 +24,16 @@ void require_config(const Options& o) {
 
 int cmd_mutual(const Options& o) {
   if (o.instance_url && o.instance_url->rfind("https://", 0) != 0)
-    fail(ErrorKind::Usage, "--instance-url must start with https:// (got '" + *o.instance_url + "')",
+    usage_error("--instance-url must start with https:// (got '" + *o.instance_url + "')",
          "give the instance's address, e.g. https://acme.service-now.com/");
-  if (o.mid_name && o.mid_name->empty()) fail(ErrorKind::Usage, "--mid-name is empty", "give the MID Server's name");
+  if (o.mid_name && o.mid_name->empty()) usage_error("--mid-name is empty", "give the MID Server's name");
   require_config(o);
   Keystore ks = open_keystore(o);
   std::vector<Finding> findings = check_mid_key(ks, store_password(o), ImportOptions{});
   bool refused = false;
   for (const Finding& f : findings) refused = refused || f.severity == Severity::Refusable;
   if (refused && !o.force)
-    throw ImportRefused(findings, "mutual authentication was not enabled: the key entry '" + std::string(kMidKeyAlias) + "' would fail",
-                        "enable it anyway");
+    throw ImportRefused(findings, "mutual authentication was not enabled: the key entry '" + std::string(kMidKeyAlias) + "' would fail");
   bool was_mutual = false;
   bool changed = update_config(o.config_path(), [&](MidConfig& c) {
     was_mutual = auth_mode(c) == AuthMode::Mutual;
@@ -69,18 +68,18 @@ int cmd_mutual(const Options& o) {
 
 int cmd_basic(const Options& o) {
   const std::string& user = o.args[0];
-  if (user.empty()) fail(ErrorKind::Usage, "-b needs the instance user's name", "usage: manage-certificates -b <user> [<password>]");
+  if (user.empty()) usage_error("-b needs the instance user's name", "usage: manage-certificates -b <user> [<password>]");
   require_config(o);
   SecretSource source = o.instance_password;
   if (o.args.size() > 1) source.arg = o.args[1];  // the original script's argv form
   if (!source.env && !source.file && !source.arg && !source.prompt) {
     if (!::isatty(STDIN_FILENO))
-      fail(ErrorKind::Usage, "-b needs the password of instance user " + user,
+      usage_error("-b needs the password of instance user " + user,
            "pass it with --instance-password-env VAR or --instance-password-file FILE (or run at a terminal to be asked)");
     source.prompt = true;
   }
   std::optional<Password> password = read_secret(source, "instance-password", "password of instance user " + user);
-  if (password->size() == 0) fail(ErrorKind::Usage, "the instance user's password is empty", "give the password of " + user);
+  if (password->size() == 0) usage_error("the instance user's password is empty", "give the password of " + user);
   struct stat st {};
   bool have_keystore = ::stat(o.keystore_path().c_str(), &st) == 0;
   // With --remove-key the store password is proved before config.xml is touched; without it -b only

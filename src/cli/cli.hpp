@@ -63,6 +63,9 @@ struct Options {
   mutable std::optional<Error> config_error_;
 };
 
+// A usage error (exit 1), with the fix for this occurrence when there is a better one than the table's.
+[[noreturn]] void usage_error(std::string message, std::string fix = {});
+
 // ---- secrets ----
 std::optional<Password> read_secret(const SecretSource& src, const std::string& option, const std::string& what);
 const Password& store_password(const Options& o);

@@ -26,7 +26,7 @@ namespace {
 // Reads one line from the terminal with echo off; the buffer is wiped before it is released.
 Password prompt_secret(const std::string& what) {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) fail(ErrorKind::Usage, "cannot ask for the " + what + ": there is no terminal", "pass it with an -env or -file option");
+  if (fd < 0) fail(ErrorCode::SECRET_UNAVAILABLE, "cannot ask for the " + what + ": there is no terminal");
   // Echo goes off before the question is shown: an answer typed (or sent) as soon as the question
   // appears must neither be echoed nor discarded by the mode change.
   termios saved {};
@@ -60,7 +60,7 @@ SecretSource::~SecretSource() {
 std::optional<Password> read_secret(const SecretSource& src, const std::string& option, const std::string& what) {
   if (src.env) {
     const char* v = std::getenv(src.env->c_str());
-    if (!v) fail(ErrorKind::Usage, "environment variable " + *src.env + " (from --" + option + "-env) is not set");
+    if (!v) fail(ErrorCode::SECRET_UNAVAILABLE, "environment variable " + *src.env + " (from --" + option + "-env) is not set");
     return Password(v);
   }
   if (src.file) {
@@ -122,7 +122,7 @@ std::string unknown_password_hint(const Options& o) {
 Error explain_password_error(const Options& o, const Error& e) {
   bool store_password_error = e.kind() == ErrorKind::Password && (e.code().empty() || e.code() == "WRONG_STORE_PASSWORD");
   if (!store_password_error || o.storepass_origin == PasswordOrigin::Given) return e;
-  return Error::coded(ErrorKind::Password, "WRONG_STORE_PASSWORD", e.what(), unknown_password_hint(o));
+  return e.recoded(ErrorCode::WRONG_STORE_PASSWORD).with_hint(unknown_password_hint(o));
 }
 
 std::optional<Password> key_passphrase(const Options& o) { return read_secret(o.keypass, "keypass", "key passphrase"); }
@@ -235,6 +235,8 @@ void print_findings(const std::vector<Finding>& findings) {
   }
 }
 
+void usage_error(std::string message, std::string fix) { throw Error(ErrorCode::USAGE, std::move(message)).with_hint(std::move(fix)); }
+
 std::string shell_quoted(const std::string& word) {
   if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@") == std::string::npos)
     return word;
@@ -263,14 +265,14 @@ Finding mid_key_replaced(const Options& o) {
 void require_keystore(const Options& o) {
   struct stat st {};
   if (::stat(o.keystore_path().c_str(), &st) == 0) return;
-  if (errno != ENOENT) fail(ErrorKind::Io, "cannot open " + o.keystore_path() + ": " + std::strerror(errno));
-  fail(ErrorKind::Io, "no keystore at " + o.keystore_path(),
-       "run from the MID's agent folder (or pass --agent-dir / --keystore); import a bundle with -a to create it");
+  if (errno != ENOENT) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + o.keystore_path() + ": " + std::strerror(errno));
+  throw Error(ErrorCode::NO_KEYSTORE, "no keystore at " + o.keystore_path())
+      .with_hint("run from the MID's agent folder (or pass --agent-dir / --keystore); import a bundle with -a to create it");
 }
 
 const std::string& checked_alias(const std::string& alias) {
   if (std::string problem = alias_problem(alias); !problem.empty())
-    fail(ErrorKind::Usage, problem, "aliases are text, e.g. defaultsecuritykeypairhandle");
+    fail(ErrorCode::ALIAS_INVALID, problem);
   return alias;
 }
 
@@ -313,7 +315,7 @@ bool change_keystore(const Options& o, StoreType new_type, const std::function<b
   } catch (const Error& e) {
     if (e.code() != "WRONG_STORE_PASSWORD") throw;
     Error explained = explain_password_error(o, e);
-    throw Error::coded(ErrorKind::Password, explained.code(), std::string(e.what()) + "; nothing was written", explained.hint());
+    throw Error(explained.code_id(), std::string(e.what()) + "; nothing was written").with_hint(explained.hint());
   }
 }
 

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "fixes.hpp"
 #include "codec.hpp"
 #include "midks/keystore_transaction.hpp"
 #include "midks/mid_auth.hpp"
@@ -30,7 +31,7 @@ int cmd_import(const Options& o) {
       return import_bundle_files(files, options);  // validates fully before anything is written
     } catch (const Error& e) {
       // An encrypted key and nobody said how to open it: ask, if someone is at a terminal.
-      if (e.code() != "PASSPHRASE_NEEDED" || passphrase || !::isatty(STDIN_FILENO)) throw;
+      if (e.code_id() != ErrorCode::PASSPHRASE_NEEDED || passphrase || !::isatty(STDIN_FILENO)) throw;
       SecretSource ask;
       ask.prompt = true;
       passphrase = read_secret(ask, "keypass", "passphrase of the encrypted key");
@@ -45,7 +46,7 @@ int cmd_import(const Options& o) {
   std::string path = o.keystore_path();
   struct stat st {};
   if (!o.keystore && ::stat(o.agent_dir.c_str(), &st) != 0)
-    fail(ErrorKind::Usage, "there is no agent folder " + o.agent_dir, "run from the MID's agent folder, or pass the right --agent-dir (or --keystore)");
+    fail(ErrorCode::NO_AGENT_FOLDER, "there is no agent folder " + o.agent_dir);
   if (!o.keystore && ::stat(path.c_str(), &st) != 0 && ::stat(o.config_path().c_str(), &st) != 0 && !o.quiet)
     std::cerr << "warning [NO_CONFIG_XML]: " << o.config_path() << " does not exist: is " << o.agent_dir
               << " the MID's agent folder? The new keystore is " << path << "\n";
@@ -93,7 +94,7 @@ int cmd_import(const Options& o) {
 int cmd_get(const Options& o) {
   Keystore ks = browse_keystore(o);
   const Entry* e = ks.find(o.args[0]);
-  if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
+  if (!e) fail(ErrorCode::NO_SUCH_ENTRY, "no entry '" + o.args[0] + "' in " + o.keystore_path());
   const std::vector<Bytes>& chain = e->chain;
   if (o.json) {
     JsonWriter j;
@@ -183,7 +184,7 @@ int cmd_delete(const Options& o) {
   std::vector<std::string> removed;
   change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
     const Entry* e = ks.find(o.args[0]);
-    if (!e) fail(ErrorKind::Input, "no entry '" + o.args[0] + "' in " + o.keystore_path(), "list the aliases with -l");
+    if (!e) fail(ErrorCode::NO_SUCH_ENTRY, "no entry '" + o.args[0] + "' in " + o.keystore_path());
     if (java_lower(e->alias) == kMidKeyAlias && !o.force) refuse_if_mid_key_in_use(o.config_path(), "-d " + o.args[0]);
     removed.push_back(e->alias);
     ks.remove(o.args[0]);
@@ -380,7 +381,7 @@ int cmd_doctor(const Options& o) {
     try {
       type = detect_keystore_type(content);
     } catch (const Error& e) {
-      if (e.code() == "BCFKS_UNSUPPORTED") {  // a keystore, just not one we read: never a bundle
+      if (e.code_id() == ErrorCode::BCFKS_UNSUPPORTED) {  // a keystore, just not one we read: never a bundle
         unreadable_stores.push_back({path, e.with_context(path), std::nullopt});
         continue;
       }
@@ -393,7 +394,7 @@ int cmd_doctor(const Options& o) {
       } else {
         Error explained = explain_password_error(o, e.with_context(path));
         std::optional<Keystore> unverified;
-        if (explained.code() == "WRONG_STORE_PASSWORD") unverified = read_keystore_data(content, nullptr);
+        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD) unverified = read_keystore_data(content, nullptr);
         unreadable_stores.push_back({path, explained, std::move(unverified)});
       }
     }
@@ -429,10 +430,9 @@ int cmd_doctor(const Options& o) {
       exit_code = std::max(exit_code, e.exit_code());
       if (j) {
         j->begin_object().field("check", "the bundle can be read and matched").field("status", "problem").key("details").begin_array();
-        j->begin_object().field("code", e.code()).field("message", e.what()).field("fix", e.hint()).end_object().end_array().end_object();
+        j->begin_object().field("code", e.code()).field("message", e.what()).field("fix", fix_of(e)).end_object().end_array().end_object();
       } else {
-        std::cout << "  [FAIL] " << e.what() << (e.code().empty() ? "" : " [" + e.code() + "]") << "\n";
-        if (!e.hint().empty()) std::cout << "         fix: " << e.hint() << "\n";
+        std::cout << "  [FAIL] " << e.what() << " [" << e.code() << "]\n         fix: " << fix_of(e) << "\n";
       }
     }
     if (j) j->end_array().end_object();
@@ -442,10 +442,9 @@ int cmd_doctor(const Options& o) {
     exit_code = std::max(exit_code, e.exit_code());
     if (j)
       j->begin_object().field("check", check).field("status", "problem").key("details").begin_array()
-          .begin_object().field("code", e.code()).field("message", e.what()).field("fix", e.hint()).end_object().end_array().end_object();
+          .begin_object().field("code", e.code()).field("message", e.what()).field("fix", fix_of(e)).end_object().end_array().end_object();
     else
-      std::cout << "  [FAIL] " << check << ": " << e.what() << (e.code().empty() ? "" : " [" + e.code() + "]") << "\n"
-                << (e.hint().empty() ? "" : "         fix: " + e.hint() + "\n");
+      std::cout << "  [FAIL] " << check << ": " << e.what() << " [" << e.code() << "]\n         fix: " << fix_of(e) << "\n";
   };
   for (const Unreadable& u : unreadable_stores) {
     if (j) j->begin_object().field("target", u.path).field("kind", "keystore").key("checks").begin_array();

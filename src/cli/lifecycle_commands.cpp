@@ -45,9 +45,9 @@ std::optional<std::string> mid_name(const Options& o) {
 // The key entry under alias, opened with the store password (as the MID opens it).
 Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& alias) {
   const Entry* e = ks.find(alias);
-  if (!e) fail(ErrorKind::Input, "no entry '" + alias + "' in " + o.keystore_path(), "list the aliases with -l");
+  if (!e) fail(ErrorCode::NO_SUCH_ENTRY, "no entry '" + alias + "' in " + o.keystore_path());
   if (e->kind != EntryKind::PrivateKey || e->chain.empty())
-    fail(ErrorKind::Input, "'" + e->alias + "' is a " + std::string(entry_kind_name(e->kind)) + ", not a key entry with a certificate chain");
+    fail(ErrorCode::NOT_A_KEY_ENTRY, "'" + e->alias + "' is a " + std::string(entry_kind_name(e->kind)) + ", not a key entry with a certificate chain");
   Entry opened = *e;
   fmt::open_entry(opened, store_password(o));
   return opened;
@@ -65,7 +65,7 @@ bool holds_a_keystore(const std::string& path) {
   try {
     detect_keystore_type(ByteView(reinterpret_cast<const std::uint8_t*>(head), static_cast<std::size_t>(in.gcount())));
   } catch (const Error& e) {
-    return e.code() != "NOT_A_KEYSTORE";
+    return e.code_id() != ErrorCode::NOT_A_KEYSTORE;
   }
   return true;
 }
@@ -82,14 +82,14 @@ int cmd_csr(const Options& o) {
     spec.subject = "CN=";
     for (char c : *name) spec.subject += c == ',' || c == '\\' || c == '/' ? std::string("\\") + c : std::string(1, c);
   } else {
-    fail(ErrorKind::Usage, "no --subject given and no MID name in " + o.config_path(),
+    usage_error("no --subject given and no MID name in " + o.config_path(),
          "pass --subject CN=<mid name>,O=<organisation>, or run from the MID's agent folder");
   }
   std::string base = o.args.empty() ? "midserver" : o.args[0];
   std::string key_path = base + ".key", csr_path = base + ".csr";
   if (exists(key_path) && !o.force)
-    fail(ErrorKind::Io, key_path + " already exists; a key is never overwritten silently (its certificate would be lost with it)",
-         "choose another name, or pass --force (the old key is kept as " + key_path + ".bak)");
+    throw Error(ErrorCode::FILE_EXISTS, key_path + " already exists; a key is never overwritten silently (its certificate would be lost with it)")
+        .with_hint("choose another name, or pass --force (the old key is kept as " + key_path + ".bak)");
   auto passphrase = key_passphrase(o);
   CsrResult made = make_csr(spec, passphrase ? &*passphrase : nullptr);
   write_file_atomically(key_path, ByteView(made.key_pem.data(), made.key_pem.size()), WriteOptions::with_mode(0600).keeping_previous());
@@ -119,7 +119,7 @@ int cmd_split(const Options& o) {
     Keystore ks = open_keystore(o);
     std::string alias = o.alias.value_or(kMidKeyAlias);
     const Entry* e = ks.find(alias);
-    if (!e || e->chain.empty()) fail(ErrorKind::Input, "no entry '" + alias + "' with certificates in " + o.keystore_path(), "list the aliases with -l");
+    if (!e || e->chain.empty()) fail(ErrorCode::NO_SUCH_ENTRY, "no entry '" + alias + "' with certificates in " + o.keystore_path());
     chain = e->chain;
     source = o.keystore_path() + " (" + e->alias + ")";
   } else {
@@ -155,7 +155,7 @@ int cmd_split(const Options& o) {
 }
 
 int cmd_verify(const Options& o) {
-  if (!o.url) fail(ErrorKind::Usage, "verify needs --url https://<instance>", "e.g. manage-certificates verify --url https://acme.service-now.com");
+  if (!o.url) usage_error("verify needs --url https://<instance>", "e.g. manage-certificates verify --url https://acme.service-now.com");
   ProbeTarget target = parse_https_url(*o.url);
   Keystore ks = open_keystore(o);
   Entry entry = opened_key_entry(ks, o, o.alias.value_or(kMidKeyAlias));
@@ -248,7 +248,7 @@ int cmd_renew(const Options& o) {
   const std::string& alias = checked_alias(o.args[0]);
   std::vector<std::string> files(o.args.begin() + 1, o.args.end());
   if (files.empty() && !o.prune)
-    fail(ErrorKind::Usage, "renew needs the renewed certificate (or a new bundle)", "usage: manage-certificates renew <alias> <file>... [--prune]");
+    usage_error("renew needs the renewed certificate (or a new bundle)", "usage: manage-certificates renew <alias> <file>... [--prune]");
   require_keystore(o);
   auto passphrase = key_passphrase(o);  // asked (if at all) before the lock is taken
   std::vector<Finding> findings;

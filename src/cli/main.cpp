@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fixes.hpp"
 #include "spec.hpp"
 #include "midks/error.hpp"
 
@@ -29,7 +30,7 @@ void print_error_json(const Error& e) {
                    .field("code", e.code())
                    .field("exit_code", static_cast<std::int64_t>(e.exit_code()))
                    .field("message", e.what())
-                   .field("fix", e.hint())
+                   .field("fix", fix_of(e))
                    .end_object()
                    .end_object()
                    .str()
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
       if (const OptionSpec* opt = find_option(args[i])) {
         i += opt->value.empty() ? 0 : 1;  // an option's value is never the command
       } else if (const CommandSpec* c = find_command(args[i])) {
-        if (chosen) fail(ErrorKind::Usage, "only one command at a time (" + chosen->names[0] + " and " + args[i] + ")");
+        if (chosen) usage_error("only one command at a time (" + chosen->names[0] + " and " + args[i] + ")");
         chosen = c;
       }
     }
@@ -68,12 +69,12 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       if (const OptionSpec* opt = find_option(a)) {
-        if (!chosen) fail(ErrorKind::Usage, "no command given for " + a, "see manage-certificates --help");
+        if (!chosen) usage_error("no command given for " + a, "see manage-certificates --help");
         if (!takes_option(*chosen, a))
-          fail(ErrorKind::Usage, a + " is not an option of " + chosen->names[0],
+          usage_error(a + " is not an option of " + chosen->names[0],
                "see manage-certificates " + chosen->names[0] + " --help for its options");
         if (!opt->value.empty() && i + 1 >= args.size())
-          fail(ErrorKind::Usage, a + " needs a value", "see manage-certificates " + chosen->names[0] + " --help");
+          usage_error(a + " needs a value", "see manage-certificates " + chosen->names[0] + " --help");
         opt->set(o, opt->value.empty() ? std::string() : args[++i]);
         if (opt->secret) {
           wipe(argv[i + 1]);
@@ -82,16 +83,16 @@ int main(int argc, char** argv) {
       } else if (find_command(a)) {
         continue;
       } else if (a.size() > 1 && a[0] == '-') {
-        fail(ErrorKind::Usage, "unknown option " + a,
+        usage_error("unknown option " + a,
              chosen ? "see manage-certificates " + chosen->names[0] + " --help" : "see manage-certificates --help");
       } else if (chosen) {
         o.args.push_back(a);
         positional_at.push_back(i + 1);
       } else {
-        fail(ErrorKind::Usage, "'" + a + "' is not a command", "see manage-certificates --help");
+        usage_error("'" + a + "' is not a command", "see manage-certificates --help");
       }
     }
-    if (!chosen) fail(ErrorKind::Usage, "no command given", "see manage-certificates --help");
+    if (!chosen) usage_error("no command given", "see manage-certificates --help");
     if (chosen->secret_argument && positional_at.size() >= chosen->secret_argument) {
       std::size_t at = positional_at[chosen->secret_argument - 1];
       wipe(argv[at]);
@@ -102,7 +103,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (o.args.size() < chosen->min_args || o.args.size() > chosen->max_args)
-      fail(ErrorKind::Usage, chosen->names[0] + " takes " + (chosen->args.empty() ? "no arguments" : chosen->args),
+      usage_error(chosen->names[0] + " takes " + (chosen->args.empty() ? "no arguments" : chosen->args),
            "usage: manage-certificates " + chosen->names[0] + " " + chosen->args + "  (manage-certificates " + chosen->names[0] +
                " --help shows its options and examples)");
     struct WipeSecretArgument {  // the copy in o.args, whatever way the command ends
@@ -115,9 +116,7 @@ int main(int argc, char** argv) {
     return chosen->run(o);
   } catch (const Error& e) {
     if (json_errors) print_error_json(e);
-    std::string code = e.code().empty() || std::string(e.what()).find(e.code()) != std::string::npos ? "" : " [" + e.code() + "]";
-    std::cerr << "error: " << e.what() << code << "\n";
-    if (!e.hint().empty()) std::cerr << "  fix: " << e.hint() << "\n";
+    std::cerr << "error: " << e.what() << " [" << e.code() << "]\n  fix: " << fix_of(e) << "\n";
     return e.exit_code();
   } catch (const std::exception& e) {
     std::cerr << "error: internal: " << e.what() << "\n";

@@ -12,12 +12,12 @@ StoreType parse_storetype(std::string t) {
   if (t == "jks") return StoreType::Jks;
   if (t == "pkcs12" || t == "p12") return StoreType::Pkcs12;
   if (t == "jceks") return StoreType::Jceks;
-  fail(ErrorKind::Usage, "unknown --storetype " + t, "use jks, pkcs12 or jceks");
+  usage_error("unknown --storetype " + t, "use jks, pkcs12 or jceks");
 }
 
 int parse_count(const std::string& option, const std::string& v, std::size_t max_digits, const char* unit) {
   if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > max_digits)
-    fail(ErrorKind::Usage, option + " needs a number of " + unit + ", not '" + v + "'");
+    usage_error(option + " needs a number of " + unit + ", not '" + v + "'");
   return std::stoi(v);
 }
 
@@ -92,7 +92,7 @@ const std::vector<OptionSpec>& option_table() {
       {"--timeout", "SECONDS", "connection and read timeout (default 10)",
        [](Options& o, const std::string& v) {
          int s = parse_count("--timeout", v, 4, "seconds");
-         if (s == 0) fail(ErrorKind::Usage, "--timeout needs a number of seconds above 0");
+         if (s == 0) usage_error("--timeout needs a number of seconds above 0");
          o.timeout_s = s;
        }},
       {"--prune", "", "delete the entries kept from earlier renewals", [](Options& o, const std::string&) { o.prune = true; }},

@@ -217,7 +217,7 @@ TEST(BadInput, BcfksIsRecognisedAndRefused) {
       } catch (const Error& e) {
         code = e.code(), message = e.what();
         EXPECT_EQ(e.kind(), ErrorKind::Input);
-        EXPECT_NE(e.hint().find("keytool"), std::string::npos) << e.hint();
+        EXPECT_NE(cli::fix_of(e).find("keytool"), std::string::npos) << cli::fix_of(e);
       }
       EXPECT_EQ(code, "BCFKS_UNSUPPORTED");
       EXPECT_NE(message.find("Bouncy Castle FIPS keystore"), std::string::npos) << message;

@@ -312,8 +312,8 @@ TEST(Renewal, AnIssuerOutsideTheCurrentChainIsNamedHonestly) {
   std::string code;
   try {
     import_renewal(ks, {pem_file("renewed.pem", {&moved, &other_root})});
-  } catch (const Error& e) {
-    code = e.code();
+  } catch (const ImportRefused& e) {
+    code = codes(e.findings()).front();
   }
   EXPECT_EQ(code, "CHAIN_BROKEN");
 }

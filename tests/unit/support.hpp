@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fixes.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
@@ -115,7 +116,7 @@ ErrorKind error_kind_of(F&& f, std::string* message = nullptr) {
   try {
     f();
   } catch (const Error& e) {
-    if (message) *message = std::string(e.what()) + (e.hint().empty() ? "" : "\n  fix: " + e.hint());  // as the CLI prints it
+    if (message) *message = std::string(e.what()) + "\n  fix: " + cli::fix_of(e);  // as the CLI prints it
     return e.kind();
   }
   ADD_FAILURE() << "expected an error";
