@@ -23,7 +23,7 @@ namespace {
 
 Password env_password(const char* name) {
   const char* v = std::getenv(name);
-  if (!v) fail(ErrorKind::Usage, std::string(name) + " is not set");
+  if (!v) fail(ErrorCode::USAGE, std::string(name) + " is not set");
   return Password(v);
 }
 
@@ -31,7 +31,7 @@ StoreType parse_type(const std::string& t) {
   if (t == "JKS") return StoreType::Jks;
   if (t == "JCEKS") return StoreType::Jceks;
   if (t == "PKCS12") return StoreType::Pkcs12;
-  fail(ErrorKind::Usage, "unknown store type " + t);
+  fail(ErrorCode::USAGE, "unknown store type " + t);
 }
 
 std::vector<Bytes> read_pem_certs(const std::string& path) {
@@ -43,7 +43,7 @@ std::vector<Bytes> read_pem_certs(const std::string& path) {
     out.push_back(ossl::cert_der(x));
   }
   ossl::drain_errors();
-  if (out.empty()) fail(ErrorKind::Input, "no certificate in " + path);
+  if (out.empty()) fail(ErrorCode::NO_CERTIFICATE, "no certificate in " + path);
   return out;
 }
 
@@ -60,7 +60,7 @@ SecureBytes read_pem_key(const std::string& path) {
 }
 
 int run(int argc, char** argv) {
-  if (argc < 3) fail(ErrorKind::Usage, "usage: ks_tool make|convert|list …");
+  if (argc < 3) fail(ErrorCode::USAGE, "usage: ks_tool make|convert|list …");
   std::string verb = argv[1];
   if (verb == "make" && argc >= 7) {
     Keystore ks(parse_type(argv[3]));
@@ -120,7 +120,7 @@ int run(int argc, char** argv) {
                 << (e.chain.empty() ? "" : fingerprint(e.chain.front(), "SHA256")) << "\n";
     return 0;
   }
-  fail(ErrorKind::Usage, "bad arguments for ks_tool " + verb);
+  fail(ErrorCode::USAGE, "bad arguments for ks_tool " + verb);
 }
 
 }  // namespace
@@ -129,8 +129,7 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const Error& e) {
-    std::cerr << "ks_tool: " << e.what() << (e.code().empty() ? "" : " [" + e.code() + "]") << "\n";
-    if (!e.hint().empty()) std::cerr << "  fix: " << e.hint() << "\n";
+    std::cerr << "ks_tool: " << e.what() << " [" << e.code() << "]\n";
     return e.exit_code();
   }
 }
