@@ -48,10 +48,7 @@ std::vector<Finding> check_mid_key(const Keystore& keystore, const Password& sto
 }
 
 std::vector<std::string> encrypted_parameters(const MidConfig& config) {
-  std::vector<std::string> names;
-  for (const auto& [name, value] : config.parameters())
-    if (is_encrypted_value(value)) names.push_back(name);
-  return names;
+  return config.encrypted_parameter_names();
 }
 
 Finding mid_key_replaced_finding(const std::vector<std::string>* encrypted, const std::string& config_path) {
@@ -104,7 +101,10 @@ bool use_mutual_auth(MidConfig& config, const std::optional<std::string>& instan
 
 bool use_basic_auth(MidConfig& config, std::string_view user, const Password& password) {
   std::string_view secret(password.c_str(), password.size());
-  if (config.get(mid_param::kUsername) == std::string(user) && config.get(mid_param::kPassword) == std::string(secret)) return false;
+  std::optional<Password> current = config.get_secret(mid_param::kPassword);
+  if (config.get(mid_param::kUsername) == std::string(user) && current &&
+      std::string_view(current->c_str(), current->size()) == secret)
+    return false;
   // Where the MID's own template has them: right below the instance url, the password marked
   // secure="true" so that the MID encrypts it when it starts instead of keeping it in plain text.
   config.set(mid_param::kUsername, user, mid_param::kUrl);

@@ -38,6 +38,25 @@ const tinyxml2::XMLElement* find_element(const tinyxml2::XMLDocument& doc, std::
   return nullptr;
 }
 
+// tinyxml2 parses in place: every attribute value lives in the document's own copy of the text,
+// which it frees without wiping. config.xml holds passwords, so the values are wiped first. (A
+// value whose entities tinyxml2 collapsed keeps the few bytes the collapse freed at its end.)
+class WipingDocument : public tinyxml2::XMLDocument {
+ public:
+  ~WipingDocument() override {
+    if (const tinyxml2::XMLElement* root = RootElement()) wipe_values(root);
+  }
+
+ private:
+  static void wipe_values(const tinyxml2::XMLElement* e) {
+    for (; e; e = e->NextSiblingElement()) {
+      for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next())
+        OPENSSL_cleanse(const_cast<char*>(a->Value()), std::strlen(a->Value()));
+      wipe_values(e->FirstChildElement());
+    }
+  }
+};
+
 void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const std::string& origin) {
   if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS)
     fail(ErrorCode::CONFIG_INVALID, origin + " is not well-formed XML (line " + std::to_string(doc.ErrorLineNum()) + ": " + doc.ErrorName() + ")");
@@ -57,18 +76,20 @@ MidConfig MidConfig::load(const std::string& path) {
     fail(ErrorCode::NO_CONFIG_XML, "no config.xml at " + path);
   }
   Bytes data = read_file(path, 4u << 20);
-  return parse(std::string(data.begin(), data.end()), path);
+  std::string text(data.begin(), data.end());
+  OPENSSL_cleanse(data.data(), data.size());
+  return parse(std::move(text), path);
 }
 
 MidConfig MidConfig::parse(std::string text, std::string origin) {
   MidConfig c(std::move(text), std::move(origin));
-  tinyxml2::XMLDocument doc;
+  WipingDocument doc;
   parse_document(doc, c.text_, c.origin_);
   return c;
 }
 
 std::optional<std::string> MidConfig::get(std::string_view name) const {
-  tinyxml2::XMLDocument doc;
+  WipingDocument doc;
   parse_document(doc, text_, origin_);
   const tinyxml2::XMLElement* p = find_element(doc, name);
   const char* v = p ? p->Attribute("value") : nullptr;
@@ -76,20 +97,29 @@ std::optional<std::string> MidConfig::get(std::string_view name) const {
   return std::string(v);
 }
 
-std::vector<std::pair<std::string, std::string>> MidConfig::parameters() const {
-  tinyxml2::XMLDocument doc;
+std::optional<Password> MidConfig::get_secret(std::string_view name) const {
+  WipingDocument doc;
   parse_document(doc, text_, origin_);
-  std::vector<std::pair<std::string, std::string>> out;
+  const tinyxml2::XMLElement* p = find_element(doc, name);
+  const char* v = p ? p->Attribute("value") : nullptr;
+  if (!v) return std::nullopt;
+  return Password(v);
+}
+
+std::vector<std::string> MidConfig::encrypted_parameter_names() const {
+  WipingDocument doc;
+  parse_document(doc, text_, origin_);
+  std::vector<std::string> out;
   for (auto* p = doc.RootElement()->FirstChildElement("parameter"); p; p = p->NextSiblingElement("parameter")) {
     const char* name = p->Attribute("name");
     const char* value = p->Attribute("value");
-    if (name) out.emplace_back(name, value ? value : "");
+    if (name && value && is_encrypted_value(value)) out.emplace_back(name);
   }
   return out;
 }
 
 bool MidConfig::has_attribute(std::string_view name, std::string_view attribute) const {
-  tinyxml2::XMLDocument doc;
+  WipingDocument doc;
   parse_document(doc, text_, origin_);
   const tinyxml2::XMLElement* p = find_element(doc, name);
   return p && p->Attribute(std::string(attribute).c_str());
@@ -292,7 +322,7 @@ void MidConfig::refuse_edit(std::string_view name) const {
 MidConfig::~MidConfig() { OPENSSL_cleanse(text_.data(), text_.size()); }
 
 void MidConfig::verify() const {
-  tinyxml2::XMLDocument doc;
+  WipingDocument doc;
   parse_document(doc, text_, origin_ + " (after editing)");
 }
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "midks/secure.hpp"
+
 namespace midks {
 
 // Parameter names and placeholders of the MID's config.xml (ServiceNow's "MID Server parameters").
@@ -45,6 +47,8 @@ class MidConfig {
 
   // The value of the first parameter of that name (entities decoded), if present.
   std::optional<std::string> get(std::string_view name) const;
+  // The same for a value that is a secret (a password): held in wiping memory only.
+  std::optional<Password> get_secret(std::string_view name) const;
   bool has_attribute(std::string_view name, std::string_view attribute) const;
 
   // Sets the value attribute of the parameter in place. A missing parameter gets a new line with
@@ -56,8 +60,8 @@ class MidConfig {
   // Adds attribute="value" to the parameter's tag if it has no such attribute yet.
   void add_attribute(std::string_view name, std::string_view attribute, std::string_view value);
 
-  // Names and values of every parameter, in file order.
-  std::vector<std::pair<std::string, std::string>> parameters() const;
+  // Names of the parameters whose value the MID encrypted ("encrypted:..."), in file order.
+  std::vector<std::string> encrypted_parameter_names() const;
 
   // Removes every parameter of that name (with its line, when it stands alone on it); returns how
   // many were removed.

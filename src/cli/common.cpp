@@ -88,19 +88,19 @@ const Password& store_password(const Options& o) {
     return *o.storepass_read;
   }
   // The seed names config.xml's mid.keystore.password: a plain value there is the MID's password.
-  std::optional<std::string> configured;
+  std::optional<Password> configured;
   try {
-    if (const MidConfig* config = o.mid_config()) configured = config->get(mid_param::kKeystorePassword);
+    if (const MidConfig* config = o.mid_config()) configured = config->get_secret(mid_param::kKeystorePassword);
   } catch (const Error&) {
     // An unreadable config.xml is reported by the commands that edit it.
   }
-  if (configured && !configured->empty() && !is_encrypted_value(*configured)) {
-    o.storepass_read = Password(*configured);
+  bool encrypted = configured && is_encrypted_value(std::string_view(configured->c_str(), configured->size()));
+  if (configured && !configured->empty() && !encrypted) {
+    o.storepass_read = std::move(*configured);
     o.storepass_origin = PasswordOrigin::ConfigXml;
-    OPENSSL_cleanse(configured->data(), configured->size());
     return *o.storepass_read;
   }
-  o.config_storepass_encrypted = configured && is_encrypted_value(*configured);
+  o.config_storepass_encrypted = encrypted;
   o.storepass_read = Password(kDefaultStorePassword);
   o.storepass_origin = PasswordOrigin::Default;
   return *o.storepass_read;

@@ -149,5 +149,21 @@ TEST(MidConfig, SavingKeepsTheModeAndABackup) {
   EXPECT_EQ(MidConfig::load(path).get(mid_param::kName), "renamed");
 }
 
+TEST(MidConfig, SecretsAreReadIntoWipingMemoryOnly) {
+  MidConfig c = MidConfig::parse(
+      "<parameters>\n  <parameter name=\"mid.keystore.password\" value=\"s&amp;cr&lt;t\"/>\n"
+      "  <parameter name=\"mid.proxy.password\" secure=\"true\" value=\"encrypted:QUJD\"/>\n"
+      "  <parameter name=\"url\" value=\"https://acme.service-now.com/\"/>\n</parameters>\n",
+      "config.xml");
+  std::optional<Password> secret = c.get_secret(mid_param::kKeystorePassword);
+  ASSERT_TRUE(secret);
+  EXPECT_EQ(std::string(secret->c_str(), secret->size()), "s&cr<t");
+  EXPECT_FALSE(c.get_secret("absent"));
+  EXPECT_EQ(c.encrypted_parameter_names(), std::vector<std::string>{"mid.proxy.password"});
+  // Reading secrets leaves the text as it was (the wiped values are tinyxml2's copy, not ours).
+  EXPECT_EQ(c.get(mid_param::kUrl), "https://acme.service-now.com/");
+  EXPECT_EQ(c.get_secret(mid_param::kKeystorePassword).has_value(), true);
+}
+
 }  // namespace
 }  // namespace midks::test
