@@ -10,6 +10,7 @@
 #include "jks.hpp"
 #include "key_protection.hpp"
 #include "pkcs12.hpp"
+#include "pkcs8.hpp"
 #include "midks/ossl.hpp"
 
 namespace midks::fmt {
@@ -111,8 +112,7 @@ void open_entry(Entry& entry, const Password& key_password) {
     case SealFormat::Pkcs12SecretBag: {
       SecureBytes info = open_private_key(entry.sealed, key_password);
       // Java stores the secret as a PrivateKeyInfo whose "private key" octets are the raw key.
-      const unsigned char* p = info.data();
-      ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(info.size())));
+      ossl::Pkcs8InfoPtr p8 = parse_pkcs8(info.view());
       const unsigned char* key = nullptr;
       int len = 0;
       const X509_ALGOR* alg = nullptr;

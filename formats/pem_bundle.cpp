@@ -11,6 +11,7 @@
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
 #include "pkcs12.hpp"
+#include "pkcs8.hpp"
 
 namespace midks::fmt {
 
@@ -41,50 +42,33 @@ int pass_callback(char* buf, int size, int, void* u) {
              "check the passphrase; " + kKeyHint);
 }
 
-void add_key(BundleItems& into, ossl::PkeyPtr key, std::string form, std::string origin) {
-  ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key.get()));
-  if (!p8) ossl::throw_last(ErrorKind::Input, "cannot convert the private key at " + origin + " to PKCS#8");
-  Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+// pkcs8 is the key's PrivateKeyInfo when it is to be kept as it came; empty: encoded from key.
+void add_key(BundleItems& into, ossl::PkeyPtr key, SecureBytes pkcs8, std::string form, std::string origin) {
+  if (pkcs8.empty()) pkcs8 = pkcs8_of(key.get());
   if (form != "PKCS#8") into.notes.push_back("converted the " + form + " key (" + origin + ") to PKCS#8");
-  into.keys.push_back(BundleKey{SecureBytes(der), std::move(form), std::move(origin), std::move(key)});
-  OPENSSL_cleanse(der.data(), der.size());
+  into.keys.push_back(BundleKey{std::move(pkcs8), std::move(form), std::move(origin), std::move(key)});
 }
 
-// The one decryption of an encrypted PKCS#8 key in a bundle, PEM or DER. The iteration count is
-// checked first, so a hostile count is refused with or without a passphrase and before the KDF.
+// A PrivateKeyInfo (plain, decrypted, or from a PFX). One in canonical v1 DER, as OpenSSL writes
+// it, is kept as it came: OpenSSL 3 re-encodes keys slowly and the bytes would be the same.
+// Anything else is re-encoded. False if der is no key OpenSSL can read.
+bool add_pkcs8(BundleItems& into, ByteView der, std::string form, std::string origin) {
+  ossl::PkeyPtr key = try_private_key_from_pkcs8(der);
+  if (!key) return false;
+  add_key(into, std::move(key), is_canonical_pkcs8_v1(der) ? SecureBytes(der) : SecureBytes(), std::move(form), std::move(origin));
+  return true;
+}
+
+// An encrypted PKCS#8 key in a bundle, PEM or DER. decrypt_pkcs8 checks the KDF's cost first, so a
+// hostile count is refused with or without a passphrase and before the KDF runs.
 void add_encrypted_pkcs8(BundleItems& into, const X509_SIG* sig, const Password* passphrase, const std::string& origin) {
   const X509_ALGOR* alg = nullptr;
   X509_SIG_get0(sig, &alg, nullptr);
-  check_pbe_iterations(alg, "the private key at " + origin);
+  check_pbe_cost(alg, "the private key at " + origin);
   PassState state{passphrase, true};
   if (!passphrase) passphrase_error(state, "the private key at " + origin);
-  ossl::Pkcs8InfoPtr p8(PKCS8_decrypt(sig, passphrase->c_str(), static_cast<int>(passphrase->size())));
-  ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
-  if (!key) passphrase_error(state, "the private key at " + origin);
-  add_key(into, std::move(key), "encrypted PKCS#8", origin);
-}
-
-// A PKCS#8 v1 key, exactly as EVP_PKEY2PKCS8 would write it, is kept as it came: OpenSSL 3
-// re-encodes keys slowly and the bytes would be the same. Anything else takes the general path.
-bool add_plain_pkcs8(BundleItems& into, ByteView der, const std::string& origin) {
-  const unsigned char* p = der.data();
-  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size())));
-  long len = 0;
-  int tag = 0, cls = 0;
-  const unsigned char* body = der.data();
-  bool v1 = p8 && p == der.data() + der.size() && (ASN1_get_object(&body, &len, &tag, &cls, static_cast<long>(der.size())) & 0x80) == 0 &&
-            der.data() + der.size() - body >= 3 && body[0] == 0x02 && body[1] == 0x01 && body[2] == 0x00;
-  ossl::PkeyPtr key(v1 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
-  bool canonical = false;
-  if (key) {
-    Bytes again = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
-    canonical = again.size() == der.size() && std::equal(again.begin(), again.end(), der.begin());
-    OPENSSL_cleanse(again.data(), again.size());
-  }
-  ossl::drain_errors();
-  if (!canonical) return false;
-  into.keys.push_back(BundleKey{SecureBytes(der), "PKCS#8", origin, std::move(key)});
-  return true;
+  SecureBytes der = decrypt_pkcs8(sig, *passphrase, "the private key at " + origin);
+  if (der.empty() || !add_pkcs8(into, der.view(), "encrypted PKCS#8", origin)) passphrase_error(state, "the private key at " + origin);
 }
 
 void add_cert(BundleItems& into, X509* cert, std::string origin) {
@@ -247,11 +231,10 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
       bool read = PEM_read_bio(bio.get(), &body.name, &body.header, &body.data, &body.len) == 1;
       ossl::drain_errors();
       if (l == "PRIVATE KEY") {
-        if (read && add_plain_pkcs8(into, body.view(), b.origin)) return;
+        if (read && add_pkcs8(into, body.view(), "PKCS#8", b.origin)) return;
       } else {
-        const unsigned char* p = body.data;
-        ossl::X509SigPtr sig(read ? d2i_X509_SIG(nullptr, &p, body.len) : nullptr);
-        if (!sig || p != body.data + body.len) damaged(b);
+        ossl::X509SigPtr sig = read ? parse_encrypted_pkcs8(body.view()) : nullptr;
+        if (!sig) damaged(b);
         add_encrypted_pkcs8(into, sig.get(), passphrase, b.origin);
         return;
       }
@@ -265,7 +248,7 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
       if (state.asked || traditional_encrypted) passphrase_error(state, "the private key at " + b.origin);
       damaged(b);
     }
-    add_key(into, std::move(key), form, b.origin);
+    add_key(into, std::move(key), {}, form, b.origin);
   } else if (l == "PKCS7") {
     auto bio = bio_of(b.pem);
     ossl::Pkcs7Ptr p7(PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr));
@@ -316,7 +299,7 @@ bool try_pkcs12(ByteView data, const std::string& origin, const Password* passph
   into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(legacy ? " with legacy RC2/3DES encryption" : ""));
   if (cert) add_cert(into, cert, origin);
   for (int i = 0; i < sk_X509_num(ca); ++i) add_cert(into, sk_X509_value(ca, i), origin);
-  if (owned_key) add_key(into, std::move(owned_key), "PKCS#12", origin);
+  if (owned_key) add_key(into, std::move(owned_key), {}, "PKCS#12", origin);
   return true;
 }
 
@@ -329,24 +312,14 @@ void parse_binary(ByteView data, const std::string& origin, const Password* pass
     add_cert(into, cert.get(), origin + " (DER)");
     return;
   }
-  p = data.data();
-  if (add_plain_pkcs8(into, data, origin + " (DER)")) return;
-  p = data.data();
-  if (ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, n)); p8 && p == end) {
-    ossl::PkeyPtr key(EVP_PKCS82PKEY(p8.get()));
-    if (key) {
-      add_key(into, std::move(key), "PKCS#8", origin + " (DER)");
-      return;
-    }
-  }
-  p = data.data();
-  if (ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, n)); sig && p == end) {
+  if (add_pkcs8(into, data, "PKCS#8", origin + " (DER)")) return;
+  if (ossl::X509SigPtr sig = parse_encrypted_pkcs8(data)) {
     add_encrypted_pkcs8(into, sig.get(), passphrase, origin + " (DER)");
     return;
   }
   p = data.data();
   if (ossl::PkeyPtr key(d2i_AutoPrivateKey(nullptr, &p, n)); key && p == end) {
-    add_key(into, std::move(key), "traditional DER", origin + " (DER)");
+    add_key(into, std::move(key), {}, "traditional DER", origin + " (DER)");
     return;
   }
   ossl::drain_errors();

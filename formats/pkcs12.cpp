@@ -11,6 +11,7 @@
 #include "key_protection.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/ossl.hpp"
+#include "pkcs8.hpp"
 
 namespace midks::fmt {
 
@@ -116,10 +117,7 @@ void collect_bags(const STACK_OF(PKCS12_SAFEBAG) * bags, std::vector<KeyBag>& ke
     const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
     switch (PKCS12_SAFEBAG_get_nid(bag)) {
       case NID_keyBag: {
-        KeyBag k{read_attrs(bag), EntryKind::PrivateKey, {}, {}};
-        Bytes der = ossl::to_der(PKCS12_SAFEBAG_get0_p8inf(bag), i2d_PKCS8_PRIV_KEY_INFO);
-        k.plain = SecureBytes(der);
-        OPENSSL_cleanse(der.data(), der.size());
+        KeyBag k{read_attrs(bag), EntryKind::PrivateKey, {}, ossl::to_secret_der(PKCS12_SAFEBAG_get0_p8inf(bag), i2d_PKCS8_PRIV_KEY_INFO)};
         keys.push_back(std::move(k));
         break;
       }
@@ -185,7 +183,7 @@ void check_bag_iterations(const STACK_OF(PKCS12_SAFEBAG) * bags, const std::stri
     if (nid == NID_pkcs8ShroudedKeyBag) {
       const X509_ALGOR* alg = nullptr;
       X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, nullptr);
-      if (alg) check_pbe_iterations(alg, "a private key in " + what);
+      if (alg) check_pbe_cost(alg, "a private key in " + what);
     } else if (nid == NID_safeContentsBag) {
       check_bag_iterations(PKCS12_SAFEBAG_get0_safes(bag), what);
     }
@@ -207,7 +205,7 @@ void check_pkcs12_iterations(const PKCS12* p12, const std::string& what) {
     PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
     if (PKCS7_type_is_encrypted(p7)) {
       if (p7->d.encrypted && p7->d.encrypted->enc_data && p7->d.encrypted->enc_data->algorithm)
-        check_pbe_iterations(p7->d.encrypted->enc_data->algorithm, "the encrypted certificate section of " + what);
+        check_pbe_cost(p7->d.encrypted->enc_data->algorithm, "the encrypted certificate section of " + what);
     } else if (PKCS7_type_is_data(p7)) {
       ossl::SafeBagStackPtr bags(PKCS12_unpack_p7data(p7));
       check_bag_iterations(bags.get(), what);
@@ -277,12 +275,7 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
     if (!leaf && keys.size() == 1 && !certs.empty()) {
       // Stores without localKeyId (some exporters omit it): the leaf is the certificate whose
       // public key matches an unencrypted key, or the only certificate there is.
-      ossl::PkeyPtr priv;
-      if (!k.plain.empty()) {
-        const unsigned char* kp = k.plain.data();
-        ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &kp, static_cast<long>(k.plain.size())));
-        if (p8) priv.reset(EVP_PKCS82PKEY(p8.get()));
-      }
+      ossl::PkeyPtr priv = k.plain.empty() ? nullptr : try_private_key_from_pkcs8(k.plain.view());
       for (CertBag& c : certs)
         if (priv && X509_check_private_key(c.x509.get(), priv.get()) == 1) leaf = &c;
       if (!leaf && certs.size() == 1) leaf = &certs.front();

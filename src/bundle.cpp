@@ -9,6 +9,7 @@
 #include "midks/keystore_file.hpp"
 #include "midks/ossl.hpp"
 #include "pem_bundle.hpp"
+#include "pkcs8.hpp"
 
 namespace midks {
 
@@ -60,13 +61,7 @@ bool self_issued(const Cert& c) {
 
 std::string public_key_fingerprint(const EVP_PKEY* key) { return fingerprint(ossl::to_der(key, i2d_PUBKEY), "SHA256"); }
 
-ossl::PkeyPtr key_of(const SecureBytes& pkcs8) {
-  const unsigned char* p = pkcs8.data();
-  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(pkcs8.size())));
-  ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
-  if (!key) ossl::throw_last(ErrorKind::Input, "the private key cannot be read");
-  return key;
-}
+ossl::PkeyPtr key_of(const SecureBytes& pkcs8) { return fmt::private_key_from_pkcs8(pkcs8.view()); }
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
+#include "pkcs8.hpp"
 
 namespace midks {
 
@@ -137,11 +138,7 @@ CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
   long n = BIO_get_mem_data(key_bio.get(), &data);
   out.key_pem = SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)));
   OPENSSL_cleanse(data, static_cast<std::size_t>(n));
-  ossl::Pkcs8InfoPtr info(EVP_PKEY2PKCS8(key.get()));
-  if (!info) ossl::throw_last(ErrorKind::Io, "cannot encode the private key");
-  Bytes der = ossl::to_der(info.get(), i2d_PKCS8_PRIV_KEY_INFO);
-  out.pkcs8 = SecureBytes(der);
-  OPENSSL_cleanse(der.data(), der.size());
+  out.pkcs8 = fmt::pkcs8_of(key.get());
   return out;
 }
 

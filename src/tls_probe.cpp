@@ -16,6 +16,7 @@
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
+#include "pkcs8.hpp"
 
 namespace midks {
 
@@ -223,11 +224,9 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   SSL_CTX_set_cert_cb(ctx.get(), record_certificate_request, &report);
 
-  SslPtr ssl(SSL_new(ctx.get()));
+  SslPtr ssl(ossl::check_alloc(SSL_new(ctx.get()), "SSL_new"));
   ossl::X509Ptr leaf = ossl::parse_cert_der(entry.chain.front());
-  const unsigned char* p = entry.plain.data();
-  ossl::Pkcs8InfoPtr info(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(entry.plain.size())));
-  ossl::PkeyPtr key(info ? EVP_PKCS82PKEY(info.get()) : nullptr);
+  ossl::PkeyPtr key = fmt::try_private_key_from_pkcs8(entry.plain.view());
   if (!key || SSL_use_certificate(ssl.get(), leaf.get()) != 1 || SSL_use_PrivateKey(ssl.get(), key.get()) != 1)
     ossl::throw_last(ErrorKind::Input, "the key entry cannot be used for TLS");
   for (std::size_t i = 1; i < entry.chain.size(); ++i) {
