@@ -25,8 +25,10 @@ std::optional<std::uint8_t> DerReader::peek_tag() const {
 namespace {
 
 // The tag and length at data[start]; on failure, problem and the offset (within data) of the
-// faulty byte. Whether the contents follow in full is the caller's question.
-std::optional<DerHeader> decode_header(ByteView data, std::size_t start, std::string& problem, std::size_t& at) {
+// faulty byte. Whether the contents follow in full is the caller's question. Unless shortest,
+// a long-form length may have more bytes than it needs (BER allows that, DER does not).
+enum class LengthForm { Shortest, Any };
+std::optional<DerHeader> decode_header(ByteView data, std::size_t start, LengthForm form, std::string& problem, std::size_t& at) {
   at = start;
   const std::size_t left = data.size() - start;
   if (left == 0) {
@@ -62,13 +64,13 @@ std::optional<DerHeader> decode_header(ByteView data, std::size_t start, std::st
     problem = "the length field is cut off";
     return std::nullopt;
   }
-  if (data[start + 2] == 0) {
+  if (form == LengthForm::Shortest && data[start + 2] == 0) {
     problem = "the length is not in its shortest form (leading zero byte)";
     return std::nullopt;
   }
   std::size_t length = 0;
   for (std::size_t i = 0; i < n; ++i) length = (length << 8) | data[start + 2 + i];
-  if (length < 0x80) {
+  if (form == LengthForm::Shortest && length < 0x80) {
     problem = "the length " + std::to_string(length) + " is not in its shortest form";
     return std::nullopt;
   }
@@ -78,7 +80,7 @@ std::optional<DerHeader> decode_header(ByteView data, std::size_t start, std::st
 }  // namespace
 
 std::optional<DerElement> DerReader::decode(std::string& problem, std::size_t& at) const {
-  auto h = decode_header(data_, pos_, problem, at);
+  auto h = decode_header(data_, pos_, LengthForm::Shortest, problem, at);
   at += base_;
   if (!h) return std::nullopt;
   const std::size_t left = data_.size() - pos_ - h->header_length;
@@ -140,7 +142,7 @@ void DerReader::expect_end(const std::string& after) const {
 std::optional<DerHeader> peek_der_header(ByteView data) {
   std::string problem;
   std::size_t at = 0;
-  return decode_header(data, 0, problem, at);
+  return decode_header(data, 0, LengthForm::Any, problem, at);
 }
 
 }  // namespace midks::fmt

@@ -73,8 +73,10 @@ class DerReader {
   int depth_ = 0;
 };
 
-// The tag and length data starts with, whether or not the contents follow in full (a truncated
-// file still shows what it was meant to be), for format detection; nullopt if they are not DER.
+// The tag and definite length data starts with, for format detection: leniently, so that a
+// damaged file is still told apart by its shape. The contents need not follow in full (a truncated
+// file still shows what it was meant to be) and the length need not be in its shortest form;
+// nullopt for an indefinite length, a multi-byte tag or a header cut short.
 struct DerHeader {
   std::uint8_t tag = 0;
   std::size_t header_length = 0, content_length = 0;

@@ -160,13 +160,17 @@ TEST(DerReader, NestingIsBounded) {
   EXPECT_EQ(entered, limits::kMaxDerDepth);
 }
 
-TEST(DerReader, HeaderPeekAcceptsTruncatedContents) {
+TEST(DerReader, HeaderPeekAcceptsTruncatedContentsAndOverlongLengths) {
   Bytes data = {0x30, 0x82, 0x10, 0x00, 0x02};
   auto h = fmt::peek_der_header(data);
   ASSERT_TRUE(h.has_value());
   EXPECT_EQ(h->tag, der::kSequence);
   EXPECT_EQ(h->header_length, 4u);
   EXPECT_EQ(h->content_length, 0x1000u);
+  // Lenient about the length's form, so that a damaged PFX is still reported as one.
+  auto overlong = fmt::peek_der_header(Bytes{0x30, 0x84, 0x00, 0x00, 0x00, 0x05});
+  ASSERT_TRUE(overlong.has_value());
+  EXPECT_EQ(overlong->content_length, 5u);
   EXPECT_FALSE(fmt::peek_der_header(Bytes{0x30, 0x80}).has_value());
   EXPECT_FALSE(fmt::peek_der_header(Bytes{0x30}).has_value());
 }
