@@ -267,39 +267,18 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
 // ---- binary ----
 
 bool try_pkcs12(ByteView data, const std::string& origin, const Password* passphrase, BundleItems& into) {
-  const unsigned char* p = data.data();
-  ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
-  if (!p12 || p != data.data() + data.size()) {
-    ossl::drain_errors();
-    return false;
-  }
-  check_pkcs12_iterations(p12.get(), origin);
-  const char* pass = passphrase ? passphrase->c_str() : "";
-  if (PKCS12_mac_present(p12.get()) && !PKCS12_verify_mac(p12.get(), pass, -1)) {
-    PassState state{passphrase, true};
-    passphrase_error(state, origin + " (PKCS#12/PFX)");
-  }
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  STACK_OF(X509)* ca = nullptr;
-  bool legacy = false;
-  if (!PKCS12_parse(p12.get(), pass, &key, &cert, &ca)) {
-    // Windows certutil exports use RC2-40/3DES: OpenSSL 3 keeps RC2 in its legacy provider.
-    ossl::drain_errors();
-    ossl::ensure_legacy_provider();
-    legacy = true;
-    if (!PKCS12_parse(p12.get(), pass, &key, &cert, &ca)) {
-      PassState state{passphrase, true};
-      passphrase_error(state, origin + " (PKCS#12/PFX)");
-    }
-  }
-  ossl::PkeyPtr owned_key(key);
-  ossl::X509Ptr owned_cert(cert);
-  ossl::X509StackPtr owned_ca(ca);
-  into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(legacy ? " with legacy RC2/3DES encryption" : ""));
-  if (cert) add_cert(into, cert, origin);
-  for (int i = 0; i < sk_X509_num(ca); ++i) add_cert(into, sk_X509_value(ca, i), origin);
-  if (owned_key) add_key(into, std::move(owned_key), {}, "PKCS#12", origin);
+  ossl::Pkcs12Ptr p12 = parse_pkcs12(data);
+  if (!p12) return false;
+  const std::string title = origin + " (PKCS#12/PFX)";
+  PassState state{passphrase, true};
+  const Pkcs12OpenOptions options{origin, title, true, [&](const std::string&) { passphrase_error(state, title); }};
+  Pkcs12Contents pfx = open_pkcs12(p12.get(), passphrase ? *passphrase : Password(), options);
+  into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(pfx.legacy_encryption ? " with legacy RC2/3DES encryption" : ""));
+  for (const Pkcs12Bag& bag : pfx.bags)
+    if (bag.kind == Pkcs12Bag::Kind::Certificate) add_cert(into, bag.cert.get(), origin);
+  for (const Pkcs12Bag& bag : pfx.bags)
+    if (bag.kind == Pkcs12Bag::Kind::Key && !add_pkcs8(into, bag.key.view(), "PKCS#12", origin))
+      private_key_from_pkcs8(bag.key.view(), "the private key in " + title);  // throws KEY_UNREADABLE
   return true;
 }
 
