@@ -31,9 +31,7 @@ std::string oid_text(const ASN1_OBJECT* obj) {
 }
 
 ossl::AsnObjectPtr oid(const char* dotted) {
-  ossl::AsnObjectPtr o(OBJ_txt2obj(dotted, 1));
-  if (!o) ossl::throw_last(ErrorKind::Input, std::string("bad OID ") + dotted);
-  return o;
+  return ossl::AsnObjectPtr(ossl::check_alloc(OBJ_txt2obj(dotted, 1), "OBJ_txt2obj"));  // our own constants
 }
 
 Bytes build_epki(const char* alg_oid, int param_type, void* param, ByteView encrypted) {
@@ -50,6 +48,7 @@ Bytes build_epki(const char* alg_oid, int param_type, void* param, ByteView encr
 // SHA1(passwd || salt) || SHA1(passwd || previous) || … — Sun's JKS key stream.
 void sun_keystream_xor(const SecureBytes& passwd, ByteView salt, ByteView in, std::uint8_t* out) {
   std::uint8_t digest[kSha1Len];
+  OnScopeExit wipe_digest([&digest] { wipe(digest, sizeof digest); });
   ByteView previous = salt;
   for (std::size_t off = 0; off < in.size(); off += kSha1Len) {
     sha1({passwd.view(), previous}, digest);  // reads previous fully before writing digest
@@ -57,7 +56,6 @@ void sun_keystream_xor(const SecureBytes& passwd, ByteView salt, ByteView in, st
     std::size_t n = std::min(kSha1Len, in.size() - off);
     for (std::size_t k = 0; k < n; ++k) out[off + k] = static_cast<std::uint8_t>(in[off + k] ^ digest[k]);
   }
-  OPENSSL_cleanse(digest, sizeof digest);
 }
 
 SecureBytes open_sun_jks(ByteView data, const Password& password) {
@@ -96,6 +94,7 @@ SecureBytes jce_derive(const SecureBytes& passwd, ByteView salt8, std::uint64_t 
   ossl::MdCtxPtr ctx(ossl::check_alloc(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
   for (int half = 0; half < 2; ++half) {
     std::uint8_t buf[16];
+    OnScopeExit wipe_buf([&buf] { wipe(buf, sizeof buf); });
     std::size_t len = 4;
     std::copy(salt + half * 4, salt + half * 4 + 4, buf);
     for (std::uint64_t j = 0; j < iterations; ++j) {
@@ -106,7 +105,6 @@ SecureBytes jce_derive(const SecureBytes& passwd, ByteView salt8, std::uint64_t 
       len = out_len;
     }
     std::copy(buf, buf + 16, result.data() + half * 16);
-    OPENSSL_cleanse(buf, sizeof buf);
   }
   return result;
 }
@@ -293,8 +291,8 @@ Bytes seal_private_key_jks(ByteView pkcs8, const Password& password) {
 Bytes seal_private_key_jceks(ByteView pkcs8, const Password& password, int iterations) {
   Bytes salt = ossl::random_bytes(8);
   SecureBytes cipher = jce_pbe_crypt(true, pkcs8, password, salt, static_cast<std::uint64_t>(iterations));
-  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(PBEPARAM_new());
-  if (!pbe || !ASN1_OCTET_STRING_set(pbe->salt, salt.data(), static_cast<int>(salt.size())) ||
+  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(ossl::check_alloc(PBEPARAM_new(), "PBEPARAM_new"));
+  if (!ASN1_OCTET_STRING_set(pbe->salt, salt.data(), static_cast<int>(salt.size())) ||
       !ASN1_INTEGER_set(pbe->iter, iterations))
     ossl::throw_last(ErrorKind::Input, "cannot encode PBE parameters");
   ASN1_STRING* seq = nullptr;

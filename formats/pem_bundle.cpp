@@ -6,6 +6,7 @@
 #include <openssl/pkcs7.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "key_protection.hpp"
 #include "midks/error.hpp"
@@ -80,8 +81,10 @@ void add_cert(BundleItems& into, X509* cert, std::string origin) {
 
 // ---- text (PEM) ----
 
-std::string normalise(ByteView data, const std::string& origin, BundleItems& into) {
-  std::string text(data.begin(), data.end());
+// Everything below holds the text of private keys: it lives in SecureStrings, whose buffers are
+// wiped when freed, also when an exception unwinds.
+SecureString normalise(ByteView data, const std::string& origin, BundleItems& into) {
+  SecureString text(data.begin(), data.end());
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
     text.erase(0, 3);
     into.notes.push_back(origin + ": removed a UTF-8 byte-order mark");
@@ -90,8 +93,8 @@ std::string normalise(ByteView data, const std::string& origin, BundleItems& int
     text.erase(std::remove(text.begin(), text.end(), '\x1A'), text.end());
     into.notes.push_back(origin + ": removed " + std::to_string(n) + " Ctrl-Z (0x1A) byte(s), as 'copy /b' inserts");
   }
-  if (text.find('\r') != std::string::npos) {
-    std::string out;
+  if (text.find('\r') != SecureString::npos) {
+    SecureString out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
       if (text[i] == '\r') {
@@ -107,46 +110,48 @@ std::string normalise(ByteView data, const std::string& origin, BundleItems& int
   return text;
 }
 
-std::string trim(const std::string& s) {
+SecureString trim(const SecureString& s) {
   auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
+  if (b == SecureString::npos) return {};
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
 // One PEM block, re-assembled in canonical form for OpenSSL's PEM readers.
 struct Block {
   std::string label;
-  std::string pem;
+  SecureString pem;
   std::string origin;
 };
 
-std::vector<Block> split_blocks(const std::string& text, const std::string& origin, BundleItems& into) {
+std::string plain(const SecureString& s) { return std::string(s.begin(), s.end()); }
+
+std::vector<Block> split_blocks(const SecureString& text, const std::string& origin, BundleItems& into) {
   std::vector<Block> blocks;
   std::size_t line_no = 0, ignored = 0;
   std::string example;
   Block current;
   bool inside = false, in_headers = false;
-  std::string headers, body;
+  SecureString headers, body;
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = trim(text.substr(pos, end - pos));
+    if (end == SecureString::npos) end = text.size();
+    SecureString line = trim(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
     bool begin = line.rfind("-----BEGIN ", 0) == 0 && line.size() > 16 && line.compare(line.size() - 5, 5, "-----") == 0;
     bool finish = line.rfind("-----END ", 0) == 0 && line.size() > 14 && line.compare(line.size() - 5, 5, "-----") == 0;
     if (!inside) {
       if (begin) {
-        current = Block{line.substr(11, line.size() - 16), {}, origin + " line " + std::to_string(line_no)};
+        current = Block{plain(line.substr(11, line.size() - 16)), {}, origin + " line " + std::to_string(line_no)};
         inside = in_headers = true;
         headers.clear();
         body.clear();
       } else if (finish) {
-        fail_coded(ErrorKind::Input, "PEM_DAMAGED", origin + " line " + std::to_string(line_no) + ": '" + line + "' has no BEGIN line",
+        fail_coded(ErrorKind::Input, "PEM_DAMAGED", origin + " line " + std::to_string(line_no) + ": '" + plain(line) + "' has no BEGIN line",
                    "the file was cut or pasted incompletely; copy the whole block again");
       } else if (!line.empty()) {
-        if (example.empty()) example = line.substr(0, 40);
+        if (example.empty()) example = plain(line.substr(0, 40));
         ++ignored;
       }
       if (pos > text.size()) break;
@@ -158,23 +163,25 @@ std::vector<Block> split_blocks(const std::string& text, const std::string& orig
                  "the file was cut or pasted incompletely; copy the whole block again");
     }
     if (finish) {
-      std::string label = line.substr(9, line.size() - 14);
+      std::string label = plain(line.substr(9, line.size() - 14));
       if (label != current.label)
         fail_coded(ErrorKind::Input, "PEM_DAMAGED",
                    current.origin + ": block 'BEGIN " + current.label + "' ends with 'END " + label + "'",
                    "two blocks were pasted into each other; copy each block again");
-      current.pem = "-----BEGIN " + current.label + "-----\n" + headers + (headers.empty() ? "" : "\n") + body +
-                    "-----END " + current.label + "-----\n";
-      blocks.push_back(current);
+      current.pem.clear();
+      current.pem.append("-----BEGIN ").append(current.label).append("-----\n").append(headers);
+      if (!headers.empty()) current.pem += '\n';
+      current.pem.append(body).append("-----END ").append(current.label).append("-----\n");
+      blocks.push_back(std::move(current));
       inside = false;
       continue;
     }
-    if (in_headers && line.find(':') != std::string::npos) {
-      headers += line + "\n";  // Proc-Type / DEK-Info of traditional encrypted keys
+    if (in_headers && line.find(':') != SecureString::npos) {
+      headers.append(line).append("\n");  // Proc-Type / DEK-Info of traditional encrypted keys
       continue;
     }
     in_headers = false;
-    if (!line.empty()) body += line + "\n";
+    if (!line.empty()) body.append(line).append("\n");
   }
   if (ignored)
     into.notes.push_back(origin + ": ignored " + std::to_string(ignored) + " line(s) of text outside PEM blocks (e.g. '" +
@@ -182,7 +189,8 @@ std::vector<Block> split_blocks(const std::string& text, const std::string& orig
   return blocks;
 }
 
-// The decoded body of one PEM block; OpenSSL's buffers freed (the body wiped) also on unwind.
+// The decoded body of one PEM block, read into OpenSSL's secure heap; its buffers (name, header
+// and data) wiped and freed also on unwind.
 struct PemBody {
   char* name = nullptr;
   char* header = nullptr;
@@ -192,14 +200,19 @@ struct PemBody {
   PemBody(const PemBody&) = delete;
   PemBody& operator=(const PemBody&) = delete;
   ~PemBody() {
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_clear_free(data, static_cast<std::size_t>(len));
+    if (name) OPENSSL_secure_clear_free(name, std::strlen(name));
+    if (header) OPENSSL_secure_clear_free(header, std::strlen(header));
+    if (data) OPENSSL_secure_clear_free(data, static_cast<std::size_t>(len));
+  }
+  bool read(BIO* bio) {
+    return PEM_read_bio_ex(bio, &name, &header, &data, &len, PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) == 1;
   }
   ByteView view() const { return ByteView(data, static_cast<std::size_t>(len)); }
 };
 
-ossl::BioPtr bio_of(const std::string& s) { return ossl::BioPtr(BIO_new_mem_buf(s.data(), static_cast<int>(s.size()))); }
+ossl::BioPtr bio_of(const SecureString& s) {
+  return ossl::BioPtr(ossl::check_alloc(BIO_new_mem_buf(s.data(), static_cast<int>(s.size())), "BIO_new_mem_buf"));
+}
 
 [[noreturn]] void damaged(const Block& b) {
   ossl::drain_errors();
@@ -218,7 +231,7 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
     add_cert(into, cert.get(), b.origin);
   } else if (l == "PRIVATE KEY" || l == "RSA PRIVATE KEY" || l == "EC PRIVATE KEY" || l == "DSA PRIVATE KEY" ||
              l == "ENCRYPTED PRIVATE KEY") {
-    bool traditional_encrypted = b.pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
+    bool traditional_encrypted = b.pem.find("Proc-Type: 4,ENCRYPTED") != SecureString::npos;
     std::string form = l == "PRIVATE KEY"             ? "PKCS#8"
                        : l == "ENCRYPTED PRIVATE KEY" ? "encrypted PKCS#8"
                        : l == "RSA PRIVATE KEY"       ? "PKCS#1 RSA"
@@ -228,7 +241,7 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
     if (l == "PRIVATE KEY" || l == "ENCRYPTED PRIVATE KEY") {
       auto bio = bio_of(b.pem);
       PemBody body;
-      bool read = PEM_read_bio(bio.get(), &body.name, &body.header, &body.data, &body.len) == 1;
+      bool read = body.read(bio.get());
       ossl::drain_errors();
       if (l == "PRIVATE KEY") {
         if (read && add_pkcs8(into, body.view(), "PKCS#8", b.origin)) return;
@@ -317,9 +330,8 @@ void parse_bundle_file(ByteView data, const std::string& origin, const Password*
     parse_binary(data, origin, passphrase, into);
     return;
   }
-  std::string text = normalise(data, origin, into);
+  SecureString text = normalise(data, origin, into);
   for (const Block& b : split_blocks(text, origin, into)) parse_block(b, passphrase, into);
-  OPENSSL_cleanse(text.data(), text.size());
 }
 
 }  // namespace midks::fmt

@@ -393,7 +393,7 @@ void add_local_key_id(PKCS12_SAFEBAG* bag, const std::string& id) {
 }
 
 void push(STACK_OF(PKCS12_SAFEBAG) * stack, ossl::SafeBagPtr bag) {
-  if (!sk_PKCS12_SAFEBAG_push(stack, bag.get())) ossl::throw_last(ErrorKind::Input, "out of memory");
+  if (!sk_PKCS12_SAFEBAG_push(stack, bag.get())) ossl::fail_internal("sk_PKCS12_SAFEBAG_push");
   bag.release();
 }
 
@@ -426,8 +426,8 @@ Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
 }  // namespace
 
 Bytes write_pkcs12(const Keystore& ks, const Password& password) {
-  ossl::SafeBagStackPtr cert_bags(sk_PKCS12_SAFEBAG_new_null());
-  ossl::SafeBagStackPtr key_bags(sk_PKCS12_SAFEBAG_new_null());
+  ossl::SafeBagStackPtr cert_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
+  ossl::SafeBagStackPtr key_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
   for (const Entry& e : ks.entries()) {
     const Password& key_password = e.key_password ? *e.key_password : password;
     std::string key_id = kTimePrefix + std::to_string(e.created_ms);
@@ -456,7 +456,8 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
         if (e.chain.size() != 1) fail(ErrorKind::Input, "trusted entry '" + e.alias + "' must hold exactly one certificate");
         ossl::SafeBagPtr cb = cert_bag(e.chain.front());
         add_friendly_name(cb.get(), e.alias);
-        ossl::AsnObjectPtr any_eku(OBJ_txt2obj("2.5.29.37.0", 1));  // anyExtendedKeyUsage, as keytool writes
+        // anyExtendedKeyUsage, as keytool writes
+        ossl::AsnObjectPtr any_eku(ossl::check_alloc(OBJ_txt2obj("2.5.29.37.0", 1), "OBJ_txt2obj"));
         if (!PKCS12_add1_attr_by_txt(cb.get(), kOidOracleTrustedKeyUsage, V_ASN1_OBJECT,
                                      reinterpret_cast<const unsigned char*>(any_eku.get()), -1))
           ossl::throw_last(ErrorKind::Input, "cannot mark '" + e.alias + "' as trusted");
@@ -479,16 +480,18 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
 
   // Java's layout: the (individually shrouded) keys in a plain Data safe, then the certificates
   // in one password-encrypted safe.
-  ossl::Pkcs7StackPtr safes(sk_PKCS7_new_null());
+  ossl::Pkcs7StackPtr safes(ossl::check_alloc(sk_PKCS7_new_null(), "sk_PKCS7_new_null"));
   if (sk_PKCS12_SAFEBAG_num(key_bags.get()) > 0) {
     ossl::Pkcs7Ptr keys(PKCS12_pack_p7data(key_bags.get()));
-    if (!keys || !sk_PKCS7_push(safes.get(), keys.get())) ossl::throw_last(ErrorKind::Input, "cannot pack the keys");
+    if (!keys) ossl::throw_last(ErrorKind::Input, "cannot pack the keys");
+    if (!sk_PKCS7_push(safes.get(), keys.get())) ossl::fail_internal("sk_PKCS7_push");
     keys.release();
   }
   if (sk_PKCS12_SAFEBAG_num(cert_bags.get()) > 0) {
     ossl::Pkcs7Ptr certs(PKCS12_pack_p7encdata_ex(NID_aes_256_cbc, password.c_str(), static_cast<int>(password.size()),
                                                   nullptr, 0, kPkcs12Iterations, cert_bags.get(), nullptr, nullptr));
-    if (!certs || !sk_PKCS7_push(safes.get(), certs.get())) ossl::throw_last(ErrorKind::Input, "cannot encrypt the certificates");
+    if (!certs) ossl::throw_last(ErrorKind::Input, "cannot encrypt the certificates");
+    if (!sk_PKCS7_push(safes.get(), certs.get())) ossl::fail_internal("sk_PKCS7_push");
     certs.release();
   }
   ossl::Pkcs12Ptr p12(PKCS12_add_safes(safes.get(), 0));

@@ -319,10 +319,13 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
 
 ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options) {
   std::vector<BundleFile> files;
+  // The files hold private keys: wiped however this ends (an import refused, a wrong passphrase).
+  OnScopeExit wipe_files([&files] {
+    for (BundleFile& f : files) wipe(f.data);
+  });
+  files.reserve(paths.size());
   for (const std::string& p : paths) files.push_back(BundleFile{p, read_file(p, 16u << 20)});
-  ImportedKey out = import_bundle(files, options);
-  for (BundleFile& f : files) OPENSSL_cleanse(f.data.data(), f.data.size());
-  return out;
+  return import_bundle(files, options);
 }
 
 }  // namespace midks

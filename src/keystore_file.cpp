@@ -1,7 +1,6 @@
 #include "midks/keystore_file.hpp"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,12 +60,21 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
          "check the path: is this the file you meant?");
   };
   if (!stream && static_cast<std::uint64_t>(st.st_size) > max_size) too_large(std::to_string(st.st_size));
+  // The file may hold a private key (a PEM bundle): no copy of it is left behind, neither in the
+  // buffers a pipe's growing input outgrows nor in a buffer an error abandons.
   Bytes out(stream ? std::min<std::size_t>(max_size + 1, 1u << 20) : static_cast<std::size_t>(st.st_size));
+  bool complete = false;
+  OnScopeExit wipe_unless_complete([&] {
+    if (!complete) wipe(out);
+  });
   std::size_t done = 0;
   for (;;) {
     if (done == out.size()) {
       if (!stream || out.size() > max_size) break;
-      out.resize(std::min(out.size() * 2, max_size + 1));
+      Bytes bigger(std::min(out.size() * 2, max_size + 1));
+      std::copy(out.begin(), out.end(), bigger.begin());
+      wipe(out);
+      out.swap(bigger);
     }
     ssize_t n = ::read(f.get(), out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
@@ -74,11 +82,9 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
-  if (done > max_size) {
-    OPENSSL_cleanse(out.data(), out.size());
-    too_large("more than " + std::to_string(max_size));
-  }
+  if (done > max_size) too_large("more than " + std::to_string(max_size));
   out.resize(done);
+  complete = true;
   return out;
 }
 
