@@ -75,7 +75,8 @@ void add_encrypted_pkcs8(BundleItems& into, const X509_SIG* sig, const Password*
 void add_cert(BundleItems& into, X509* cert, std::string origin) {
   into.certs.push_back(ossl::cert_der(cert));
   X509_up_ref(cert);
-  into.parsed_certs.emplace_back(cert);
+  ossl::X509Ptr reference(cert);  // released again if the push below throws
+  into.parsed_certs.push_back(std::move(reference));
   into.cert_origins.push_back(std::move(origin));
 }
 

@@ -85,7 +85,7 @@ class Opener {
       } else if (PKCS7_type_is_encrypted(p7)) {
         const X509_ALGOR* alg = p7->d.encrypted && p7->d.encrypted->enc_data ? p7->d.encrypted->enc_data->algorithm : nullptr;
         if (!alg) corrupt("an encrypted section has no algorithm");
-        check_pbe_cost(alg, "the encrypted certificate section of " + options_.what);
+        check_pbe_cost(alg, "an encrypted section of " + options_.what);
         note_scheme(alg);
       } else {
         corrupt("public-key-encrypted (enveloped) sections are not supported");
@@ -164,8 +164,8 @@ class Opener {
           ossl::with_legacy_retry([&] { return ossl::SafeBagStackPtr(PKCS12_unpack_p7encdata(p7, pass.text, pass.len)); });
       if (bags) return bags;
     }
-    if (!result_.mac_verified) wrong_password("cannot decrypt the certificate section");
-    corrupt("the encrypted certificate section cannot be decrypted");
+    if (!result_.mac_verified) wrong_password("cannot decrypt an encrypted section");
+    corrupt("an encrypted section cannot be decrypted");
   }
 
   void decrypt_key(Pkcs12Bag& bag) {
@@ -404,13 +404,6 @@ ossl::SafeBagPtr cert_bag(const Bytes& der) {
   return bag;
 }
 
-ossl::X509SigPtr parse_sig(ByteView der) {
-  const unsigned char* p = der.data();
-  ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, static_cast<long>(der.size())));
-  if (!sig) ossl::throw_last(ErrorKind::Input, "protected key is not an EncryptedPrivateKeyInfo");
-  return sig;
-}
-
 Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
   if (!e.plain.empty()) return seal_private_key_pbes2(e.plain.view(), key_password);
   if (e.sealed_as == SealFormat::EncryptedPrivateKeyInfo) {
@@ -435,8 +428,11 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
       case EntryKind::PrivateKey: {
         if (e.chain.empty()) fail(ErrorKind::Input, "private key entry '" + e.alias + "' has no certificate chain");
         Bytes sealed = pkcs12_sealed_key(e, key_password);
-        ossl::SafeBagPtr kb(PKCS12_SAFEBAG_create0_pkcs8(parse_sig(sealed).release()));
-        if (!kb) ossl::throw_last(ErrorKind::Input, "cannot create a key bag");
+        ossl::X509SigPtr sig = parse_encrypted_pkcs8(sealed);
+        if (!sig) fail(ErrorKind::Input, "the protected key of '" + e.alias + "' is not an EncryptedPrivateKeyInfo");
+        ossl::SafeBagPtr kb(PKCS12_SAFEBAG_create0_pkcs8(sig.get()));
+        if (!kb) ossl::fail_internal("PKCS12_SAFEBAG_create0_pkcs8");
+        sig.release();  // the bag owns it now
         add_local_key_id(kb.get(), key_id);
         add_friendly_name(kb.get(), e.alias);
         push(key_bags.get(), std::move(kb));
