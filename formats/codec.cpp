@@ -3,13 +3,14 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
-#include <optional>
 
 #include "byte_reader.hpp"
+#include "der_reader.hpp"
 #include "java_serial.hpp"
 #include "jks.hpp"
 #include "key_protection.hpp"
 #include "pkcs12.hpp"
+#include "pkcs8.hpp"
 #include "midks/ossl.hpp"
 
 namespace midks::fmt {
@@ -36,34 +37,19 @@ std::string java_secret_key_algorithm(const ASN1_OBJECT* oid) {
   return dotted;
 }
 
-// One DER tag and definite length at `at`; nullopt when they do not fit in data.
-struct DerHeader {
-  std::uint8_t tag;
-  std::size_t header, length;
-};
-std::optional<DerHeader> der_header(ByteView data, std::size_t at) {
-  if (at >= data.size() || data.size() - at < 2) return std::nullopt;
-  std::uint8_t first = data[at + 1];
-  if (first < 0x80) return DerHeader{data[at], 2, first};
-  std::size_t n = first & 0x7Fu;
-  if (n == 0 || n > 4 || data.size() - at - 2 < n) return std::nullopt;
-  std::size_t length = 0;
-  for (std::size_t i = 0; i < n; ++i) length = (length << 8) | data[at + 2 + i];
-  return DerHeader{data[at], 2 + n, length};
-}
-
 // Bouncy Castle's BCFKS is DER too, but its ObjectStore is SEQUENCE { storeData SEQUENCE,
 // integrityCheck (SEQUENCE PbkdMacIntegrityCheck | [0] SignatureCheck) } and nothing else, where
 // a PKCS#12 PFX opens with INTEGER version. Both elements must be seen: a DER certificate is
 // SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }, and a truncated file proves nothing.
 bool is_bcfks(ByteView data) {
-  auto store = der_header(data, 0);
-  if (!store || store->tag != 0x30) return false;
-  auto content = der_header(data, store->header);
-  if (!content || content->tag != 0x30) return false;
-  std::size_t at = store->header + content->header + content->length;
-  auto check = der_header(data, at);
-  return check && (check->tag == 0x30 || check->tag == 0xA0) && at + check->header + check->length == store->header + store->length;
+  DerReader file(data, "the keystore");
+  auto store = file.try_next();
+  if (!store || store->tag != der::kSequence) return false;
+  DerReader in = file.enter(*store);
+  auto content = in.try_next();
+  if (!content || content->tag != der::kSequence) return false;
+  auto check = in.try_next();
+  return check && (check->tag == der::kSequence || check->tag == der::context(0)) && in.at_end();
 }
 
 }  // namespace
@@ -78,7 +64,7 @@ StoreType detect_store_type(ByteView data) {
     if (magic == kJceksMagic) return StoreType::Jceks;
   }
   // DER SEQUENCE with a definite length: the only outer shape a PKCS#12 PFX can have.
-  if (data.size() >= 2 && data[0] == 0x30 && (data[1] < 0x80 || (data[1] >= 0x81 && data[1] <= 0x84))) {
+  if (auto outer = peek_der_header(data); outer && outer->tag == der::kSequence) {
     if (is_bcfks(data))
       fail_coded(ErrorKind::Input, "BCFKS_UNSUPPORTED",
                  "this is a Bouncy Castle FIPS keystore (BCFKS, as FIPS-mode MID Servers use), which this version can neither read "
@@ -126,8 +112,7 @@ void open_entry(Entry& entry, const Password& key_password) {
     case SealFormat::Pkcs12SecretBag: {
       SecureBytes info = open_private_key(entry.sealed, key_password);
       // Java stores the secret as a PrivateKeyInfo whose "private key" octets are the raw key.
-      const unsigned char* p = info.data();
-      ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(info.size())));
+      ossl::Pkcs8InfoPtr p8 = parse_pkcs8(info.view());
       const unsigned char* key = nullptr;
       int len = 0;
       const X509_ALGOR* alg = nullptr;

@@ -43,7 +43,7 @@ struct ClassDesc {
 // Objects are recorded only as placeholders: a back-reference to an object (which could point at
 // the object itself and form an ownership cycle) never occurs in a key store and is refused.
 struct ObjectSlot {};
-using Handle = std::variant<const ClassDesc*, std::string, ObjectSlot, Bytes>;
+using Handle = std::variant<const ClassDesc*, std::string, ObjectSlot, SecureBytes>;
 
 class StreamReader {
  public:
@@ -162,7 +162,7 @@ class StreamReader {
         if (auto* s = std::get_if<std::string>(&h)) {
           v.type = JavaValue::Type::String;
           v.text = *s;
-        } else if (auto* b = std::get_if<Bytes>(&h)) {
+        } else if (auto* b = std::get_if<SecureBytes>(&h)) {
           v.type = JavaValue::Type::ByteArray;
           v.bytes = *b;
         } else if (std::holds_alternative<ObjectSlot>(h)) {
@@ -175,12 +175,12 @@ class StreamReader {
       case TC_ARRAY: {
         auto cd = read_class_desc(depth + 1);
         if (!cd || cd->name != "[B") bad("only byte arrays are accepted");
-        std::size_t handle = new_handle(Bytes{});
+        std::size_t handle = new_handle(SecureBytes{});
         std::uint32_t n = r_.u32();
         if (n > r_.remaining()) bad("array longer than the data");
         ByteView data = r_.bytes(n);
         v.type = JavaValue::Type::ByteArray;
-        v.bytes.assign(data.begin(), data.end());
+        v.bytes = SecureBytes(data);
         handles_[handle] = v.bytes;
         return v;
       }
@@ -262,7 +262,8 @@ SealedKey read_sealed_key(ByteReader& r) {
   if (!params || !content || !params_alg || !seal_alg)
     fail(ErrorKind::Input, "invalid secret key format: sealed object at byte offset " + std::to_string(at) +
                                " lacks SealedObject's fields");
-  return SealedKey{params->bytes, content->bytes, params_alg->text, seal_alg->text};
+  auto plain = [](const SecureBytes& b) { return Bytes(b.data(), b.data() + b.size()); };  // encrypted: not secret
+  return SealedKey{plain(params->bytes), plain(content->bytes), params_alg->text, seal_alg->text};
 }
 
 SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password, std::string& algorithm) {
@@ -287,7 +288,7 @@ SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password,
   if (!alg || !bytes || (key.class_name() != "javax.crypto.spec.SecretKeySpec" && key.class_name() != "java.security.KeyRep"))
     fail(ErrorKind::Input, "sealed secret key holds an unsupported object (" + key.class_name() + ")");
   algorithm = alg->text;
-  return SecureBytes(bytes->bytes);
+  return bytes->bytes;
 }
 
 }  // namespace midks::fmt

@@ -20,7 +20,7 @@ struct JavaValue {
   Type type = Type::Null;
   std::int64_t number = 0;             // Primitive
   std::string text;                    // String, or the constant's name for Enum
-  Bytes bytes;                         // ByteArray
+  SecureBytes bytes;                   // ByteArray: a JCEKS secret key's bytes among them
   std::shared_ptr<JavaObject> object;  // Object
 };
 

@@ -1,12 +1,9 @@
 #include "jks.hpp"
 
-#include <openssl/asn1.h>
-#include <openssl/evp.h>
-
 #include "byte_reader.hpp"
+#include "der_reader.hpp"
 #include "java_serial.hpp"
 #include "key_protection.hpp"
-#include "midks/ossl.hpp"
 
 namespace midks::fmt {
 
@@ -33,15 +30,12 @@ Bytes read_certificate(ByteReader& r, std::uint32_t version) {
   // Only the DER framing is checked here: a full X.509 parse costs ~1M instructions per
   // certificate in OpenSSL 3 and dominated loading large trust stores. Certificates are parsed
   // when their facts are needed (listing details, validation, writing PKCS#12).
-  const unsigned char* p = der.data();
-  long len = 0;
-  int tag = 0, cls = 0;
-  int flags = ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(der.size()));
-  if ((flags & 0x80) || !(flags & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL ||
-      p + len != der.data() + der.size()) {
-    ossl::drain_errors();
-    r.fail_at(at, "certificate is not DER-encoded (expected one ASN.1 SEQUENCE spanning its bytes)");
-  }
+  DerReader framing(der, "certificate", r.offset() - der.size());
+  std::string problem;
+  auto cert = framing.try_next(&problem);
+  if (!cert || cert->tag != der::kSequence || !framing.at_end())
+    r.fail_at(at, "certificate is not DER-encoded (expected one ASN.1 SEQUENCE spanning its bytes" +
+                      (problem.empty() ? std::string(")") : "; " + problem + ")"));
   return Bytes(der.begin(), der.end());
 }
 

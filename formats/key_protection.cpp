@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "midks/ossl.hpp"
+#include "pkcs8.hpp"
 
 namespace midks::fmt {
 
@@ -18,12 +19,8 @@ constexpr std::size_t kSunSaltLen = 20;
 constexpr std::size_t kSha1Len = 20;
 
 ossl::X509SigPtr parse_epki(ByteView epki) {
-  const unsigned char* p = epki.data();
-  ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, static_cast<long>(epki.size())));
-  if (!sig || p != epki.data() + epki.size()) {
-    ossl::drain_errors();
-    fail(ErrorKind::Input, "protected private key is not a valid EncryptedPrivateKeyInfo");
-  }
+  ossl::X509SigPtr sig = parse_encrypted_pkcs8(epki);
+  if (!sig) fail(ErrorKind::Input, "protected private key is not a valid EncryptedPrivateKeyInfo");
   return sig;
 }
 
@@ -34,13 +31,11 @@ std::string oid_text(const ASN1_OBJECT* obj) {
 }
 
 ossl::AsnObjectPtr oid(const char* dotted) {
-  ossl::AsnObjectPtr o(OBJ_txt2obj(dotted, 1));
-  if (!o) ossl::throw_last(ErrorKind::Input, std::string("bad OID ") + dotted);
-  return o;
+  return ossl::AsnObjectPtr(ossl::check_alloc(OBJ_txt2obj(dotted, 1), "OBJ_txt2obj"));  // our own constants
 }
 
 Bytes build_epki(const char* alg_oid, int param_type, void* param, ByteView encrypted) {
-  ossl::X509SigPtr sig(X509_SIG_new());
+  ossl::X509SigPtr sig(ossl::check_alloc(X509_SIG_new(), "X509_SIG_new"));
   X509_ALGOR* alg = nullptr;
   ASN1_OCTET_STRING* digest = nullptr;
   X509_SIG_getm(sig.get(), &alg, &digest);
@@ -53,6 +48,7 @@ Bytes build_epki(const char* alg_oid, int param_type, void* param, ByteView encr
 // SHA1(passwd || salt) || SHA1(passwd || previous) || … — Sun's JKS key stream.
 void sun_keystream_xor(const SecureBytes& passwd, ByteView salt, ByteView in, std::uint8_t* out) {
   std::uint8_t digest[kSha1Len];
+  OnScopeExit wipe_digest([&digest] { wipe(digest, sizeof digest); });
   ByteView previous = salt;
   for (std::size_t off = 0; off < in.size(); off += kSha1Len) {
     sha1({passwd.view(), previous}, digest);  // reads previous fully before writing digest
@@ -60,7 +56,6 @@ void sun_keystream_xor(const SecureBytes& passwd, ByteView salt, ByteView in, st
     std::size_t n = std::min(kSha1Len, in.size() - off);
     for (std::size_t k = 0; k < n; ++k) out[off + k] = static_cast<std::uint8_t>(in[off + k] ^ digest[k]);
   }
-  OPENSSL_cleanse(digest, sizeof digest);
 }
 
 SecureBytes open_sun_jks(ByteView data, const Password& password) {
@@ -96,9 +91,10 @@ SecureBytes jce_derive(const SecureBytes& passwd, ByteView salt8, std::uint64_t 
   }
   SecureBytes result;
   result.resize(32);
-  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  ossl::MdCtxPtr ctx(ossl::check_alloc(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
   for (int half = 0; half < 2; ++half) {
     std::uint8_t buf[16];
+    OnScopeExit wipe_buf([&buf] { wipe(buf, sizeof buf); });
     std::size_t len = 4;
     std::copy(salt + half * 4, salt + half * 4 + 4, buf);
     for (std::uint64_t j = 0; j < iterations; ++j) {
@@ -109,7 +105,6 @@ SecureBytes jce_derive(const SecureBytes& passwd, ByteView salt8, std::uint64_t 
       len = out_len;
     }
     std::copy(buf, buf + 16, result.data() + half * 16);
-    OPENSSL_cleanse(buf, sizeof buf);
   }
   return result;
 }
@@ -140,9 +135,9 @@ PbeParams parse_pbe_param(const ASN1_TYPE* param) {
 }  // namespace
 
 void sha1(std::initializer_list<ByteView> parts, std::uint8_t out[20]) {
-  ossl::MdCtxPtr ctx(EVP_MD_CTX_new());
+  ossl::MdCtxPtr ctx(ossl::check_alloc(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
   unsigned int len = 0;
-  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr);
+  bool ok = EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr);
   for (ByteView part : parts) ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size());
   if (!ok || !EVP_DigestFinal_ex(ctx.get(), out, &len)) ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
 }
@@ -153,7 +148,7 @@ SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password,
   check_iterations(iterations, limits::kMaxPbeIterations, "the protected private key");
   SecureBytes passwd = password.java_pbe_ascii();
   SecureBytes key_iv = jce_derive(passwd, salt8, iterations);
-  ossl::CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  ossl::CipherCtxPtr ctx(ossl::check_alloc(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
   SecureBytes out;
   out.resize(data.size() + 8);
   int n1 = 0, n2 = 0;
@@ -179,46 +174,74 @@ std::uint64_t iteration_count(const ASN1_INTEGER* iter) {
   return static_cast<std::uint64_t>(n);
 }
 
-std::uint64_t pbe_iterations(const X509_ALGOR* alg) {
-  ASN1_TYPE* param = alg->parameter;
-  if (!param || param->type != V_ASN1_SEQUENCE) return 0;
-  // Parameters that do not decode carry no count to check; the decryption refuses them.
-  if (OBJ_obj2nid(alg->algorithm) == NID_pbes2) {
-    ossl::Handle<PBE2PARAM, PBE2PARAM_free> pbe2(
-        static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), param)));
-    if (!pbe2 || !pbe2->keyfunc || OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2) {
-      ossl::drain_errors();
-      return 0;
+namespace {
+
+// The parameters of an AlgorithmIdentifier as OpenSSL's structure T; null (errors drained) when
+// absent or undecodable: then there is no count to check, and the decryption refuses them (it
+// decodes them with the same templates).
+template <typename T, void (*Free)(T*)>
+ossl::Handle<T, Free> unpack_params(const ASN1_TYPE* param, const ASN1_ITEM* item) {
+  if (!param || param->type != V_ASN1_SEQUENCE) return nullptr;
+  ossl::Handle<T, Free> out(static_cast<T*>(ASN1_TYPE_unpack_sequence(item, param)));
+  if (!out) ossl::drain_errors();
+  return out;
+}
+
+[[noreturn]] void refuse_cost(const std::string& what, const std::string& asked, const std::string& limit) {
+  fail_coded(ErrorKind::Input, "ITERATIONS_TOO_HIGH",
+             what + " asks for " + asked + "; the limit is " + limit + ", so it is refused before any work is done",
+             "no genuine export needs that much; export the key or PFX again with the usual settings "
+             "(OpenSSL and Java use 2048 to 10000 PBKDF2 iterations; OpenSSL's scrypt N=16384, r=8, p=1)");
+}
+
+std::string scrypt_text(std::uint64_t n, std::uint64_t r, std::uint64_t p) {
+  auto num = [](std::uint64_t v) { return v == UINT64_MAX ? std::string("(unreadable)") : std::to_string(v); };
+  return "N=" + num(n) + ", r=" + num(r) + ", p=" + num(p);
+}
+
+}  // namespace
+
+void check_kdf_cost(const X509_ALGOR* kdf, const std::string& what) {
+  if (!kdf) return;
+  switch (OBJ_obj2nid(kdf->algorithm)) {
+    case NID_id_pbkdf2: {
+      auto params = unpack_params<PBKDF2PARAM, PBKDF2PARAM_free>(kdf->parameter, ASN1_ITEM_rptr(PBKDF2PARAM));
+      if (params) check_iterations(iteration_count(params->iter), limits::kMaxPbeIterations, what);
+      break;
     }
-    ossl::Handle<PBKDF2PARAM, PBKDF2PARAM_free> kdf(
-        static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)));
-    if (!kdf) {
-      ossl::drain_errors();
-      return 0;
+    case NID_id_scrypt: {
+      auto params = unpack_params<SCRYPT_PARAMS, SCRYPT_PARAMS_free>(kdf->parameter, ASN1_ITEM_rptr(SCRYPT_PARAMS));
+      if (!params) break;
+      std::uint64_t n = iteration_count(params->costParameter), r = iteration_count(params->blockSize),
+                    p = iteration_count(params->parallelizationParameter);
+      if (n > limits::kMaxScryptN || r > limits::kMaxScryptR || p > limits::kMaxScryptP ||
+          n * r * p > limits::kMaxScryptWork)  // no overflow: each factor is capped first
+        refuse_cost(what, "scrypt " + scrypt_text(n, r, p),
+                    "N <= " + std::to_string(limits::kMaxScryptN) + ", r <= " + std::to_string(limits::kMaxScryptR) +
+                        ", p <= " + std::to_string(limits::kMaxScryptP) + " and N*r*p <= " + std::to_string(limits::kMaxScryptWork));
+      break;
     }
-    return iteration_count(kdf->iter);
+    default:
+      break;  // a KDF OpenSSL does not know: the decryption refuses it without running anything
   }
-  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(
-      static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), param)));
-  if (!pbe) {
-    ossl::drain_errors();
-    return 0;
-  }
-  return iteration_count(pbe->iter);
 }
 
 void check_iterations(std::uint64_t count, std::uint64_t limit, const std::string& what) {
   if (count <= limit) return;
   std::string asked = count == UINT64_MAX ? "an unreadable or negative number of" : std::to_string(count);
-  fail_coded(ErrorKind::Input, "ITERATIONS_TOO_HIGH",
-             what + " asks for " + asked + " key-derivation iterations; the limit is " + std::to_string(limit) +
-                 " (Java refuses more too), so it is refused before any work is done",
-             "no genuine export needs that many; export the key or PFX again with the usual settings "
-             "(OpenSSL and Java use 2048 to 10000 iterations)");
+  refuse_cost(what, asked + " key-derivation iterations", std::to_string(limit) + " (Java refuses more too)");
 }
 
-void check_pbe_iterations(const X509_ALGOR* alg, const std::string& what) {
-  check_iterations(pbe_iterations(alg), limits::kMaxPbeIterations, what);
+void check_pbe_cost(const X509_ALGOR* alg, const std::string& what) {
+  if (!alg) return;
+  if (OBJ_obj2nid(alg->algorithm) == NID_pbes2) {
+    auto pbe2 = unpack_params<PBE2PARAM, PBE2PARAM_free>(alg->parameter, ASN1_ITEM_rptr(PBE2PARAM));
+    if (pbe2) check_kdf_cost(pbe2->keyfunc, what);
+    return;
+  }
+  // PKCS#5 v1 and PKCS#12 PBE schemes: PBEParameter ::= SEQUENCE { salt, iterationCount }.
+  auto pbe = unpack_params<PBEPARAM, PBEPARAM_free>(alg->parameter, ASN1_ITEM_rptr(PBEPARAM));
+  if (pbe) check_iterations(iteration_count(pbe->iter), limits::kMaxPbeIterations, what);
 }
 
 std::string sealed_key_algorithm(ByteView epki) {
@@ -242,31 +265,15 @@ SecureBytes open_private_key(ByteView epki, const Password& password) {
     PbeParams params = parse_pbe_param(alg->parameter);
     plain = jce_pbe_crypt(false, ossl::octets(data), password, params.salt, params.iterations);
   } else {
-    check_pbe_iterations(alg, "the protected private key");
-    ossl::Pkcs8InfoPtr p8(PKCS8_decrypt_ex(sig.get(), password.c_str(), static_cast<int>(password.size()), nullptr, nullptr));
-    if (!p8) {
-      // RC2/RC4/DES-based schemes (Windows exports) live in OpenSSL's legacy provider.
-      ossl::drain_errors();
-      ossl::ensure_legacy_provider();
-      p8.reset(PKCS8_decrypt_ex(sig.get(), password.c_str(), static_cast<int>(password.size()), nullptr, nullptr));
-    }
-    if (!p8) {
-      ossl::drain_errors();
+    plain = decrypt_pkcs8(sig.get(), password, "the protected private key");
+    if (plain.empty())
       fail(ErrorKind::Password, "key password is incorrect (cannot decrypt the private key)",
            "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
-    }
-    Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
-    plain = SecureBytes(der);
-    OPENSSL_cleanse(der.data(), der.size());
   }
   // The result must be a PrivateKeyInfo; a wrong password that slipped past a padding check lands here.
-  const unsigned char* p = plain.data();
-  ossl::Pkcs8InfoPtr check(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(plain.size())));
-  if (!check) {
-    ossl::drain_errors();
+  if (!parse_pkcs8(plain.view()))
     fail(ErrorKind::Password, "key password is incorrect (decrypted data is not a private key)",
          "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
-  }
   return plain;
 }
 
@@ -284,8 +291,8 @@ Bytes seal_private_key_jks(ByteView pkcs8, const Password& password) {
 Bytes seal_private_key_jceks(ByteView pkcs8, const Password& password, int iterations) {
   Bytes salt = ossl::random_bytes(8);
   SecureBytes cipher = jce_pbe_crypt(true, pkcs8, password, salt, static_cast<std::uint64_t>(iterations));
-  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(PBEPARAM_new());
-  if (!pbe || !ASN1_OCTET_STRING_set(pbe->salt, salt.data(), static_cast<int>(salt.size())) ||
+  ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(ossl::check_alloc(PBEPARAM_new(), "PBEPARAM_new"));
+  if (!ASN1_OCTET_STRING_set(pbe->salt, salt.data(), static_cast<int>(salt.size())) ||
       !ASN1_INTEGER_set(pbe->iter, iterations))
     ossl::throw_last(ErrorKind::Input, "cannot encode PBE parameters");
   ASN1_STRING* seq = nullptr;
@@ -295,9 +302,8 @@ Bytes seal_private_key_jceks(ByteView pkcs8, const Password& password, int itera
 }
 
 Bytes seal_private_key_pbes2(ByteView pkcs8, const Password& password, int iterations) {
-  const unsigned char* p = pkcs8.data();
-  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(pkcs8.size())));
-  if (!p8) ossl::throw_last(ErrorKind::Input, "private key is not a valid PKCS#8 PrivateKeyInfo");
+  ossl::Pkcs8InfoPtr p8 = parse_pkcs8(pkcs8);
+  if (!p8) fail_coded(ErrorKind::Input, "KEY_UNREADABLE", "private key is not a valid PKCS#8 PrivateKeyInfo");
   ossl::X509SigPtr sig(PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), password.c_str(),
                                         static_cast<int>(password.size()), nullptr, 0, iterations, p8.get(), nullptr,
                                         nullptr));

@@ -40,12 +40,14 @@ SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password,
 // An iteration count as a file states it: 1 when absent (the ASN.1 DEFAULT), UINT64_MAX when
 // negative or too large to read, so that such counts are refused like huge ones.
 std::uint64_t iteration_count(const ASN1_INTEGER* iter);
-// Iteration count of a PBE AlgorithmIdentifier (PKCS#5 v1, PKCS#12 PBE or PBES2/PBKDF2); 0 if none.
-std::uint64_t pbe_iterations(const X509_ALGOR* alg);
 // Throws ITERATIONS_TOO_HIGH (ErrorKind::Input) if count > limit; what names the thing, e.g.
 // "the MAC of bundle.pfx". Call before running the KDF.
 void check_iterations(std::uint64_t count, std::uint64_t limit, const std::string& what);
-// check_iterations(pbe_iterations(alg), limits::kMaxPbeIterations, what).
-void check_pbe_iterations(const X509_ALGOR* alg, const std::string& what);
+// The cost a PBE AlgorithmIdentifier asks for (PKCS#5 v1 and PKCS#12 PBE iterations; PBES2 with
+// PBKDF2 iterations or scrypt N, r, p), checked against midks/limits.hpp: ITERATIONS_TOO_HIGH if
+// over. Parameters that do not decode carry nothing to check (the decryption refuses them).
+void check_pbe_cost(const X509_ALGOR* alg, const std::string& what);
+// The same for a key-derivation function's AlgorithmIdentifier (PBKDF2 or scrypt).
+void check_kdf_cost(const X509_ALGOR* kdf, const std::string& what);
 
 }  // namespace midks::fmt

@@ -6,11 +6,13 @@
 #include <openssl/pkcs7.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "key_protection.hpp"
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
 #include "pkcs12.hpp"
+#include "pkcs8.hpp"
 
 namespace midks::fmt {
 
@@ -41,63 +43,49 @@ int pass_callback(char* buf, int size, int, void* u) {
              "check the passphrase; " + kKeyHint);
 }
 
-void add_key(BundleItems& into, ossl::PkeyPtr key, std::string form, std::string origin) {
-  ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key.get()));
-  if (!p8) ossl::throw_last(ErrorKind::Input, "cannot convert the private key at " + origin + " to PKCS#8");
-  Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+// pkcs8 is the key's PrivateKeyInfo when it is to be kept as it came; empty: encoded from key.
+void add_key(BundleItems& into, ossl::PkeyPtr key, SecureBytes pkcs8, std::string form, std::string origin) {
+  if (pkcs8.empty()) pkcs8 = pkcs8_of(key.get());
   if (form != "PKCS#8") into.notes.push_back("converted the " + form + " key (" + origin + ") to PKCS#8");
-  into.keys.push_back(BundleKey{SecureBytes(der), std::move(form), std::move(origin), std::move(key)});
-  OPENSSL_cleanse(der.data(), der.size());
+  into.keys.push_back(BundleKey{std::move(pkcs8), std::move(form), std::move(origin), std::move(key)});
 }
 
-// The one decryption of an encrypted PKCS#8 key in a bundle, PEM or DER. The iteration count is
-// checked first, so a hostile count is refused with or without a passphrase and before the KDF.
+// A PrivateKeyInfo (plain, decrypted, or from a PFX). One in canonical v1 DER, as OpenSSL writes
+// it, is kept as it came: OpenSSL 3 re-encodes keys slowly and the bytes would be the same.
+// Anything else is re-encoded. False if der is no key OpenSSL can read.
+bool add_pkcs8(BundleItems& into, ByteView der, std::string form, std::string origin) {
+  ossl::PkeyPtr key = try_private_key_from_pkcs8(der);
+  if (!key) return false;
+  add_key(into, std::move(key), is_canonical_pkcs8_v1(der) ? SecureBytes(der) : SecureBytes(), std::move(form), std::move(origin));
+  return true;
+}
+
+// An encrypted PKCS#8 key in a bundle, PEM or DER. decrypt_pkcs8 checks the KDF's cost first, so a
+// hostile count is refused with or without a passphrase and before the KDF runs.
 void add_encrypted_pkcs8(BundleItems& into, const X509_SIG* sig, const Password* passphrase, const std::string& origin) {
   const X509_ALGOR* alg = nullptr;
   X509_SIG_get0(sig, &alg, nullptr);
-  check_pbe_iterations(alg, "the private key at " + origin);
+  check_pbe_cost(alg, "the private key at " + origin);
   PassState state{passphrase, true};
   if (!passphrase) passphrase_error(state, "the private key at " + origin);
-  ossl::Pkcs8InfoPtr p8(PKCS8_decrypt(sig, passphrase->c_str(), static_cast<int>(passphrase->size())));
-  ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
-  if (!key) passphrase_error(state, "the private key at " + origin);
-  add_key(into, std::move(key), "encrypted PKCS#8", origin);
-}
-
-// A PKCS#8 v1 key, exactly as EVP_PKEY2PKCS8 would write it, is kept as it came: OpenSSL 3
-// re-encodes keys slowly and the bytes would be the same. Anything else takes the general path.
-bool add_plain_pkcs8(BundleItems& into, ByteView der, const std::string& origin) {
-  const unsigned char* p = der.data();
-  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size())));
-  long len = 0;
-  int tag = 0, cls = 0;
-  const unsigned char* body = der.data();
-  bool v1 = p8 && p == der.data() + der.size() && (ASN1_get_object(&body, &len, &tag, &cls, static_cast<long>(der.size())) & 0x80) == 0 &&
-            der.data() + der.size() - body >= 3 && body[0] == 0x02 && body[1] == 0x01 && body[2] == 0x00;
-  ossl::PkeyPtr key(v1 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
-  bool canonical = false;
-  if (key) {
-    Bytes again = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
-    canonical = again.size() == der.size() && std::equal(again.begin(), again.end(), der.begin());
-    OPENSSL_cleanse(again.data(), again.size());
-  }
-  ossl::drain_errors();
-  if (!canonical) return false;
-  into.keys.push_back(BundleKey{SecureBytes(der), "PKCS#8", origin, std::move(key)});
-  return true;
+  SecureBytes der = decrypt_pkcs8(sig, *passphrase, "the private key at " + origin);
+  if (der.empty() || !add_pkcs8(into, der.view(), "encrypted PKCS#8", origin)) passphrase_error(state, "the private key at " + origin);
 }
 
 void add_cert(BundleItems& into, X509* cert, std::string origin) {
   into.certs.push_back(ossl::cert_der(cert));
   X509_up_ref(cert);
-  into.parsed_certs.emplace_back(cert);
+  ossl::X509Ptr reference(cert);  // released again if the push below throws
+  into.parsed_certs.push_back(std::move(reference));
   into.cert_origins.push_back(std::move(origin));
 }
 
 // ---- text (PEM) ----
 
-std::string normalise(ByteView data, const std::string& origin, BundleItems& into) {
-  std::string text(data.begin(), data.end());
+// Everything below holds the text of private keys: it lives in SecureStrings, whose buffers are
+// wiped when freed, also when an exception unwinds.
+SecureString normalise(ByteView data, const std::string& origin, BundleItems& into) {
+  SecureString text(data.begin(), data.end());
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) {
     text.erase(0, 3);
     into.notes.push_back(origin + ": removed a UTF-8 byte-order mark");
@@ -106,8 +94,8 @@ std::string normalise(ByteView data, const std::string& origin, BundleItems& int
     text.erase(std::remove(text.begin(), text.end(), '\x1A'), text.end());
     into.notes.push_back(origin + ": removed " + std::to_string(n) + " Ctrl-Z (0x1A) byte(s), as 'copy /b' inserts");
   }
-  if (text.find('\r') != std::string::npos) {
-    std::string out;
+  if (text.find('\r') != SecureString::npos) {
+    SecureString out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
       if (text[i] == '\r') {
@@ -123,46 +111,48 @@ std::string normalise(ByteView data, const std::string& origin, BundleItems& int
   return text;
 }
 
-std::string trim(const std::string& s) {
+SecureString trim(const SecureString& s) {
   auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return {};
+  if (b == SecureString::npos) return {};
   return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
 // One PEM block, re-assembled in canonical form for OpenSSL's PEM readers.
 struct Block {
   std::string label;
-  std::string pem;
+  SecureString pem;
   std::string origin;
 };
 
-std::vector<Block> split_blocks(const std::string& text, const std::string& origin, BundleItems& into) {
+std::string plain(const SecureString& s) { return std::string(s.begin(), s.end()); }
+
+std::vector<Block> split_blocks(const SecureString& text, const std::string& origin, BundleItems& into) {
   std::vector<Block> blocks;
   std::size_t line_no = 0, ignored = 0;
   std::string example;
   Block current;
   bool inside = false, in_headers = false;
-  std::string headers, body;
+  SecureString headers, body;
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = trim(text.substr(pos, end - pos));
+    if (end == SecureString::npos) end = text.size();
+    SecureString line = trim(text.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
     bool begin = line.rfind("-----BEGIN ", 0) == 0 && line.size() > 16 && line.compare(line.size() - 5, 5, "-----") == 0;
     bool finish = line.rfind("-----END ", 0) == 0 && line.size() > 14 && line.compare(line.size() - 5, 5, "-----") == 0;
     if (!inside) {
       if (begin) {
-        current = Block{line.substr(11, line.size() - 16), {}, origin + " line " + std::to_string(line_no)};
+        current = Block{plain(line.substr(11, line.size() - 16)), {}, origin + " line " + std::to_string(line_no)};
         inside = in_headers = true;
         headers.clear();
         body.clear();
       } else if (finish) {
-        fail_coded(ErrorKind::Input, "PEM_DAMAGED", origin + " line " + std::to_string(line_no) + ": '" + line + "' has no BEGIN line",
+        fail_coded(ErrorKind::Input, "PEM_DAMAGED", origin + " line " + std::to_string(line_no) + ": '" + plain(line) + "' has no BEGIN line",
                    "the file was cut or pasted incompletely; copy the whole block again");
       } else if (!line.empty()) {
-        if (example.empty()) example = line.substr(0, 40);
+        if (example.empty()) example = plain(line.substr(0, 40));
         ++ignored;
       }
       if (pos > text.size()) break;
@@ -174,23 +164,25 @@ std::vector<Block> split_blocks(const std::string& text, const std::string& orig
                  "the file was cut or pasted incompletely; copy the whole block again");
     }
     if (finish) {
-      std::string label = line.substr(9, line.size() - 14);
+      std::string label = plain(line.substr(9, line.size() - 14));
       if (label != current.label)
         fail_coded(ErrorKind::Input, "PEM_DAMAGED",
                    current.origin + ": block 'BEGIN " + current.label + "' ends with 'END " + label + "'",
                    "two blocks were pasted into each other; copy each block again");
-      current.pem = "-----BEGIN " + current.label + "-----\n" + headers + (headers.empty() ? "" : "\n") + body +
-                    "-----END " + current.label + "-----\n";
-      blocks.push_back(current);
+      current.pem.clear();
+      current.pem.append("-----BEGIN ").append(current.label).append("-----\n").append(headers);
+      if (!headers.empty()) current.pem += '\n';
+      current.pem.append(body).append("-----END ").append(current.label).append("-----\n");
+      blocks.push_back(std::move(current));
       inside = false;
       continue;
     }
-    if (in_headers && line.find(':') != std::string::npos) {
-      headers += line + "\n";  // Proc-Type / DEK-Info of traditional encrypted keys
+    if (in_headers && line.find(':') != SecureString::npos) {
+      headers.append(line).append("\n");  // Proc-Type / DEK-Info of traditional encrypted keys
       continue;
     }
     in_headers = false;
-    if (!line.empty()) body += line + "\n";
+    if (!line.empty()) body.append(line).append("\n");
   }
   if (ignored)
     into.notes.push_back(origin + ": ignored " + std::to_string(ignored) + " line(s) of text outside PEM blocks (e.g. '" +
@@ -198,7 +190,8 @@ std::vector<Block> split_blocks(const std::string& text, const std::string& orig
   return blocks;
 }
 
-// The decoded body of one PEM block; OpenSSL's buffers freed (the body wiped) also on unwind.
+// The decoded body of one PEM block, read into OpenSSL's secure heap; its buffers (name, header
+// and data) wiped and freed also on unwind.
 struct PemBody {
   char* name = nullptr;
   char* header = nullptr;
@@ -208,14 +201,19 @@ struct PemBody {
   PemBody(const PemBody&) = delete;
   PemBody& operator=(const PemBody&) = delete;
   ~PemBody() {
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_clear_free(data, static_cast<std::size_t>(len));
+    if (name) OPENSSL_secure_clear_free(name, std::strlen(name));
+    if (header) OPENSSL_secure_clear_free(header, std::strlen(header));
+    if (data) OPENSSL_secure_clear_free(data, static_cast<std::size_t>(len));
+  }
+  bool read(BIO* bio) {
+    return PEM_read_bio_ex(bio, &name, &header, &data, &len, PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) == 1;
   }
   ByteView view() const { return ByteView(data, static_cast<std::size_t>(len)); }
 };
 
-ossl::BioPtr bio_of(const std::string& s) { return ossl::BioPtr(BIO_new_mem_buf(s.data(), static_cast<int>(s.size()))); }
+ossl::BioPtr bio_of(const SecureString& s) {
+  return ossl::BioPtr(ossl::check_alloc(BIO_new_mem_buf(s.data(), static_cast<int>(s.size())), "BIO_new_mem_buf"));
+}
 
 [[noreturn]] void damaged(const Block& b) {
   ossl::drain_errors();
@@ -234,7 +232,7 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
     add_cert(into, cert.get(), b.origin);
   } else if (l == "PRIVATE KEY" || l == "RSA PRIVATE KEY" || l == "EC PRIVATE KEY" || l == "DSA PRIVATE KEY" ||
              l == "ENCRYPTED PRIVATE KEY") {
-    bool traditional_encrypted = b.pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
+    bool traditional_encrypted = b.pem.find("Proc-Type: 4,ENCRYPTED") != SecureString::npos;
     std::string form = l == "PRIVATE KEY"             ? "PKCS#8"
                        : l == "ENCRYPTED PRIVATE KEY" ? "encrypted PKCS#8"
                        : l == "RSA PRIVATE KEY"       ? "PKCS#1 RSA"
@@ -244,14 +242,13 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
     if (l == "PRIVATE KEY" || l == "ENCRYPTED PRIVATE KEY") {
       auto bio = bio_of(b.pem);
       PemBody body;
-      bool read = PEM_read_bio(bio.get(), &body.name, &body.header, &body.data, &body.len) == 1;
+      bool read = body.read(bio.get());
       ossl::drain_errors();
       if (l == "PRIVATE KEY") {
-        if (read && add_plain_pkcs8(into, body.view(), b.origin)) return;
+        if (read && add_pkcs8(into, body.view(), "PKCS#8", b.origin)) return;
       } else {
-        const unsigned char* p = body.data;
-        ossl::X509SigPtr sig(read ? d2i_X509_SIG(nullptr, &p, body.len) : nullptr);
-        if (!sig || p != body.data + body.len) damaged(b);
+        ossl::X509SigPtr sig = read ? parse_encrypted_pkcs8(body.view()) : nullptr;
+        if (!sig) damaged(b);
         add_encrypted_pkcs8(into, sig.get(), passphrase, b.origin);
         return;
       }
@@ -265,7 +262,7 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
       if (state.asked || traditional_encrypted) passphrase_error(state, "the private key at " + b.origin);
       damaged(b);
     }
-    add_key(into, std::move(key), form, b.origin);
+    add_key(into, std::move(key), {}, form, b.origin);
   } else if (l == "PKCS7") {
     auto bio = bio_of(b.pem);
     ossl::Pkcs7Ptr p7(PEM_read_bio_PKCS7(bio.get(), nullptr, nullptr, nullptr));
@@ -284,39 +281,18 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
 // ---- binary ----
 
 bool try_pkcs12(ByteView data, const std::string& origin, const Password* passphrase, BundleItems& into) {
-  const unsigned char* p = data.data();
-  ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
-  if (!p12 || p != data.data() + data.size()) {
-    ossl::drain_errors();
-    return false;
-  }
-  check_pkcs12_iterations(p12.get(), origin);
-  const char* pass = passphrase ? passphrase->c_str() : "";
-  if (PKCS12_mac_present(p12.get()) && !PKCS12_verify_mac(p12.get(), pass, -1)) {
-    PassState state{passphrase, true};
-    passphrase_error(state, origin + " (PKCS#12/PFX)");
-  }
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  STACK_OF(X509)* ca = nullptr;
-  bool legacy = false;
-  if (!PKCS12_parse(p12.get(), pass, &key, &cert, &ca)) {
-    // Windows certutil exports use RC2-40/3DES: OpenSSL 3 keeps RC2 in its legacy provider.
-    ossl::drain_errors();
-    ossl::ensure_legacy_provider();
-    legacy = true;
-    if (!PKCS12_parse(p12.get(), pass, &key, &cert, &ca)) {
-      PassState state{passphrase, true};
-      passphrase_error(state, origin + " (PKCS#12/PFX)");
-    }
-  }
-  ossl::PkeyPtr owned_key(key);
-  ossl::X509Ptr owned_cert(cert);
-  ossl::X509StackPtr owned_ca(ca);
-  into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(legacy ? " with legacy RC2/3DES encryption" : ""));
-  if (cert) add_cert(into, cert, origin);
-  for (int i = 0; i < sk_X509_num(ca); ++i) add_cert(into, sk_X509_value(ca, i), origin);
-  if (owned_key) add_key(into, std::move(owned_key), "PKCS#12", origin);
+  ossl::Pkcs12Ptr p12 = parse_pkcs12(data);
+  if (!p12) return false;
+  const std::string title = origin + " (PKCS#12/PFX)";
+  PassState state{passphrase, true};
+  const Pkcs12OpenOptions options{origin, title, true, [&](const std::string&) { passphrase_error(state, title); }};
+  Pkcs12Contents pfx = open_pkcs12(p12.get(), passphrase ? *passphrase : Password(), options);
+  into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(pfx.legacy_encryption ? " with legacy RC2/3DES encryption" : ""));
+  for (const Pkcs12Bag& bag : pfx.bags)
+    if (bag.kind == Pkcs12Bag::Kind::Certificate) add_cert(into, bag.cert.get(), origin);
+  for (const Pkcs12Bag& bag : pfx.bags)
+    if (bag.kind == Pkcs12Bag::Kind::Key && !add_pkcs8(into, bag.key.view(), "PKCS#12", origin))
+      private_key_from_pkcs8(bag.key.view(), "the private key in " + title);  // throws KEY_UNREADABLE
   return true;
 }
 
@@ -329,24 +305,14 @@ void parse_binary(ByteView data, const std::string& origin, const Password* pass
     add_cert(into, cert.get(), origin + " (DER)");
     return;
   }
-  p = data.data();
-  if (add_plain_pkcs8(into, data, origin + " (DER)")) return;
-  p = data.data();
-  if (ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, n)); p8 && p == end) {
-    ossl::PkeyPtr key(EVP_PKCS82PKEY(p8.get()));
-    if (key) {
-      add_key(into, std::move(key), "PKCS#8", origin + " (DER)");
-      return;
-    }
-  }
-  p = data.data();
-  if (ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, n)); sig && p == end) {
+  if (add_pkcs8(into, data, "PKCS#8", origin + " (DER)")) return;
+  if (ossl::X509SigPtr sig = parse_encrypted_pkcs8(data)) {
     add_encrypted_pkcs8(into, sig.get(), passphrase, origin + " (DER)");
     return;
   }
   p = data.data();
   if (ossl::PkeyPtr key(d2i_AutoPrivateKey(nullptr, &p, n)); key && p == end) {
-    add_key(into, std::move(key), "traditional DER", origin + " (DER)");
+    add_key(into, std::move(key), {}, "traditional DER", origin + " (DER)");
     return;
   }
   ossl::drain_errors();
@@ -365,9 +331,8 @@ void parse_bundle_file(ByteView data, const std::string& origin, const Password*
     parse_binary(data, origin, passphrase, into);
     return;
   }
-  std::string text = normalise(data, origin, into);
+  SecureString text = normalise(data, origin, into);
   for (const Block& b : split_blocks(text, origin, into)) parse_block(b, passphrase, into);
-  OPENSSL_cleanse(text.data(), text.size());
 }
 
 }  // namespace midks::fmt

@@ -6,11 +6,14 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <optional>
 
+#include "der_reader.hpp"
 #include "key_protection.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/ossl.hpp"
+#include "pkcs8.hpp"
 
 namespace midks::fmt {
 
@@ -19,31 +22,13 @@ namespace {
 constexpr const char* kTimePrefix = "Time ";
 constexpr int kMacSaltLen = 20;  // what Java uses
 
-[[noreturn]] void corrupt(const std::string& problem) {
-  std::string reason = ossl::drain_errors();
-  fail(ErrorKind::Input, "PKCS#12 keystore is corrupt or not supported: " + problem + (reason.empty() ? "" : " (" + reason + ")"),
-       "check that the file is complete; re-export it if it came from another system");
-}
-
-[[noreturn]] void wrong_password(const std::string& detail) {
-  ossl::drain_errors();
-  fail(ErrorKind::Password, "keystore password is incorrect, or the file was altered after it was written (" + detail + ")",
-       "pass the store password with --storepass-env VAR or --storepass-file FILE; a MID's default is 'changeit'");
-}
-
 const ASN1_OBJECT* trusted_usage_oid() {
-  static ossl::AsnObjectPtr oid(OBJ_txt2obj(kOidOracleTrustedKeyUsage, 1));
+  static ossl::AsnObjectPtr oid(ossl::check_alloc(OBJ_txt2obj(kOidOracleTrustedKeyUsage, 1), "OBJ_txt2obj"));
   return oid.get();
 }
 
-struct BagAttrs {
-  std::optional<std::string> friendly_name;
-  std::optional<Bytes> local_key_id;
-  bool trusted = false;
-};
-
-BagAttrs read_attrs(const PKCS12_SAFEBAG* bag) {
-  BagAttrs a;
+Pkcs12Attributes read_attrs(const PKCS12_SAFEBAG* bag) {
+  Pkcs12Attributes a;
   if (ossl::CStrPtr name{PKCS12_get_friendlyname(const_cast<PKCS12_SAFEBAG*>(bag))}) a.friendly_name = name.get();
   if (const ASN1_TYPE* id = PKCS12_SAFEBAG_get0_attr(bag, NID_localKeyID); id && id->type == V_ASN1_OCTET_STRING) {
     ByteView v = ossl::octets(id->value.octet_string);
@@ -58,6 +43,228 @@ BagAttrs read_attrs(const PKCS12_SAFEBAG* bag) {
   return a;
 }
 
+[[noreturn]] void pkcs12_corrupt(const std::string& title, const std::string& problem) {
+  std::string reason = ossl::drain_errors();
+  fail_coded(ErrorKind::Input, "PKCS12_CORRUPT", title + " is corrupt or not supported: " + problem + (reason.empty() ? "" : " (" + reason + ")"),
+             "check that the file is complete; re-export it if it came from another system");
+}
+
+// A password as OpenSSL's PKCS#12 functions take it. An empty one is two passwords there: null
+// (no bytes, as Java derives it) and "" (a lone UTF-16 NUL); both occur, so both are tried, as
+// PKCS12_parse does, and the one the MAC verifies with is kept.
+struct Pass {
+  const char* text;
+  int len;
+};
+
+// Opens one PFX: the checks and the walk, in the order that keeps every KDF behind its cap.
+class Opener {
+ public:
+  Opener(PKCS12* p12, const Password& password, const Pkcs12OpenOptions& options) : p12_(p12), options_(options) {
+    if (password.empty())
+      passes_ = {{nullptr, 0}, {"", 0}};
+    else
+      passes_ = {{password.c_str(), static_cast<int>(password.size())}};
+  }
+
+  Pkcs12Contents open() {
+    // 1. Every count that can be read without a key, before any KDF runs, so that a hostile count
+    //    is refused whatever the password: the MAC's, the encrypted safes', and the key bags'
+    //    outside them.
+    check_mac_cost();
+    ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12_));
+    if (!safes) corrupt("cannot read the authenticated safe");
+    const int n = sk_PKCS7_num(safes.get());
+    std::vector<std::vector<Pkcs12Bag>> per_safe(static_cast<std::size_t>(std::max(n, 0)));
+    for (int i = 0; i < n; ++i) {
+      PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
+      if (PKCS7_type_is_data(p7)) {
+        ossl::SafeBagStackPtr bags(PKCS12_unpack_p7data(p7));
+        if (!bags) corrupt("cannot read a safe contents section");
+        collect(bags.get(), per_safe[static_cast<std::size_t>(i)], 0);
+      } else if (PKCS7_type_is_encrypted(p7)) {
+        const X509_ALGOR* alg = p7->d.encrypted && p7->d.encrypted->enc_data ? p7->d.encrypted->enc_data->algorithm : nullptr;
+        if (!alg) corrupt("an encrypted section has no algorithm");
+        check_pbe_cost(alg, "an encrypted section of " + options_.what);
+        note_scheme(alg);
+      } else {
+        corrupt("public-key-encrypted (enveloped) sections are not supported");
+      }
+    }
+    // 2. The MAC, which also settles which form of an empty password the file uses.
+    verify_mac();
+    // 3. The encrypted safes; the key bags inside are checked as they are met.
+    for (int i = 0; i < n; ++i) {
+      PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
+      if (!PKCS7_type_is_encrypted(p7)) continue;
+      ossl::SafeBagStackPtr bags = decrypt_safe(p7);
+      collect(bags.get(), per_safe[static_cast<std::size_t>(i)], 0);
+    }
+    for (auto& bags : per_safe)
+      for (Pkcs12Bag& bag : bags) result_.bags.push_back(std::move(bag));
+    // 4. The keys, if the caller wants them open.
+    if (options_.decrypt_keys)
+      for (Pkcs12Bag& bag : result_.bags)
+        if (bag.kind == Pkcs12Bag::Kind::ShroudedKey) decrypt_key(bag);
+    return std::move(result_);
+  }
+
+ private:
+  [[noreturn]] void corrupt(const std::string& problem) const { pkcs12_corrupt(options_.title, problem); }
+
+  [[noreturn]] void wrong_password(const std::string& detail) const {
+    ossl::drain_errors();
+    options_.wrong_password(detail);
+    fail(ErrorKind::Password, "the password does not open " + options_.title + " (" + detail + ")");
+  }
+
+  void note_scheme(const X509_ALGOR* alg) {
+    if (OBJ_obj2nid(alg->algorithm) != NID_pbes2) result_.legacy_encryption = true;
+  }
+
+  void check_mac_cost() {
+    if (!PKCS12_mac_present(p12_)) return;
+    const X509_ALGOR* mac_alg = nullptr;
+    const ASN1_INTEGER* iter = nullptr;
+    PKCS12_get0_mac(nullptr, &mac_alg, nullptr, &iter, p12_);
+    const std::string what = "the integrity MAC of " + options_.what;
+    check_iterations(iteration_count(iter), limits::kMaxMacIterations, what);
+    // PBMAC1 (RFC 9579; OpenSSL 3.4+ verifies it) takes its count from PBKDF2 parameters inside the
+    // MAC's algorithm: PBMAC1-params ::= SEQUENCE { keyDerivationFunc, messageAuthScheme }.
+    if (mac_alg && OBJ_obj2nid(mac_alg->algorithm) == NID_pbmac1 && mac_alg->parameter &&
+        mac_alg->parameter->type == V_ASN1_SEQUENCE) {
+      DerReader params(ossl::octets(mac_alg->parameter->value.sequence), "the PBMAC1 parameters of " + options_.what);
+      DerReader fields = params.enter(params.next(der::kSequence, "PBMAC1-params"));
+      DerElement kdf = fields.next(der::kSequence, "the key-derivation function");
+      const unsigned char* p = kdf.encoded.data();
+      ossl::Handle<X509_ALGOR, X509_ALGOR_free> kdf_alg(d2i_X509_ALGOR(nullptr, &p, static_cast<long>(kdf.encoded.size())));
+      if (!kdf_alg) corrupt("the PBMAC1 key-derivation function cannot be read");
+      check_kdf_cost(kdf_alg.get(), what);
+    }
+  }
+
+  void verify_mac() {
+    if (!PKCS12_mac_present(p12_)) return;
+    std::string reason;
+    for (const Pass& pass : passes_) {
+      if (PKCS12_verify_mac(p12_, pass.text, pass.len)) {
+        passes_ = {pass};
+        result_.mac_verified = true;
+        return;
+      }
+      reason = ossl::drain_errors();
+    }
+    if (reason.find("unsupported") != std::string::npos) corrupt("MAC algorithm is not supported (" + reason + ")");
+    wrong_password("MAC check failed");
+  }
+
+  ossl::SafeBagStackPtr decrypt_safe(PKCS7* p7) {
+    for (const Pass& pass : passes_) {
+      ossl::SafeBagStackPtr bags =
+          ossl::with_legacy_retry([&] { return ossl::SafeBagStackPtr(PKCS12_unpack_p7encdata(p7, pass.text, pass.len)); });
+      if (bags) return bags;
+    }
+    if (!result_.mac_verified) wrong_password("cannot decrypt an encrypted section");
+    corrupt("an encrypted section cannot be decrypted");
+  }
+
+  void decrypt_key(Pkcs12Bag& bag) {
+    ossl::X509SigPtr sig = parse_encrypted_pkcs8(bag.sealed);
+    if (!sig) corrupt("a shrouded key bag holds no EncryptedPrivateKeyInfo");
+    for (const Pass& pass : passes_) {
+      SecureBytes key = decrypt_pkcs8(sig.get(), pass.text, pass.len, "a private key in " + options_.what);
+      if (key.empty()) continue;
+      bag.kind = Pkcs12Bag::Kind::Key;
+      bag.key = std::move(key);
+      bag.sealed.clear();
+      return;
+    }
+    wrong_password("cannot decrypt the private key");
+  }
+
+  // Refuses a hostile count in an EncryptedPrivateKeyInfo (a shrouded key, or Java's secret key)
+  // as soon as the bag is met.
+  void check_sealed(const X509_SIG* sig) {
+    const X509_ALGOR* alg = nullptr;
+    X509_SIG_get0(sig, &alg, nullptr);
+    check_pbe_cost(alg, "a private key in " + options_.what);
+    note_scheme(alg);
+  }
+
+  void collect(const STACK_OF(PKCS12_SAFEBAG) * bags, std::vector<Pkcs12Bag>& out, int depth) {
+    if (depth > limits::kMaxPkcs12Nesting) corrupt("safe contents nested too deeply");
+    for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
+      const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
+      Pkcs12Bag b;
+      switch (PKCS12_SAFEBAG_get_nid(bag)) {
+        case NID_keyBag:
+          b.kind = Pkcs12Bag::Kind::Key;
+          b.key = ossl::to_secret_der(PKCS12_SAFEBAG_get0_p8inf(bag), i2d_PKCS8_PRIV_KEY_INFO);
+          break;
+        case NID_pkcs8ShroudedKeyBag: {
+          const X509_SIG* sig = PKCS12_SAFEBAG_get0_pkcs8(bag);
+          check_sealed(sig);
+          b.kind = Pkcs12Bag::Kind::ShroudedKey;
+          b.sealed = ossl::to_der(sig, i2d_X509_SIG);
+          break;
+        }
+        case NID_secretBag: {
+          // Java: secretTypeId pkcs8ShroudedKeyBag, secretValue an OCTET STRING holding the
+          // EncryptedPrivateKeyInfo (a bare SEQUENCE is accepted too).
+          const ASN1_TYPE* value = PKCS12_SAFEBAG_get0_bag_obj(bag);
+          if (!value || (value->type != V_ASN1_OCTET_STRING && value->type != V_ASN1_SEQUENCE))
+            corrupt("secret bag holds no encrypted key");
+          ByteView v = ossl::octets(value->type == V_ASN1_OCTET_STRING ? value->value.octet_string : value->value.sequence);
+          if (ossl::X509SigPtr sig = parse_encrypted_pkcs8(v)) check_sealed(sig.get());
+          b.kind = Pkcs12Bag::Kind::Secret;
+          b.sealed.assign(v.begin(), v.end());
+          break;
+        }
+        case NID_certBag: {
+          if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate) continue;  // SDSI certificates: Java skips them too
+          b.kind = Pkcs12Bag::Kind::Certificate;
+          b.cert.reset(PKCS12_SAFEBAG_get1_cert(bag));
+          if (!b.cert) corrupt("a certificate bag holds an unreadable certificate");
+          b.cert_der = ossl::cert_der(b.cert.get());
+          break;
+        }
+        case NID_safeContentsBag:
+          collect(PKCS12_SAFEBAG_get0_safes(bag), out, depth + 1);
+          continue;
+        default:
+          continue;  // CRL bags and unknown bags carry nothing a key store entry needs
+      }
+      b.attributes = read_attrs(bag);
+      out.push_back(std::move(b));
+    }
+  }
+
+  PKCS12* p12_;
+  const Pkcs12OpenOptions& options_;
+  std::vector<Pass> passes_;
+  Pkcs12Contents result_;
+};
+
+}  // namespace
+
+ossl::Pkcs12Ptr parse_pkcs12(ByteView data, std::string* problem) {
+  const unsigned char* p = data.data();
+  ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
+  std::string why = !p12 ? "not a DER-encoded PKCS#12 PFX"
+                    : p != data.data() + data.size() ? std::to_string(data.data() + data.size() - p) + " unexpected bytes after the PFX"
+                                                     : "";
+  if (why.empty()) return p12;
+  ossl::drain_errors();
+  if (problem) *problem = why;
+  return nullptr;
+}
+
+Pkcs12Contents open_pkcs12(PKCS12* p12, const Password& password, const Pkcs12OpenOptions& options) {
+  return Opener(p12, password, options).open();
+}
+
+namespace {
+
 // Java writes localKeyId as "Time <creation ms>"; anything else (OpenSSL's SHA-1) has no date.
 std::optional<std::int64_t> date_from_key_id(const std::optional<Bytes>& id) {
   if (!id) return std::nullopt;
@@ -71,101 +278,23 @@ std::optional<std::int64_t> date_from_key_id(const std::optional<Bytes>& id) {
   return ms;
 }
 
-void set_date(Entry& e, const BagAttrs& attrs) {
+void set_date(Entry& e, const Pkcs12Attributes& attrs) {
   auto stored = date_from_key_id(attrs.local_key_id);
   e.created_in_file = stored.has_value();
   e.created_ms = stored.value_or(now_ms());
 }
 
-struct KeyBag {
-  BagAttrs attrs;
-  EntryKind kind;
-  Bytes sealed;
-  SecureBytes plain;
-};
-
-struct CertBag {
-  BagAttrs attrs;
-  Bytes der;
-  ossl::X509Ptr x509;
-  bool used_as_leaf = false;
-};
-
-ossl::SafeBagStackPtr unpack_encrypted(PKCS7* p7, const Password& password, bool mac_verified) {
-  auto unpack = [&] {
-    return ossl::SafeBagStackPtr(PKCS12_unpack_p7encdata(p7, password.c_str(), static_cast<int>(password.size())));
-  };
-  ossl::SafeBagStackPtr bags = unpack();
-  if (!bags) {
-    // Windows certutil exports use RC2-40 or 3DES: OpenSSL 3 keeps RC2 in its legacy provider.
-    ossl::drain_errors();
-    ossl::ensure_legacy_provider();
-    bags = unpack();
-  }
-  if (!bags) {
-    if (!mac_verified) wrong_password("cannot decrypt the certificate section");
-    corrupt("the encrypted certificate section cannot be decrypted");
-  }
-  return bags;
-}
-
-void collect_bags(const STACK_OF(PKCS12_SAFEBAG) * bags, std::vector<KeyBag>& keys, std::vector<CertBag>& certs,
-                  int depth) {
-  if (depth > limits::kMaxPkcs12Nesting) corrupt("safe contents nested too deeply");
-  for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
-    const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
-    switch (PKCS12_SAFEBAG_get_nid(bag)) {
-      case NID_keyBag: {
-        KeyBag k{read_attrs(bag), EntryKind::PrivateKey, {}, {}};
-        Bytes der = ossl::to_der(PKCS12_SAFEBAG_get0_p8inf(bag), i2d_PKCS8_PRIV_KEY_INFO);
-        k.plain = SecureBytes(der);
-        OPENSSL_cleanse(der.data(), der.size());
-        keys.push_back(std::move(k));
-        break;
-      }
-      case NID_pkcs8ShroudedKeyBag: {
-        KeyBag k{read_attrs(bag), EntryKind::PrivateKey, ossl::to_der(PKCS12_SAFEBAG_get0_pkcs8(bag), i2d_X509_SIG), {}};
-        keys.push_back(std::move(k));
-        break;
-      }
-      case NID_secretBag: {
-        // Java: secretTypeId pkcs8ShroudedKeyBag, secretValue an OCTET STRING holding the
-        // EncryptedPrivateKeyInfo (a bare SEQUENCE is accepted too).
-        const ASN1_TYPE* value = PKCS12_SAFEBAG_get0_bag_obj(bag);
-        if (!value || (value->type != V_ASN1_OCTET_STRING && value->type != V_ASN1_SEQUENCE))
-          corrupt("secret bag holds no encrypted key");
-        ByteView v = ossl::octets(value->type == V_ASN1_OCTET_STRING ? value->value.octet_string : value->value.sequence);
-        keys.push_back(KeyBag{read_attrs(bag), EntryKind::SecretKey, Bytes(v.begin(), v.end()), {}});
-        break;
-      }
-      case NID_certBag: {
-        if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate) break;  // SDSI certificates: Java skips them too
-        ossl::X509Ptr x(PKCS12_SAFEBAG_get1_cert(bag));
-        if (!x) corrupt("a certificate bag holds an unreadable certificate");
-        CertBag c{read_attrs(bag), ossl::cert_der(x.get()), std::move(x), false};
-        certs.push_back(std::move(c));
-        break;
-      }
-      case NID_safeContentsBag:
-        collect_bags(PKCS12_SAFEBAG_get0_safes(bag), keys, certs, depth + 1);
-        break;
-      default:
-        break;  // CRL bags and unknown bags carry nothing a key store entry needs
-    }
-  }
-}
-
 // Leaf first, then each issuer found among the store's certificates, up to a self-signed one.
-std::vector<Bytes> build_chain(CertBag& leaf, std::vector<CertBag>& certs) {
-  std::vector<Bytes> chain{leaf.der};
-  X509* current = leaf.x509.get();
+std::vector<Bytes> build_chain(const Pkcs12Bag& leaf, const std::vector<Pkcs12Bag*>& certs) {
+  std::vector<Bytes> chain{leaf.cert_der};
+  X509* current = leaf.cert.get();
   while (chain.size() <= certs.size()) {
     if (X509_check_issued(current, current) == X509_V_OK) break;
     X509* next = nullptr;
-    for (CertBag& c : certs) {
-      if (c.x509.get() != current && X509_check_issued(c.x509.get(), current) == X509_V_OK) {
-        next = c.x509.get();
-        chain.push_back(c.der);
+    for (const Pkcs12Bag* c : certs) {
+      if (c->cert.get() != current && X509_check_issued(c->cert.get(), current) == X509_V_OK) {
+        next = c->cert.get();
+        chain.push_back(c->cert_der);
         break;
       }
     }
@@ -176,137 +305,76 @@ std::vector<Bytes> build_chain(CertBag& leaf, std::vector<CertBag>& certs) {
   return chain;
 }
 
-// Shrouded key bags of one SafeContents, recursing into nested SafeContents bags to any depth, as
-// PKCS12_parse() does (the DER decoder already bounded that depth).
-void check_bag_iterations(const STACK_OF(PKCS12_SAFEBAG) * bags, const std::string& what) {
-  for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
-    const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
-    int nid = PKCS12_SAFEBAG_get_nid(bag);
-    if (nid == NID_pkcs8ShroudedKeyBag) {
-      const X509_ALGOR* alg = nullptr;
-      X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, nullptr);
-      if (alg) check_pbe_iterations(alg, "a private key in " + what);
-    } else if (nid == NID_safeContentsBag) {
-      check_bag_iterations(PKCS12_SAFEBAG_get0_safes(bag), what);
-    }
-  }
-}
-
 }  // namespace
 
-void check_pkcs12_iterations(const PKCS12* p12, const std::string& what) {
-  auto* pfx = const_cast<PKCS12*>(p12);  // OpenSSL 3's getters take non-const pointers
-  if (PKCS12_mac_present(pfx)) {
-    const ASN1_INTEGER* iter = nullptr;
-    PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, pfx);
-    check_iterations(iteration_count(iter), limits::kMaxMacIterations, "the integrity MAC of " + what);
-  }
-  // Undecodable contents are left for the reader to report in its own words.
-  ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(pfx));
-  for (int i = 0; safes && i < sk_PKCS7_num(safes.get()); ++i) {
-    PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
-    if (PKCS7_type_is_encrypted(p7)) {
-      if (p7->d.encrypted && p7->d.encrypted->enc_data && p7->d.encrypted->enc_data->algorithm)
-        check_pbe_iterations(p7->d.encrypted->enc_data->algorithm, "the encrypted certificate section of " + what);
-    } else if (PKCS7_type_is_data(p7)) {
-      ossl::SafeBagStackPtr bags(PKCS12_unpack_p7data(p7));
-      check_bag_iterations(bags.get(), what);
-    }
-  }
-  ossl::drain_errors();
-}
-
 Keystore read_pkcs12(ByteView data, const Password& password) {
-  const unsigned char* p = data.data();
-  ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
-  if (!p12) corrupt("not a DER-encoded PKCS#12 PFX");
-  if (p != data.data() + data.size()) corrupt(std::to_string(data.data() + data.size() - p) + " unexpected bytes after the PFX");
+  const Pkcs12OpenOptions options{"the keystore", "PKCS#12 keystore", false, [](const std::string& detail) {
+                                    fail(ErrorKind::Password,
+                                         "keystore password is incorrect, or the file was altered after it was written (" + detail + ")",
+                                         "pass the store password with --storepass-env VAR or --storepass-file FILE; a MID's default is 'changeit'");
+                                  }};
+  std::string problem;
+  ossl::Pkcs12Ptr p12 = parse_pkcs12(data, &problem);
+  if (!p12) pkcs12_corrupt(options.title, problem);
+  Pkcs12Contents pfx = open_pkcs12(p12.get(), password, options);
 
-  check_pkcs12_iterations(p12.get(), "the keystore");
-  bool mac_verified = false;
-  if (PKCS12_mac_present(p12.get())) {
-    if (!PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size()))) {
-      std::string reason = ossl::drain_errors();
-      if (reason.find("unsupported") != std::string::npos) corrupt("MAC algorithm is not supported (" + reason + ")");
-      wrong_password("MAC check failed");
-    }
-    mac_verified = true;
-  }
-
-  ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12.get()));
-  if (!safes) corrupt("cannot read the authenticated safe");
-  std::vector<KeyBag> keys;
-  std::vector<CertBag> certs;
-  for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
-    PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
-    ossl::SafeBagStackPtr bags;
-    if (PKCS7_type_is_data(p7)) {
-      bags.reset(PKCS12_unpack_p7data(p7));
-      if (!bags) corrupt("cannot read a safe contents section");
-    } else if (PKCS7_type_is_encrypted(p7)) {
-      bags = unpack_encrypted(p7, password, mac_verified);
-    } else {
-      corrupt("public-key-encrypted (enveloped) sections are not supported");
-    }
-    collect_bags(bags.get(), keys, certs, 0);
-  }
+  std::vector<Pkcs12Bag*> keys, certs;
+  for (Pkcs12Bag& b : pfx.bags) (b.kind == Pkcs12Bag::Kind::Certificate ? certs : keys).push_back(&b);
+  std::vector<const Pkcs12Bag*> leaves;
 
   Keystore ks(StoreType::Pkcs12);
-  ks.set_integrity_verified(mac_verified);
+  ks.set_integrity_verified(pfx.mac_verified);
   int unnamed = 0;
-  auto alias_for = [&](const BagAttrs& a, const BagAttrs* fallback) {
+  auto alias_for = [&](const Pkcs12Attributes& a, const Pkcs12Attributes* fallback) {
     if (a.friendly_name) return *a.friendly_name;
     if (fallback && fallback->friendly_name) return *fallback->friendly_name;
     return std::to_string(++unnamed);  // Java names unnamed entries by a counter too
   };
 
-  for (KeyBag& k : keys) {
+  for (Pkcs12Bag* k : keys) {
     Entry e;
-    e.kind = k.kind;
-    set_date(e, k.attrs);
-    if (k.kind == EntryKind::SecretKey) {
-      e.alias = alias_for(k.attrs, nullptr);
-      e.sealed = std::move(k.sealed);
+    e.kind = k->kind == Pkcs12Bag::Kind::Secret ? EntryKind::SecretKey : EntryKind::PrivateKey;
+    set_date(e, k->attributes);
+    if (k->kind == Pkcs12Bag::Kind::Secret) {
+      e.alias = alias_for(k->attributes, nullptr);
+      e.sealed = std::move(k->sealed);
       e.sealed_as = SealFormat::Pkcs12SecretBag;
       ks.put(std::move(e));
       continue;
     }
-    CertBag* leaf = nullptr;
-    for (CertBag& c : certs)
-      if (k.attrs.local_key_id && c.attrs.local_key_id == k.attrs.local_key_id) leaf = &c;
+    const Pkcs12Bag* leaf = nullptr;
+    for (const Pkcs12Bag* c : certs)
+      if (k->attributes.local_key_id && c->attributes.local_key_id == k->attributes.local_key_id) leaf = c;
     if (!leaf && keys.size() == 1 && !certs.empty()) {
       // Stores without localKeyId (some exporters omit it): the leaf is the certificate whose
       // public key matches an unencrypted key, or the only certificate there is.
-      ossl::PkeyPtr priv;
-      if (!k.plain.empty()) {
-        const unsigned char* kp = k.plain.data();
-        ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &kp, static_cast<long>(k.plain.size())));
-        if (p8) priv.reset(EVP_PKCS82PKEY(p8.get()));
-      }
-      for (CertBag& c : certs)
-        if (priv && X509_check_private_key(c.x509.get(), priv.get()) == 1) leaf = &c;
-      if (!leaf && certs.size() == 1) leaf = &certs.front();
+      ossl::PkeyPtr priv = k->key.empty() ? nullptr : try_private_key_from_pkcs8(k->key.view());
+      for (const Pkcs12Bag* c : certs)
+        if (priv && X509_check_private_key(c->cert.get(), priv.get()) == 1) leaf = c;
+      if (!leaf && certs.size() == 1) leaf = certs.front();
       ossl::drain_errors();
     }
-    if (!leaf) corrupt("private key '" + alias_for(k.attrs, nullptr) + "' has no matching certificate (no localKeyId link)");
-    leaf->used_as_leaf = true;
-    e.alias = alias_for(k.attrs, &leaf->attrs);
+    if (!leaf)
+      pkcs12_corrupt(options.title, "private key '" + alias_for(k->attributes, nullptr) + "' has no matching certificate (no localKeyId link)");
+    leaves.push_back(leaf);
+    e.alias = alias_for(k->attributes, &leaf->attributes);
     e.chain = build_chain(*leaf, certs);
-    if (!k.plain.empty()) {
-      e.plain = std::move(k.plain);
+    if (k->kind == Pkcs12Bag::Kind::Key) {
+      e.plain = std::move(k->key);
     } else {
-      e.sealed = std::move(k.sealed);
+      e.sealed = std::move(k->sealed);
       e.sealed_as = SealFormat::EncryptedPrivateKeyInfo;
     }
     ks.put(std::move(e));
   }
-  for (CertBag& c : certs) {
-    if (c.used_as_leaf || !c.attrs.trusted) continue;  // plain chain certificates are not entries in Java either
+  for (const Pkcs12Bag* c : certs) {
+    // Plain chain certificates are not entries in Java either.
+    if (!c->attributes.trusted || std::find(leaves.begin(), leaves.end(), c) != leaves.end()) continue;
     Entry e;
     e.kind = EntryKind::TrustedCert;
-    e.alias = alias_for(c.attrs, nullptr);
-    set_date(e, c.attrs);
-    e.chain.push_back(c.der);
+    e.alias = alias_for(c->attributes, nullptr);
+    set_date(e, c->attributes);
+    e.chain.push_back(c->cert_der);
     ks.put(std::move(e));
   }
   return ks;
@@ -325,7 +393,7 @@ void add_local_key_id(PKCS12_SAFEBAG* bag, const std::string& id) {
 }
 
 void push(STACK_OF(PKCS12_SAFEBAG) * stack, ossl::SafeBagPtr bag) {
-  if (!sk_PKCS12_SAFEBAG_push(stack, bag.get())) ossl::throw_last(ErrorKind::Input, "out of memory");
+  if (!sk_PKCS12_SAFEBAG_push(stack, bag.get())) ossl::fail_internal("sk_PKCS12_SAFEBAG_push");
   bag.release();
 }
 
@@ -334,13 +402,6 @@ ossl::SafeBagPtr cert_bag(const Bytes& der) {
   ossl::SafeBagPtr bag(PKCS12_SAFEBAG_create_cert(x.get()));
   if (!bag) ossl::throw_last(ErrorKind::Input, "cannot create a certificate bag");
   return bag;
-}
-
-ossl::X509SigPtr parse_sig(ByteView der) {
-  const unsigned char* p = der.data();
-  ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &p, static_cast<long>(der.size())));
-  if (!sig) ossl::throw_last(ErrorKind::Input, "protected key is not an EncryptedPrivateKeyInfo");
-  return sig;
 }
 
 Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
@@ -358,8 +419,8 @@ Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
 }  // namespace
 
 Bytes write_pkcs12(const Keystore& ks, const Password& password) {
-  ossl::SafeBagStackPtr cert_bags(sk_PKCS12_SAFEBAG_new_null());
-  ossl::SafeBagStackPtr key_bags(sk_PKCS12_SAFEBAG_new_null());
+  ossl::SafeBagStackPtr cert_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
+  ossl::SafeBagStackPtr key_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
   for (const Entry& e : ks.entries()) {
     const Password& key_password = e.key_password ? *e.key_password : password;
     std::string key_id = kTimePrefix + std::to_string(e.created_ms);
@@ -367,8 +428,11 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
       case EntryKind::PrivateKey: {
         if (e.chain.empty()) fail(ErrorKind::Input, "private key entry '" + e.alias + "' has no certificate chain");
         Bytes sealed = pkcs12_sealed_key(e, key_password);
-        ossl::SafeBagPtr kb(PKCS12_SAFEBAG_create0_pkcs8(parse_sig(sealed).release()));
-        if (!kb) ossl::throw_last(ErrorKind::Input, "cannot create a key bag");
+        ossl::X509SigPtr sig = parse_encrypted_pkcs8(sealed);
+        if (!sig) fail(ErrorKind::Input, "the protected key of '" + e.alias + "' is not an EncryptedPrivateKeyInfo");
+        ossl::SafeBagPtr kb(PKCS12_SAFEBAG_create0_pkcs8(sig.get()));
+        if (!kb) ossl::fail_internal("PKCS12_SAFEBAG_create0_pkcs8");
+        sig.release();  // the bag owns it now
         add_local_key_id(kb.get(), key_id);
         add_friendly_name(kb.get(), e.alias);
         push(key_bags.get(), std::move(kb));
@@ -388,7 +452,8 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
         if (e.chain.size() != 1) fail(ErrorKind::Input, "trusted entry '" + e.alias + "' must hold exactly one certificate");
         ossl::SafeBagPtr cb = cert_bag(e.chain.front());
         add_friendly_name(cb.get(), e.alias);
-        ossl::AsnObjectPtr any_eku(OBJ_txt2obj("2.5.29.37.0", 1));  // anyExtendedKeyUsage, as keytool writes
+        // anyExtendedKeyUsage, as keytool writes
+        ossl::AsnObjectPtr any_eku(ossl::check_alloc(OBJ_txt2obj("2.5.29.37.0", 1), "OBJ_txt2obj"));
         if (!PKCS12_add1_attr_by_txt(cb.get(), kOidOracleTrustedKeyUsage, V_ASN1_OBJECT,
                                      reinterpret_cast<const unsigned char*>(any_eku.get()), -1))
           ossl::throw_last(ErrorKind::Input, "cannot mark '" + e.alias + "' as trusted");
@@ -411,16 +476,18 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
 
   // Java's layout: the (individually shrouded) keys in a plain Data safe, then the certificates
   // in one password-encrypted safe.
-  ossl::Pkcs7StackPtr safes(sk_PKCS7_new_null());
+  ossl::Pkcs7StackPtr safes(ossl::check_alloc(sk_PKCS7_new_null(), "sk_PKCS7_new_null"));
   if (sk_PKCS12_SAFEBAG_num(key_bags.get()) > 0) {
     ossl::Pkcs7Ptr keys(PKCS12_pack_p7data(key_bags.get()));
-    if (!keys || !sk_PKCS7_push(safes.get(), keys.get())) ossl::throw_last(ErrorKind::Input, "cannot pack the keys");
+    if (!keys) ossl::throw_last(ErrorKind::Input, "cannot pack the keys");
+    if (!sk_PKCS7_push(safes.get(), keys.get())) ossl::fail_internal("sk_PKCS7_push");
     keys.release();
   }
   if (sk_PKCS12_SAFEBAG_num(cert_bags.get()) > 0) {
     ossl::Pkcs7Ptr certs(PKCS12_pack_p7encdata_ex(NID_aes_256_cbc, password.c_str(), static_cast<int>(password.size()),
                                                   nullptr, 0, kPkcs12Iterations, cert_bags.get(), nullptr, nullptr));
-    if (!certs || !sk_PKCS7_push(safes.get(), certs.get())) ossl::throw_last(ErrorKind::Input, "cannot encrypt the certificates");
+    if (!certs) ossl::throw_last(ErrorKind::Input, "cannot encrypt the certificates");
+    if (!sk_PKCS7_push(safes.get(), certs.get())) ossl::fail_internal("sk_PKCS7_push");
     certs.release();
   }
   ossl::Pkcs12Ptr p12(PKCS12_add_safes(safes.get(), 0));

@@ -9,6 +9,7 @@
 #include "midks/keystore_file.hpp"
 #include "midks/ossl.hpp"
 #include "pem_bundle.hpp"
+#include "pkcs8.hpp"
 
 namespace midks {
 
@@ -54,13 +55,7 @@ bool self_issued(const Cert& c) {
 
 std::string public_key_fingerprint(const EVP_PKEY* key) { return fingerprint(ossl::to_der(key, i2d_PUBKEY), "SHA256"); }
 
-ossl::PkeyPtr key_of(const SecureBytes& pkcs8) {
-  const unsigned char* p = pkcs8.data();
-  ossl::Pkcs8InfoPtr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(pkcs8.size())));
-  ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
-  if (!key) ossl::throw_last(ErrorKind::Input, "the private key cannot be read");
-  return key;
-}
+ossl::PkeyPtr key_of(const SecureBytes& pkcs8) { return fmt::private_key_from_pkcs8(pkcs8.view()); }
 
 }  // namespace
 
@@ -315,10 +310,13 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
 
 ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options) {
   std::vector<BundleFile> files;
+  // The files hold private keys: wiped however this ends (an import refused, a wrong passphrase).
+  OnScopeExit wipe_files([&files] {
+    for (BundleFile& f : files) wipe(f.data);
+  });
+  files.reserve(paths.size());
   for (const std::string& p : paths) files.push_back(BundleFile{p, read_file(p, 16u << 20)});
-  ImportedKey out = import_bundle(files, options);
-  for (BundleFile& f : files) OPENSSL_cleanse(f.data.data(), f.data.size());
-  return out;
+  return import_bundle(files, options);
 }
 
 }  // namespace midks

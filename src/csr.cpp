@@ -9,6 +9,7 @@
 
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
+#include "pkcs8.hpp"
 
 namespace midks {
 
@@ -69,7 +70,7 @@ std::vector<std::pair<std::string, std::string>> split_subject(const std::string
 }
 
 X509NamePtr make_name(const std::string& subject) {
-  X509NamePtr name(X509_NAME_new());
+  X509NamePtr name(ossl::check_alloc(X509_NAME_new(), "X509_NAME_new"));
   for (const auto& [field, value] : split_subject(subject))
     if (X509_NAME_add_entry_by_txt(name.get(), field.c_str(), MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
                                    static_cast<int>(value.size()), -1, 0) != 1) {
@@ -97,7 +98,8 @@ void add_extension(STACK_OF(X509_EXTENSION) * exts, int nid, const std::string& 
     ossl::drain_errors();
     fail(ErrorKind::Usage, "'" + value + "' is not a valid " + OBJ_nid2ln(nid), "subject alternative names look like DNS:host or IP:10.0.0.1");
   }
-  sk_X509_EXTENSION_push(exts, ext.release());
+  if (!sk_X509_EXTENSION_push(exts, ext.get())) ossl::fail_internal("sk_X509_EXTENSION_push");
+  ext.release();
 }
 
 std::string bio_text(BIO* bio) {
@@ -111,8 +113,8 @@ std::string bio_text(BIO* bio) {
 CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
   X509NamePtr name = make_name(spec.subject);  // checked before the (slow) key generation
   ossl::PkeyPtr key = generate_key(spec.key_type);
-  X509ReqPtr req(X509_REQ_new());
-  X509ExtStackPtr exts(sk_X509_EXTENSION_new_null());
+  X509ReqPtr req(ossl::check_alloc(X509_REQ_new(), "X509_REQ_new"));
+  X509ExtStackPtr exts(ossl::check_alloc(sk_X509_EXTENSION_new_null(), "sk_X509_EXTENSION_new_null"));
   // keyEncipherment only means something for RSA; an EC key signs.
   bool rsa = EVP_PKEY_is_a(key.get(), "RSA");
   add_extension(exts.get(), NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
@@ -124,11 +126,12 @@ CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
     ossl::throw_last(ErrorKind::Io, "cannot build the certificate request");
 
   CsrResult out;
-  ossl::BioPtr csr_bio(BIO_new(BIO_s_mem()));
+  ossl::BioPtr csr_bio(ossl::check_alloc(BIO_new(BIO_s_mem()), "BIO_new"));
   if (PEM_write_bio_X509_REQ(csr_bio.get(), req.get()) != 1) ossl::throw_last(ErrorKind::Io, "cannot write the request");
   out.csr_pem = bio_text(csr_bio.get());
 
-  ossl::BioPtr key_bio(BIO_new(BIO_s_mem()));
+  // The key's PEM: in a BIO on OpenSSL's secure heap, wiped when freed.
+  ossl::BioPtr key_bio(ossl::check_alloc(BIO_new(BIO_s_secmem()), "BIO_new"));
   const EVP_CIPHER* cipher = key_passphrase ? EVP_aes_256_cbc() : nullptr;
   if (PEM_write_bio_PKCS8PrivateKey(key_bio.get(), key.get(), cipher, key_passphrase ? key_passphrase->c_str() : nullptr,
                                     key_passphrase ? static_cast<int>(key_passphrase->size()) : 0, nullptr, nullptr) != 1)
@@ -137,11 +140,7 @@ CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
   long n = BIO_get_mem_data(key_bio.get(), &data);
   out.key_pem = SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)));
   OPENSSL_cleanse(data, static_cast<std::size_t>(n));
-  ossl::Pkcs8InfoPtr info(EVP_PKEY2PKCS8(key.get()));
-  if (!info) ossl::throw_last(ErrorKind::Io, "cannot encode the private key");
-  Bytes der = ossl::to_der(info.get(), i2d_PKCS8_PRIV_KEY_INFO);
-  out.pkcs8 = SecureBytes(der);
-  OPENSSL_cleanse(der.data(), der.size());
+  out.pkcs8 = fmt::pkcs8_of(key.get());
   return out;
 }
 

@@ -1,7 +1,6 @@
 #include "midks/keystore_file.hpp"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,12 +60,21 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
          "check the path: is this the file you meant?");
   };
   if (!stream && static_cast<std::uint64_t>(st.st_size) > max_size) too_large(std::to_string(st.st_size));
+  // The file may hold a private key (a PEM bundle): no copy of it is left behind, neither in the
+  // buffers a pipe's growing input outgrows nor in a buffer an error abandons.
   Bytes out(stream ? std::min<std::size_t>(max_size + 1, 1u << 20) : static_cast<std::size_t>(st.st_size));
+  bool complete = false;
+  OnScopeExit wipe_unless_complete([&] {
+    if (!complete) wipe(out);
+  });
   std::size_t done = 0;
   for (;;) {
     if (done == out.size()) {
       if (!stream || out.size() > max_size) break;
-      out.resize(std::min(out.size() * 2, max_size + 1));
+      Bytes bigger(std::min(out.size() * 2, max_size + 1));
+      std::copy(out.begin(), out.end(), bigger.begin());
+      wipe(out);
+      out.swap(bigger);
     }
     ssize_t n = ::read(f.get(), out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
@@ -74,11 +82,9 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
-  if (done > max_size) {
-    OPENSSL_cleanse(out.data(), out.size());
-    too_large("more than " + std::to_string(max_size));
-  }
+  if (done > max_size) too_large("more than " + std::to_string(max_size));
   out.resize(done);
+  complete = true;
   return out;
 }
 
@@ -97,8 +103,9 @@ Keystore load_keystore(const std::string& path, const Password* store_password) 
 
 namespace {
 
-// Temporary files are ".<name>.tmp.<pid>". One left by a process that was killed mid-write is
-// removed by the next writer; one whose process still runs is left alone.
+// Temporary files are ".<name>.tmp.<pid>" (and ".<name>.tmp.<pid>.bak", the link to the replaced
+// file while a .bak is kept). One left by a process that was killed mid-write is removed by the
+// next writer; one whose process still runs is left alone.
 std::string temp_prefix(const fs::path& target) { return "." + target.filename().string() + ".tmp."; }
 
 void remove_stale_temps(const fs::path& dir, const fs::path& target) {
@@ -108,6 +115,7 @@ void remove_stale_temps(const fs::path& dir, const fs::path& target) {
     std::string name = it->path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     std::string pid_text = name.substr(prefix.size());
+    if (pid_text.size() > 4 && pid_text.compare(pid_text.size() - 4, 4, ".bak") == 0) pid_text.resize(pid_text.size() - 4);
     if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
     if (::kill(static_cast<pid_t>(std::stol(pid_text)), 0) != 0 && errno == ESRCH) ::unlink(it->path().c_str());
   }
@@ -156,22 +164,37 @@ void write_file_atomically(const std::string& requested_path, ByteView data, con
       throw;
     }
   }
-  if (replacing && options.keep_previous) {
-    // One previous generation as "<path>.bak": linked under a temporary name first, so an
-    // existing .bak is replaced only once the new one exists.
-    std::string bak = path + ".bak", bak_tmp = tmp + ".bak";
-    if (::link(path.c_str(), bak_tmp.c_str()) != 0 || ::rename(bak_tmp.c_str(), bak.c_str()) != 0) {
-      int err = errno;
-      ::unlink(bak_tmp.c_str());
-      ::unlink(tmp.c_str());
-      io_fail("cannot keep a backup as", bak, err);
-    }
+  // One previous generation as "<path>.bak". The file being replaced is linked under a temporary
+  // name first; the old .bak is replaced by it only after the new file is in place, and if that
+  // fails the link puts the replaced file back. So every failure leaves the file and its .bak as
+  // they were.
+  const bool keep = replacing && options.keep_previous;
+  const std::string bak = path + ".bak", bak_tmp = tmp + ".bak";
+  if (keep && ::link(path.c_str(), bak_tmp.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    io_fail("cannot keep a backup as", bak, err);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
+    if (keep) ::unlink(bak_tmp.c_str());
     io_fail("cannot replace", path, err);
   }
+  if (keep && ::rename(bak_tmp.c_str(), bak.c_str()) != 0) {
+    int err = errno;
+    if (::rename(bak_tmp.c_str(), path.c_str()) != 0) {
+      int undo = errno;
+      fsync_dir(dir);
+      fail_coded(ErrorKind::Io, "BACKUP_FAILED",
+                 "wrote " + path + " but could not keep the previous version as " + bak + " (" + std::strerror(err) +
+                     ") nor put it back (" + std::strerror(undo) + "); it is kept as " + bak_tmp,
+                 "rename " + bak_tmp + " to " + bak + " by hand");
+    }
+    fsync_dir(dir);
+    io_fail("cannot keep a backup as", bak, err);
+  }
+  if (keep) ::unlink(bak_tmp.c_str());  // left only where .bak already was this very file (rename did nothing)
   fsync_dir(dir);
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include <atomic>
 #include <mutex>
 
 namespace midks::ossl {
@@ -23,6 +24,12 @@ void throw_last(ErrorKind kind, const std::string& what) {
   fail(kind, reason.empty() ? what : what + " (" + reason + ")");
 }
 
+void fail_internal(const std::string& what) {
+  std::string reason = drain_errors();
+  fail_coded(ErrorKind::Io, "INTERNAL", what + " failed: out of memory or an internal OpenSSL error" + (reason.empty() ? "" : " (" + reason + ")"),
+             "try again; if it persists, report it with the OpenSSL version (openssl version)");
+}
+
 X509Ptr parse_cert_der(ByteView der) {
   const unsigned char* p = der.data();
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -39,6 +46,12 @@ ByteView octets(const ASN1_OCTET_STRING* s) {
   return {ASN1_STRING_get0_data(s), static_cast<std::size_t>(ASN1_STRING_length(s))};
 }
 
+namespace {
+std::atomic<bool> legacy_loaded{false};
+}
+
+bool legacy_provider_loaded() { return legacy_loaded.load(); }
+
 void ensure_legacy_provider() {
   // Loading "legacy" explicitly turns off the implicit "default" provider, so load both. Owned
   // here so they are unloaded at exit, before OpenSSL's own cleanup (registered earlier) runs.
@@ -47,6 +60,7 @@ void ensure_legacy_provider() {
   std::call_once(once, [] {
     default_provider.reset(OSSL_PROVIDER_load(nullptr, "default"));
     legacy_provider.reset(OSSL_PROVIDER_load(nullptr, "legacy"));
+    legacy_loaded = default_provider && legacy_provider;
   });
   if (!default_provider || !legacy_provider)
     throw_last(ErrorKind::Input,

@@ -7,6 +7,10 @@
 
 namespace midks {
 
+void wipe(void* p, std::size_t n) noexcept {
+  if (p && n) OPENSSL_cleanse(p, n);
+}
+
 SecureBytes& SecureBytes::operator=(const SecureBytes& other) {
   if (this != &other) {
     clear();

@@ -16,6 +16,7 @@
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
+#include "pkcs8.hpp"
 
 namespace midks {
 
@@ -119,8 +120,12 @@ std::string name_text(const X509_NAME* name) { return display_name(name); }
 int record_certificate_request(SSL* ssl, void* arg) {
   auto* report = static_cast<ProbeReport*>(arg);
   report->client_cert_requested = true;
-  if (const STACK_OF(X509_NAME)* names = SSL_get0_peer_CA_list(ssl))
-    for (int i = 0; i < sk_X509_NAME_num(names); ++i) report->acceptable_cas.push_back(name_text(sk_X509_NAME_value(names, i)));
+  try {  // no exception may cross OpenSSL's C frames
+    if (const STACK_OF(X509_NAME)* names = SSL_get0_peer_CA_list(ssl))
+      for (int i = 0; i < sk_X509_NAME_num(names); ++i) report->acceptable_cas.push_back(name_text(sk_X509_NAME_value(names, i)));
+  } catch (...) {
+    return 0;  // fails the handshake, which the report then describes
+  }
   return 1;
 }
 
@@ -213,8 +218,7 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   }
   report.connected = true;
 
-  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
-  if (!ctx) ossl::throw_last(ErrorKind::Io, "cannot create a TLS context");
+  SslCtxPtr ctx(ossl::check_alloc(SSL_CTX_new(TLS_client_method()), "SSL_CTX_new"));
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   bool loaded = options.server_ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get()) == 1
                                                 : SSL_CTX_load_verify_locations(ctx.get(), options.server_ca_file.c_str(), nullptr) == 1;
@@ -223,16 +227,14 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   SSL_CTX_set_cert_cb(ctx.get(), record_certificate_request, &report);
 
-  SslPtr ssl(SSL_new(ctx.get()));
+  SslPtr ssl(ossl::check_alloc(SSL_new(ctx.get()), "SSL_new"));
   ossl::X509Ptr leaf = ossl::parse_cert_der(entry.chain.front());
-  const unsigned char* p = entry.plain.data();
-  ossl::Pkcs8InfoPtr info(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(entry.plain.size())));
-  ossl::PkeyPtr key(info ? EVP_PKCS82PKEY(info.get()) : nullptr);
+  ossl::PkeyPtr key = fmt::try_private_key_from_pkcs8(entry.plain.view());
   if (!key || SSL_use_certificate(ssl.get(), leaf.get()) != 1 || SSL_use_PrivateKey(ssl.get(), key.get()) != 1)
     ossl::throw_last(ErrorKind::Input, "the key entry cannot be used for TLS");
   for (std::size_t i = 1; i < entry.chain.size(); ++i) {
     ossl::X509Ptr ca = ossl::parse_cert_der(entry.chain[i]);
-    SSL_add1_chain_cert(ssl.get(), ca.get());
+    if (SSL_add1_chain_cert(ssl.get(), ca.get()) != 1) ossl::fail_internal("SSL_add1_chain_cert");
   }
   if (is_ip_literal(target.host)) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), target.host.c_str());

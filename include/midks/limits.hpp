@@ -14,4 +14,17 @@ inline constexpr std::uint64_t kMaxMacIterations = 5'000'000;
 // SafeContents bags inside SafeContents bags: Java and OpenSSL write none; bounds the recursion.
 inline constexpr int kMaxPkcs12Nesting = 2;
 
+// scrypt (RFC 7914) as a PBES2 key-derivation function, which `openssl pkcs8 -scrypt` and
+// `openssl pkcs12 -keypbe … -scrypt` can write (Java never does). OpenSSL's defaults are N = 16384,
+// r = 8, p = 1; the work is about N * r * p and the memory 128 * N * r bytes. Each parameter is
+// capped, and so is their product (2^22: about a second of work).
+inline constexpr std::uint64_t kMaxScryptN = std::uint64_t{1} << 20;
+inline constexpr std::uint64_t kMaxScryptR = 32;
+inline constexpr std::uint64_t kMaxScryptP = 16;
+inline constexpr std::uint64_t kMaxScryptWork = std::uint64_t{1} << 22;  // N * r * p
+
+// Constructed DER elements inside one another that the DER reader (formats/der_reader.hpp) enters.
+// X.509 certificates, PKCS#8 and PKCS#12 structures go about ten deep.
+inline constexpr int kMaxDerDepth = 32;
+
 }  // namespace midks::limits

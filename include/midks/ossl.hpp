@@ -52,15 +52,40 @@ std::string drain_errors();
 // Throws Error(kind, what + ": " + OpenSSL's reason) and clears the queue.
 [[noreturn]] void throw_last(ErrorKind kind, const std::string& what);
 
+// Throws Error(ErrorKind::Io, code INTERNAL): OpenSSL could not allocate or do something that cannot
+// fail for a reason of the input's (out of memory, a missing built-in algorithm). what names it.
+[[noreturn]] void fail_internal(const std::string& what);
+
+// p, or fail_internal(what) if it is null: for every OpenSSL constructor (X509_SIG_new, BIO_new…).
+template <typename T>
+T* check_alloc(T* p, const char* what) {
+  if (!p) fail_internal(what);
+  return p;
+}
+
+namespace detail {
+template <typename Out, typename T>
+Out der_into(const T* obj, int (*i2d)(const T*, unsigned char**)) {
+  int len = i2d(obj, nullptr);
+  if (len <= 0) throw_last(ErrorKind::Input, "DER encoding failed");
+  Out out;
+  out.resize(static_cast<std::size_t>(len));
+  unsigned char* p = out.data();
+  if (i2d(obj, &p) != len) throw_last(ErrorKind::Input, "DER encoding failed");
+  return out;
+}
+}  // namespace detail
+
 // DER encode any i2d-able object into a byte vector.
 template <typename T>
 Bytes to_der(const T* obj, int (*i2d)(const T*, unsigned char**)) {
-  int len = i2d(obj, nullptr);
-  if (len <= 0) throw_last(ErrorKind::Input, "DER encoding failed");
-  Bytes out(static_cast<std::size_t>(len));
-  unsigned char* p = out.data();
-  i2d(obj, &p);
-  return out;
+  return detail::der_into<Bytes>(obj, i2d);
+}
+// The same for an object that holds a secret (a private key): encoded straight into self-wiping
+// storage, with no copy left behind.
+template <typename T>
+SecureBytes to_secret_der(const T* obj, int (*i2d)(const T*, unsigned char**)) {
+  return detail::der_into<SecureBytes>(obj, i2d);
 }
 
 X509Ptr parse_cert_der(ByteView der);
@@ -70,6 +95,19 @@ ByteView octets(const ASN1_OCTET_STRING* s);
 // Loads OpenSSL 3's "legacy" provider (RC2, RC4, DES…) next to "default" once per process,
 // only when a legacy algorithm is actually met.
 void ensure_legacy_provider();
+bool legacy_provider_loaded();
+
+// Runs attempt() (false or null: it failed); if it failed and the legacy provider is not loaded
+// yet, loads it and runs attempt() once more (Windows certutil exports use RC2-40/3DES, which
+// OpenSSL 3 keeps there). The one place that retry is written; returns the last result.
+template <typename F>
+auto with_legacy_retry(F&& attempt) -> decltype(attempt()) {
+  auto result = attempt();
+  if (result || legacy_provider_loaded()) return result;
+  drain_errors();
+  ensure_legacy_provider();
+  return attempt();
+}
 
 // Cryptographically strong random bytes.
 Bytes random_bytes(std::size_t n);

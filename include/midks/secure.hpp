@@ -1,6 +1,8 @@
-// Byte buffers that hold secrets, and the Password type. Both wipe themselves with OPENSSL_cleanse.
+// Byte buffers and text that hold secrets, and the Password type. All wipe themselves with
+// OPENSSL_cleanse.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,6 +12,46 @@ namespace midks {
 
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
+
+// Overwrites n bytes at p with zeros in a way the compiler cannot drop (OPENSSL_cleanse).
+void wipe(void* p, std::size_t n) noexcept;
+inline void wipe(Bytes& b) noexcept { wipe(b.data(), b.size()); }
+
+// An allocator that wipes every buffer it frees: a container of secrets that grows leaves no copy
+// behind in the buffers it outgrows, and its last buffer is wiped when it is destroyed, also when
+// an exception unwinds.
+template <typename T>
+struct WipingAllocator {
+  using value_type = T;
+  WipingAllocator() = default;
+  template <typename U>
+  WipingAllocator(const WipingAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    wipe(p, n * sizeof(T));
+    std::allocator<T>().deallocate(p, n);
+  }
+  friend bool operator==(const WipingAllocator&, const WipingAllocator&) noexcept { return true; }
+};
+
+// Text that holds a secret (the PEM of a private key). Its buffers are wiped when freed; a string
+// of at most 15 characters lives inside the object itself (the small-string optimisation) and is
+// not, so keep short fragments of secrets out of it.
+using SecureString = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
+
+// Runs f when the scope is left, normally or by an exception: wipes a buffer of a plain type (a
+// Bytes read from a file) that holds a secret for a while.
+template <typename F>
+class OnScopeExit {
+ public:
+  explicit OnScopeExit(F f) : f_(std::move(f)) {}
+  ~OnScopeExit() { f_(); }
+  OnScopeExit(const OnScopeExit&) = delete;
+  OnScopeExit& operator=(const OnScopeExit&) = delete;
+
+ private:
+  F f_;
+};
 
 // Owns secret bytes; wiped on destruction, reassignment and clear().
 class SecureBytes {

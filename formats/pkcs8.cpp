@@ -1,0 +1,86 @@
+#include "pkcs8.hpp"
+
+#include <openssl/x509.h>
+
+#include <algorithm>
+
+#include "der_reader.hpp"
+#include "key_protection.hpp"
+
+namespace midks::fmt {
+
+namespace {
+
+// d2i of a whole DER input: null (errors drained) if it does not parse or bytes follow it.
+template <typename T, void (*Free)(T*)>
+ossl::Handle<T, Free> parse_whole(ByteView der, T* (*d2i)(T**, const unsigned char**, long)) {
+  const unsigned char* p = der.data();
+  ossl::Handle<T, Free> out(d2i(nullptr, &p, static_cast<long>(der.size())));
+  if (!out || p != der.data() + der.size()) {
+    ossl::drain_errors();
+    return nullptr;
+  }
+  return out;
+}
+
+}  // namespace
+
+ossl::Pkcs8InfoPtr parse_pkcs8(ByteView der) {
+  return parse_whole<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>(der, d2i_PKCS8_PRIV_KEY_INFO);
+}
+
+ossl::X509SigPtr parse_encrypted_pkcs8(ByteView der) { return parse_whole<X509_SIG, X509_SIG_free>(der, d2i_X509_SIG); }
+
+ossl::PkeyPtr try_private_key_from_pkcs8(ByteView der) {
+  ossl::Pkcs8InfoPtr p8 = parse_pkcs8(der);
+  ossl::PkeyPtr key(p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr);
+  if (!key) ossl::drain_errors();
+  return key;
+}
+
+ossl::PkeyPtr private_key_from_pkcs8(ByteView der, const std::string& what) {
+  ossl::PkeyPtr key = try_private_key_from_pkcs8(der);
+  if (!key)
+    fail_coded(ErrorKind::Input, "KEY_UNREADABLE", what + " cannot be read (not a PKCS#8 private key OpenSSL knows)",
+               "give the private key as PEM (-----BEGIN PRIVATE KEY-----) or DER PKCS#8");
+  return key;
+}
+
+SecureBytes pkcs8_of(const EVP_PKEY* key) {
+  ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key));
+  if (!p8) ossl::throw_last(ErrorKind::Input, "cannot convert the private key to PKCS#8");
+  return ossl::to_secret_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+}
+
+bool is_canonical_pkcs8_v1(ByteView der) {
+  // PrivateKeyInfo ::= SEQUENCE { version INTEGER (0), … }
+  DerReader r(der, "the private key");
+  auto info = r.try_next();
+  if (!info || info->tag != der::kSequence || !r.at_end()) return false;
+  DerReader fields = r.enter(*info);
+  auto version = fields.try_next();
+  if (!version || version->tag != der::kInteger || version->content.size() != 1 || version->content[0] != 0) return false;
+  ossl::Pkcs8InfoPtr p8 = parse_pkcs8(der);
+  if (!p8) return false;
+  SecureBytes again = ossl::to_secret_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+  return again.size() == der.size() && std::equal(der.begin(), der.end(), again.data());
+}
+
+SecureBytes decrypt_pkcs8(const X509_SIG* epki, const char* pass, int passlen, const std::string& what) {
+  const X509_ALGOR* alg = nullptr;
+  X509_SIG_get0(epki, &alg, nullptr);
+  check_pbe_cost(alg, what);
+  ossl::Pkcs8InfoPtr p8 =
+      ossl::with_legacy_retry([&] { return ossl::Pkcs8InfoPtr(PKCS8_decrypt_ex(epki, pass, passlen, nullptr, nullptr)); });
+  if (!p8) {
+    ossl::drain_errors();
+    return {};
+  }
+  return ossl::to_secret_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+}
+
+SecureBytes decrypt_pkcs8(const X509_SIG* epki, const Password& password, const std::string& what) {
+  return decrypt_pkcs8(epki, password.c_str(), static_cast<int>(password.size()), what);
+}
+
+}  // namespace midks::fmt

@@ -1,0 +1,155 @@
+// write_file_atomically keeps its promise "nothing changes on any failure", also with a .bak: each
+// step that can fail (the backup link, the rename over the file, the rename of the backup) is made
+// to fail in turn, and the file, its .bak and the folder must be as they were.
+//
+// The failures are injected by defining rename() and link() in this test program: the engine's
+// calls bind to these, which fail on demand and otherwise forward to the C library's.
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "support.hpp"
+
+namespace {
+
+// A rename fails when its source ends with from_suffix (empty: any) and its target is `to`.
+struct RenameFault {
+  std::string from_suffix, to;
+};
+std::vector<RenameFault> rename_faults;
+bool link_fails = false;
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+extern "C" int rename(const char* from, const char* to) {
+  using Fn = int (*)(const char*, const char*);
+  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "rename"));
+  for (const RenameFault& f : rename_faults)
+    if (ends_with(from, f.from_suffix) && f.to == to) {
+      errno = EIO;
+      return -1;
+    }
+  return real(from, to);
+}
+
+extern "C" int link(const char* from, const char* to) {
+  using Fn = int (*)(const char*, const char*);
+  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "link"));
+  if (link_fails) {
+    errno = EIO;
+    return -1;
+  }
+  return real(from, to);
+}
+
+namespace midks::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AtomicWrite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/midks-atomic-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/config.xml";
+    put(path_, "v1");
+    put(path_ + ".bak", "v0");
+  }
+  void TearDown() override {
+    rename_faults.clear();
+    link_fails = false;
+    fs::remove_all(dir_);
+  }
+
+  static void put(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+  static std::string get(const std::string& path) { return slurp(path); }
+  std::set<std::string> names() const {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_)) out.insert(e.path().filename().string());
+    return out;
+  }
+  // Writes "v2" keeping the previous version; returns the error code ("" if it succeeded).
+  std::string write_v2() {
+    const std::string v2 = "v2";
+    try {
+      write_file_atomically(path_, ByteView(reinterpret_cast<const std::uint8_t*>(v2.data()), v2.size()),
+                            WriteOptions::with_mode(0600).keeping_previous());
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Io);
+      return e.code().empty() ? "(uncoded)" : e.code();
+    }
+    return "";
+  }
+  void expect_unchanged() {
+    EXPECT_EQ(get(path_), "v1");
+    EXPECT_EQ(get(path_ + ".bak"), "v0");
+    EXPECT_EQ(names(), (std::set<std::string>{"config.xml", "config.xml.bak"}));
+  }
+
+  std::string dir_, path_;
+};
+
+TEST_F(AtomicWrite, SucceedsAndKeepsOnePreviousGeneration) {
+  EXPECT_EQ(write_v2(), "");
+  EXPECT_EQ(get(path_), "v2");
+  EXPECT_EQ(get(path_ + ".bak"), "v1");
+  EXPECT_EQ(names(), (std::set<std::string>{"config.xml", "config.xml.bak"}));
+}
+
+TEST_F(AtomicWrite, FailedReplaceLeavesFileAndBackupAsTheyWere) {
+  rename_faults = {{"", path_}};
+  EXPECT_NE(write_v2(), "");
+  expect_unchanged();  // the old .bak survives: it is replaced only after the file is
+}
+
+TEST_F(AtomicWrite, FailedBackupPutsTheReplacedFileBack) {
+  rename_faults = {{"", path_ + ".bak"}};
+  EXPECT_NE(write_v2(), "");
+  expect_unchanged();
+}
+
+TEST_F(AtomicWrite, FailedBackupLinkChangesNothing) {
+  link_fails = true;
+  EXPECT_NE(write_v2(), "");
+  expect_unchanged();
+}
+
+TEST_F(AtomicWrite, BackupAndUndoBothFailingIsReportedWithWhereThePreviousVersionIs) {
+  rename_faults = {{"", path_ + ".bak"}, {".bak", path_}};
+  std::string message;
+  try {
+    const std::string v2 = "v2";
+    write_file_atomically(path_, ByteView(reinterpret_cast<const std::uint8_t*>(v2.data()), v2.size()),
+                          WriteOptions().keeping_previous());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "BACKUP_FAILED");
+    message = e.what();
+  }
+  rename_faults.clear();
+  EXPECT_EQ(get(path_), "v2");
+  EXPECT_EQ(get(path_ + ".bak"), "v0");
+  std::string kept = dir_ + "/.config.xml.tmp." + std::to_string(::getpid()) + ".bak";
+  EXPECT_EQ(get(kept), "v1");
+  EXPECT_NE(message.find(kept), std::string::npos) << message;
+}
+
+TEST_F(AtomicWrite, StaleBackupLinksOfDeadWritersAreRemoved) {
+  put(dir_ + "/.config.xml.tmp.99999999.bak", "v1");
+  put(dir_ + "/.config.xml.tmp.99999999", "v2");
+  EXPECT_EQ(write_v2(), "");
+  EXPECT_EQ(names(), (std::set<std::string>{"config.xml", "config.xml.bak"}));
+}
+
+}  // namespace
+}  // namespace midks::test
