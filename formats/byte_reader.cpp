@@ -8,15 +8,16 @@ namespace midks::fmt {
 
 namespace be = boost::endian;
 
-void ByteReader::fail_at(std::size_t offset, const std::string& problem) const {
-  fail(ErrorKind::Input, what_ + " is corrupt or truncated: " + problem + " at byte offset " + std::to_string(offset),
-       "the file was probably cut short or altered in transfer; restore it from its .bak copy or re-create it");
+void ByteReader::fail_at(std::size_t offset, const std::string& problem, ErrorCode code) const {
+  fail(code, what_ + (code == ErrorCode::KEYSTORE_TRUNCATED ? " is truncated: " : " is corrupt: ") + problem + " at byte offset " +
+                 std::to_string(offset));
 }
 
 ByteView ByteReader::take(std::size_t n, const char* field) {
   if (n > remaining())
     fail_at(pos_, std::string(field) + " needs " + std::to_string(n) + " bytes but only " + std::to_string(remaining()) +
-                      " remain");
+                      " remain",
+            ErrorCode::KEYSTORE_TRUNCATED);
   ByteView out = data_.subspan(pos_, n);
   pos_ += n;
   return out;
@@ -32,7 +33,8 @@ ByteView ByteReader::u32_prefixed() {
   std::size_t at = pos_;
   std::uint32_t n = u32();
   if (n > remaining())
-    fail_at(at, "length field says " + std::to_string(n) + " bytes but only " + std::to_string(remaining()) + " remain");
+    fail_at(at, "length field says " + std::to_string(n) + " bytes but only " + std::to_string(remaining()) + " remain",
+            ErrorCode::KEYSTORE_TRUNCATED);
   return take(n, "a length-prefixed field");
 }
 
@@ -40,7 +42,8 @@ std::string ByteReader::java_utf() {
   std::size_t at = pos_;
   std::uint16_t n = u16();
   if (n > remaining())
-    fail_at(at, "text length says " + std::to_string(n) + " bytes but only " + std::to_string(remaining()) + " remain");
+    fail_at(at, "text length says " + std::to_string(n) + " bytes but only " + std::to_string(remaining()) + " remain",
+            ErrorCode::KEYSTORE_TRUNCATED);
   bool ok = true;
   std::string s = modified_utf8_to_utf8(take(n, "a text field"), ok);
   if (!ok) fail_at(at, "text is not valid modified UTF-8");
@@ -66,13 +69,13 @@ void ByteWriter::u64(std::uint64_t v) {
 void ByteWriter::java_utf(std::string_view utf8) {
   Bytes encoded = utf8_to_modified_utf8(utf8);
   if (encoded.size() > 0xFFFF)
-    fail(ErrorKind::Input, "text is too long for Java's format (" + std::to_string(encoded.size()) + " bytes, at most 65535)");
+    fail(ErrorCode::ENTRY_NOT_STORABLE, "text is too long for Java's format (" + std::to_string(encoded.size()) + " bytes, at most 65535)");
   u16(static_cast<std::uint16_t>(encoded.size()));
   bytes(encoded);
 }
 
 void ByteWriter::u32_prefixed(ByteView b) {
-  if (b.size() > 0x7FFFFFFF) fail(ErrorKind::Input, "field too large for Java's format");
+  if (b.size() > 0x7FFFFFFF) fail(ErrorCode::ENTRY_NOT_STORABLE, "field too large for Java's format");
   u32(static_cast<std::uint32_t>(b.size()));
   bytes(b);
 }
@@ -130,7 +133,7 @@ Bytes utf8_to_modified_utf8(std::string_view in) {
   Bytes out;
   for (std::size_t i = 0; i < in.size();) {
     char32_t cp = 0;
-    if (!utf8::next(in, i, cp)) fail(ErrorKind::Input, "alias is not valid UTF-8");
+    if (!utf8::next(in, i, cp)) fail(ErrorCode::ALIAS_INVALID, "alias is not valid UTF-8");
     if (cp >= 0x10000) {
       cp -= 0x10000;
       append_modified(out, static_cast<char16_t>(0xD800 + (cp >> 10)));

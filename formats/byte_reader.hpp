@@ -29,7 +29,7 @@ class ByteReader {
   bool at_end() const { return pos_ == data_.size(); }
   ByteView consumed_since(std::size_t start) const { return data_.subspan(start, pos_ - start); }
 
-  [[noreturn]] void fail_at(std::size_t offset, const std::string& problem) const;
+  [[noreturn]] void fail_at(std::size_t offset, const std::string& problem, ErrorCode code = ErrorCode::KEYSTORE_CORRUPT) const;
 
  private:
   ByteView take(std::size_t n, const char* field);

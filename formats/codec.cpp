@@ -57,7 +57,7 @@ bool is_bcfks(ByteView data) {
 StoreType detect_store_type(ByteView data) {
   // Coded NOT_A_KEYSTORE: a file that is no keystore at all (expiry skips those a wildcard matched).
   if (data.empty())
-    fail_coded(ErrorKind::Input, "NOT_A_KEYSTORE", "keystore file is empty (0 bytes)", "restore it from its .bak copy, or delete it to start a new one");
+    fail(ErrorCode::NOT_A_KEYSTORE, "keystore file is empty (0 bytes)");
   if (data.size() >= 4) {
     std::uint32_t magic = (std::uint32_t{data[0]} << 24) | (std::uint32_t{data[1]} << 16) | (std::uint32_t{data[2]} << 8) | data[3];
     if (magic == kJksMagic) return StoreType::Jks;
@@ -66,29 +66,23 @@ StoreType detect_store_type(ByteView data) {
   // DER SEQUENCE with a definite length: the only outer shape a PKCS#12 PFX can have.
   if (auto outer = peek_der_header(data); outer && outer->tag == der::kSequence) {
     if (is_bcfks(data))
-      fail_coded(ErrorKind::Input, "BCFKS_UNSUPPORTED",
-                 "this is a Bouncy Castle FIPS keystore (BCFKS, as FIPS-mode MID Servers use), which this version can neither read "
-                 "nor write; it is never rewritten",
-                 "manage it with keytool and the Bouncy Castle FIPS provider: keytool -storetype BCFKS -providerpath bc-fips.jar "
-                 "-providerclass org.bouncycastle.jcajce.provider.BouncyCastleFipsProvider …");
+      fail(ErrorCode::BCFKS_UNSUPPORTED, "this is a Bouncy Castle FIPS keystore (BCFKS, as FIPS-mode MID Servers use), which this version can neither read "
+                 "nor write; it is never rewritten");
     return StoreType::Pkcs12;
   }
   if (looks_like_pem(data))
-    fail_coded(ErrorKind::Input, "NOT_A_KEYSTORE", "this is a PEM text file, not a keystore",
-               "import a PEM bundle with: manage-certificates -a <alias> <bundle.pem>");
+    fail(ErrorCode::NOT_A_KEYSTORE, "this is a PEM text file, not a keystore");
   char first[32];
   std::snprintf(first, sizeof first, "%02x %02x %02x %02x", data[0], data.size() > 1 ? data[1] : 0,
                 data.size() > 2 ? data[2] : 0, data.size() > 3 ? data[3] : 0);
-  fail_coded(ErrorKind::Input, "NOT_A_KEYSTORE", std::string("not a keystore: unknown format (first bytes ") + first + ")",
-             "a keystore is JKS (fe ed fe ed), JCEKS (ce ce ce ce) or PKCS#12 (DER)");
+  fail(ErrorCode::NOT_A_KEYSTORE, std::string("not a keystore: unknown format (first bytes ") + first + ")");
 }
 
 Keystore read_keystore(ByteView data, const Password* store_password) {
   StoreType type = detect_store_type(data);
   if (type == StoreType::Pkcs12) {
     if (!store_password)
-      fail(ErrorKind::Password, "a PKCS12 keystore cannot be read without its password",
-           "pass the store password with --storepass-env VAR or --storepass-file FILE");
+      fail(ErrorCode::STORE_PASSWORD_NEEDED, "a PKCS12 keystore cannot be read without its password");
     return read_pkcs12(data, *store_password);
   }
   return read_java_keystore(data, store_password);
@@ -117,13 +111,13 @@ void open_entry(Entry& entry, const Password& key_password) {
       int len = 0;
       const X509_ALGOR* alg = nullptr;
       if (!p8 || !PKCS8_pkey_get0(nullptr, &key, &len, &alg, p8.get()))
-        fail(ErrorKind::Input, "secret key '" + entry.alias + "' is not in Java's PKCS#12 secret key layout");
+        fail(ErrorCode::KEYSTORE_CORRUPT, "secret key '" + entry.alias + "' is not in Java's PKCS#12 secret key layout");
       entry.plain = SecureBytes(ByteView(key, static_cast<std::size_t>(len)));
       entry.secret_algorithm = java_secret_key_algorithm(alg->algorithm);
       break;
     }
     case SealFormat::None:
-      fail(ErrorKind::Input, "entry '" + entry.alias + "' holds no key material");
+      fail(ErrorCode::KEYSTORE_CORRUPT, "entry '" + entry.alias + "' holds no key material");
   }
   entry.key_password = key_password;
 }

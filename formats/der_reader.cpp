@@ -12,9 +12,7 @@ DerReader::DerReader(ByteView data, std::string what, std::size_t base_offset, i
     : data_(data), what_(std::move(what)), base_(base_offset), depth_(depth) {}
 
 void DerReader::fail_at(std::size_t absolute_offset, const std::string& problem) const {
-  fail_coded(ErrorKind::Input, "DER_MALFORMED",
-             what_ + " is not valid DER: " + problem + " at byte offset " + std::to_string(absolute_offset),
-             "the file was probably cut short or altered in transfer; get it again from its source");
+  fail(ErrorCode::DER_MALFORMED, what_ + " is not valid DER: " + problem + " at byte offset " + std::to_string(absolute_offset));
 }
 
 std::optional<std::uint8_t> DerReader::peek_tag() const {

@@ -250,17 +250,15 @@ SealedKey read_sealed_key(ByteReader& r) {
   // JceKeyStore's deserialization filter: the top object must be exactly this class.
   if (obj.class_name() != "com.sun.crypto.provider.SealedObjectForKeyProtector" || obj.class_chain.size() != 2 ||
       obj.class_chain[1] != "javax.crypto.SealedObject")
-    fail(ErrorKind::Input,
-         "invalid secret key format: sealed object of class " + obj.class_name() + " at byte offset " +
-             std::to_string(at) + " (Java accepts only SealedObjectForKeyProtector)",
-         "keytool refuses this file too; the entry was not written by Java's JCEKS keystore");
+    fail(ErrorCode::KEYSTORE_CORRUPT, "invalid secret key format: sealed object of class " + obj.class_name() + " at byte offset " +
+             std::to_string(at) + " (Java accepts only SealedObjectForKeyProtector)");
   using T = JavaValue::Type;
   const JavaValue* params = obj.field("encodedParams", T::ByteArray);
   const JavaValue* content = obj.field("encryptedContent", T::ByteArray);
   const JavaValue* params_alg = obj.field("paramsAlg", T::String);
   const JavaValue* seal_alg = obj.field("sealAlg", T::String);
   if (!params || !content || !params_alg || !seal_alg)
-    fail(ErrorKind::Input, "invalid secret key format: sealed object at byte offset " + std::to_string(at) +
+    fail(ErrorCode::KEYSTORE_CORRUPT, "invalid secret key format: sealed object at byte offset " + std::to_string(at) +
                                " lacks SealedObject's fields");
   auto plain = [](const SecureBytes& b) { return Bytes(b.data(), b.data() + b.size()); };  // encrypted: not secret
   return SealedKey{plain(params->bytes), plain(content->bytes), params_alg->text, seal_alg->text};
@@ -268,14 +266,14 @@ SealedKey read_sealed_key(ByteReader& r) {
 
 SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password, std::string& algorithm) {
   if (sealed.seal_alg != "PBEWithMD5AndTripleDES")
-    fail(ErrorKind::Input, "secret key is sealed with unsupported algorithm " + sealed.seal_alg);
+    fail(ErrorCode::UNSUPPORTED_ALGORITHM, "secret key is sealed with unsupported algorithm " + sealed.seal_alg);
   const unsigned char* p = sealed.encoded_params.data();
   ossl::Handle<PBEPARAM, PBEPARAM_free> params(
       d2i_PBEPARAM(nullptr, &p, static_cast<long>(sealed.encoded_params.size())));
   std::int64_t iterations = 0;
   if (!params || !ASN1_INTEGER_get_int64(&iterations, params->iter) || iterations < 1) {
     ossl::drain_errors();
-    fail(ErrorKind::Input, "secret key's PBE parameters are malformed");
+    fail(ErrorCode::KEYSTORE_CORRUPT, "secret key's PBE parameters are malformed");
   }
   SecureBytes plain = jce_pbe_crypt(false, sealed.encrypted_content, password, ossl::octets(params->salt),
                                     static_cast<std::uint64_t>(iterations));
@@ -286,7 +284,7 @@ SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password,
   const JavaValue* bytes = key.class_name() == "javax.crypto.spec.SecretKeySpec" ? key.field("key", T::ByteArray)
                                                                                    : key.field("encoded", T::ByteArray);
   if (!alg || !bytes || (key.class_name() != "javax.crypto.spec.SecretKeySpec" && key.class_name() != "java.security.KeyRep"))
-    fail(ErrorKind::Input, "sealed secret key holds an unsupported object (" + key.class_name() + ")");
+    fail(ErrorCode::UNSUPPORTED_ALGORITHM, "sealed secret key holds an unsupported object (" + key.class_name() + ")");
   algorithm = alg->text;
   return bytes->bytes;
 }

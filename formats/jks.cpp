@@ -91,8 +91,7 @@ Keystore read_java_keystore(ByteView data, const Password* store_password) {
     std::uint8_t computed[kDigestLen];
     keyed_digest(*store_password, data.first(body_len), computed);
     if (CRYPTO_memcmp(computed, stored.data(), kDigestLen) != 0)
-      fail(ErrorKind::Password, "keystore password is incorrect (or the file was altered after it was written)",
-           "pass the store password with --storepass-env VAR or --storepass-file FILE; a MID's default is 'changeit'");
+      fail(ErrorCode::WRONG_STORE_PASSWORD, "keystore password is incorrect (or the file was altered after it was written)");
   }
   ks.set_integrity_verified(store_password != nullptr);
   return ks;
@@ -100,7 +99,7 @@ Keystore read_java_keystore(ByteView data, const Password* store_password) {
 
 Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
   const bool jceks = ks.type() == StoreType::Jceks;
-  if (!jceks && ks.type() != StoreType::Jks) fail(ErrorKind::Input, "internal: not a JKS/JCEKS keystore");
+  if (!jceks && ks.type() != StoreType::Jks) fail(ErrorCode::INTERNAL, "internal: not a JKS/JCEKS keystore");
   ByteWriter w;
   std::size_t estimate = 64;  // growing a 100 MB buffer by doubling cost more than encoding it
   for (const Entry& e : ks.entries()) {
@@ -123,12 +122,12 @@ Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
           std::string alg = sealed_key_algorithm(e.sealed);
           bool readable = alg == kOidSunJksKeyProtector || (jceks && alg == kOidSunJcePbe);
           if (!readable)
-            fail(ErrorKind::Input, "the key of entry '" + e.alias + "' is protected with algorithm " + alg + ", which " +
-                                       std::string(store_type_name(ks.type())) + " cannot hold",
-                 "open the key with its password first (the entry then gets re-protected for this format)");
+            fail(ErrorCode::ENTRY_NOT_STORABLE, "the key of entry '" + e.alias + "' is protected with algorithm " + alg + ", which " +
+                                                    std::string(store_type_name(ks.type())) +
+                                                    " cannot hold: open the key with its password first, so that it is protected anew");
           sealed = e.sealed;
         } else {
-          fail(ErrorKind::Input, "entry '" + e.alias + "' has no private key");
+          fail(ErrorCode::ENTRY_NOT_STORABLE, "entry '" + e.alias + "' has no private key");
         }
         w.u32(1);
         w.java_utf(e.alias);
@@ -142,7 +141,7 @@ Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
         break;
       }
       case EntryKind::TrustedCert:
-        if (e.chain.size() != 1) fail(ErrorKind::Input, "trusted entry '" + e.alias + "' must hold exactly one certificate");
+        if (e.chain.size() != 1) fail(ErrorCode::ENTRY_NOT_STORABLE, "trusted entry '" + e.alias + "' must hold exactly one certificate");
         w.u32(2);
         w.java_utf(e.alias);
         w.u64(static_cast<std::uint64_t>(e.created_ms));
@@ -151,11 +150,9 @@ Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
         break;
       case EntryKind::SecretKey:
         if (!jceks)
-          fail(ErrorKind::Input, "entry '" + e.alias + "' is a secret key, which a JKS keystore cannot hold",
-               "store it as JCEKS or PKCS12 (--storetype)");
+          fail(ErrorCode::ENTRY_NOT_STORABLE, "entry '" + e.alias + "' is a secret key, which a JKS keystore cannot hold");
         if (e.sealed_as != SealFormat::JavaSealedObject)
-          fail(ErrorKind::Input, "secret key '" + e.alias + "' did not come from a JCEKS store; writing it as JCEKS is not supported",
-               "store it as PKCS12 instead");
+          fail(ErrorCode::ENTRY_NOT_STORABLE, "secret key '" + e.alias + "' did not come from a JCEKS store; writing it as JCEKS is not supported");
         w.u32(3);
         w.java_utf(e.alias);
         w.u64(static_cast<std::uint64_t>(e.created_ms));

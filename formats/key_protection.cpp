@@ -20,7 +20,7 @@ constexpr std::size_t kSha1Len = 20;
 
 ossl::X509SigPtr parse_epki(ByteView epki) {
   ossl::X509SigPtr sig = parse_encrypted_pkcs8(epki);
-  if (!sig) fail(ErrorKind::Input, "protected private key is not a valid EncryptedPrivateKeyInfo");
+  if (!sig) fail(ErrorCode::KEYSTORE_CORRUPT, "protected private key is not a valid EncryptedPrivateKeyInfo");
   return sig;
 }
 
@@ -41,7 +41,7 @@ Bytes build_epki(const char* alg_oid, int param_type, void* param, ByteView encr
   X509_SIG_getm(sig.get(), &alg, &digest);
   if (!X509_ALGOR_set0(alg, oid(alg_oid).release(), param_type, param) ||
       !ASN1_OCTET_STRING_set(digest, encrypted.data(), static_cast<int>(encrypted.size())))
-    ossl::throw_last(ErrorKind::Input, "cannot encode the protected private key");
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot encode the protected private key");
   return ossl::to_der(sig.get(), i2d_X509_SIG);
 }
 
@@ -60,7 +60,7 @@ void sun_keystream_xor(const SecureBytes& passwd, ByteView salt, ByteView in, st
 
 SecureBytes open_sun_jks(ByteView data, const Password& password) {
   if (data.size() < kSunSaltLen + kSha1Len)
-    fail(ErrorKind::Input, "protected private key is too short to hold Sun's salt and check digest");
+    fail(ErrorCode::KEYSTORE_CORRUPT, "protected private key is too short to hold Sun's salt and check digest");
   SecureBytes passwd = password.utf16be();
   ByteView salt = data.first(kSunSaltLen);
   ByteView cipher = data.subspan(kSunSaltLen, data.size() - kSunSaltLen - kSha1Len);
@@ -71,8 +71,7 @@ SecureBytes open_sun_jks(ByteView data, const Password& password) {
   std::uint8_t computed[kSha1Len];
   sha1({passwd.view(), plain.view()}, computed);
   if (CRYPTO_memcmp(computed, check.data(), kSha1Len) != 0)
-    fail(ErrorKind::Password, "key password is incorrect (Sun JKS key protection check failed)",
-         "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+    fail(ErrorCode::WRONG_KEY_PASSWORD, "key password is incorrect (Sun JKS key protection check failed)");
   return plain;
 }
 
@@ -101,7 +100,7 @@ SecureBytes jce_derive(const SecureBytes& passwd, ByteView salt8, std::uint64_t 
       unsigned int out_len = 0;
       if (!EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) || !EVP_DigestUpdate(ctx.get(), buf, len) ||
           !EVP_DigestUpdate(ctx.get(), passwd.data(), passwd.size()) || !EVP_DigestFinal_ex(ctx.get(), buf, &out_len))
-        ossl::throw_last(ErrorKind::Input, "MD5 failed");
+        ossl::throw_last(ErrorCode::INTERNAL, "MD5 failed");
       len = out_len;
     }
     std::copy(buf, buf + 16, result.data() + half * 16);
@@ -116,18 +115,18 @@ struct PbeParams {
 
 PbeParams parse_pbe_param(const ASN1_TYPE* param) {
   if (!param || param->type != V_ASN1_SEQUENCE)
-    fail(ErrorKind::Input, "PBEWithMD5AndTripleDES parameters are missing");
+    fail(ErrorCode::KEYSTORE_CORRUPT, "PBEWithMD5AndTripleDES parameters are missing");
   ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(
       static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), param)));
   if (!pbe) {
     ossl::drain_errors();
-    fail(ErrorKind::Input, "PBEWithMD5AndTripleDES parameters are malformed");
+    fail(ErrorCode::KEYSTORE_CORRUPT, "PBEWithMD5AndTripleDES parameters are malformed");
   }
   PbeParams out;
   ByteView salt = ossl::octets(pbe->salt);
   out.salt.assign(salt.begin(), salt.end());
   std::int64_t iter = 0;
-  if (!ASN1_INTEGER_get_int64(&iter, pbe->iter) || iter < 1) fail(ErrorKind::Input, "PBE iteration count is invalid");
+  if (!ASN1_INTEGER_get_int64(&iter, pbe->iter) || iter < 1) fail(ErrorCode::KEYSTORE_CORRUPT, "PBE iteration count is invalid");
   out.iterations = static_cast<std::uint64_t>(iter);
   return out;
 }
@@ -139,12 +138,12 @@ void sha1(std::initializer_list<ByteView> parts, std::uint8_t out[20]) {
   unsigned int len = 0;
   bool ok = EVP_DigestInit_ex(ctx.get(), EVP_sha1(), nullptr);
   for (ByteView part : parts) ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size());
-  if (!ok || !EVP_DigestFinal_ex(ctx.get(), out, &len)) ossl::throw_last(ErrorKind::Input, "SHA-1 failed");
+  if (!ok || !EVP_DigestFinal_ex(ctx.get(), out, &len)) ossl::throw_last(ErrorCode::INTERNAL, "SHA-1 failed");
 }
 
 SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password, ByteView salt8,
                           std::uint64_t iterations) {
-  if (salt8.size() != 8) fail(ErrorKind::Input, "PBEWithMD5AndTripleDES salt must be 8 bytes");
+  if (salt8.size() != 8) fail(ErrorCode::KEYSTORE_CORRUPT, "PBEWithMD5AndTripleDES salt must be 8 bytes");
   check_iterations(iterations, limits::kMaxPbeIterations, "the protected private key");
   SecureBytes passwd = password.java_pbe_ascii();
   SecureBytes key_iv = jce_derive(passwd, salt8, iterations);
@@ -154,11 +153,10 @@ SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password,
   int n1 = 0, n2 = 0;
   if (!EVP_CipherInit_ex(ctx.get(), EVP_des_ede3_cbc(), nullptr, key_iv.data(), key_iv.data() + 24, encrypt ? 1 : 0) ||
       !EVP_CipherUpdate(ctx.get(), out.data(), &n1, data.data(), static_cast<int>(data.size())))
-    ossl::throw_last(ErrorKind::Input, "DESede failed");
+    ossl::throw_last(ErrorCode::INTERNAL, "DESede failed");
   if (!EVP_CipherFinal_ex(ctx.get(), out.data() + n1, &n2)) {
     ossl::drain_errors();
-    fail(ErrorKind::Password, "password is incorrect (PBEWithMD5AndTripleDES padding check failed)",
-         "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+    fail(ErrorCode::WRONG_KEY_PASSWORD, "password is incorrect (PBEWithMD5AndTripleDES padding check failed)");
   }
   out.resize(static_cast<std::size_t>(n1 + n2));
   return out;
@@ -188,10 +186,7 @@ ossl::Handle<T, Free> unpack_params(const ASN1_TYPE* param, const ASN1_ITEM* ite
 }
 
 [[noreturn]] void refuse_cost(const std::string& what, const std::string& asked, const std::string& limit) {
-  fail_coded(ErrorKind::Input, "ITERATIONS_TOO_HIGH",
-             what + " asks for " + asked + "; the limit is " + limit + ", so it is refused before any work is done",
-             "no genuine export needs that much; export the key or PFX again with the usual settings "
-             "(OpenSSL and Java use 2048 to 10000 PBKDF2 iterations; OpenSSL's scrypt N=16384, r=8, p=1)");
+  fail(ErrorCode::ITERATIONS_TOO_HIGH, what + " asks for " + asked + "; the limit is " + limit + ", so it is refused before any work is done");
 }
 
 std::string scrypt_text(std::uint64_t n, std::uint64_t r, std::uint64_t p) {
@@ -267,13 +262,11 @@ SecureBytes open_private_key(ByteView epki, const Password& password) {
   } else {
     plain = decrypt_pkcs8(sig.get(), password, "the protected private key");
     if (plain.empty())
-      fail(ErrorKind::Password, "key password is incorrect (cannot decrypt the private key)",
-           "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+      fail(ErrorCode::WRONG_KEY_PASSWORD, "key password is incorrect (cannot decrypt the private key)");
   }
   // The result must be a PrivateKeyInfo; a wrong password that slipped past a padding check lands here.
   if (!parse_pkcs8(plain.view()))
-    fail(ErrorKind::Password, "key password is incorrect (decrypted data is not a private key)",
-         "pass the key password with --keypass-env or --keypass-file if it differs from the store password");
+    fail(ErrorCode::WRONG_KEY_PASSWORD, "key password is incorrect (decrypted data is not a private key)");
   return plain;
 }
 
@@ -294,20 +287,20 @@ Bytes seal_private_key_jceks(ByteView pkcs8, const Password& password, int itera
   ossl::Handle<PBEPARAM, PBEPARAM_free> pbe(ossl::check_alloc(PBEPARAM_new(), "PBEPARAM_new"));
   if (!ASN1_OCTET_STRING_set(pbe->salt, salt.data(), static_cast<int>(salt.size())) ||
       !ASN1_INTEGER_set(pbe->iter, iterations))
-    ossl::throw_last(ErrorKind::Input, "cannot encode PBE parameters");
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot encode PBE parameters");
   ASN1_STRING* seq = nullptr;
   if (!ASN1_item_pack(pbe.get(), ASN1_ITEM_rptr(PBEPARAM), &seq))
-    ossl::throw_last(ErrorKind::Input, "cannot encode PBE parameters");
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot encode PBE parameters");
   return build_epki(kOidSunJcePbe, V_ASN1_SEQUENCE, seq, cipher.view());
 }
 
 Bytes seal_private_key_pbes2(ByteView pkcs8, const Password& password, int iterations) {
   ossl::Pkcs8InfoPtr p8 = parse_pkcs8(pkcs8);
-  if (!p8) fail_coded(ErrorKind::Input, "KEY_UNREADABLE", "private key is not a valid PKCS#8 PrivateKeyInfo");
+  if (!p8) fail(ErrorCode::KEY_UNREADABLE, "private key is not a valid PKCS#8 PrivateKeyInfo");
   ossl::X509SigPtr sig(PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), password.c_str(),
                                         static_cast<int>(password.size()), nullptr, 0, iterations, p8.get(), nullptr,
                                         nullptr));
-  if (!sig) ossl::throw_last(ErrorKind::Input, "cannot encrypt the private key");
+  if (!sig) ossl::throw_last(ErrorCode::INTERNAL, "cannot encrypt the private key");
   return ossl::to_der(sig.get(), i2d_X509_SIG);
 }
 

@@ -18,8 +18,6 @@ namespace midks::fmt {
 
 namespace {
 
-const std::string kKeyHint = "pass the passphrase with --keypass-env VAR or --keypass-file FILE";
-
 struct PassState {
   const Password* passphrase;
   bool asked = false;
@@ -38,9 +36,8 @@ int pass_callback(char* buf, int size, int, void* u) {
 [[noreturn]] void passphrase_error(const PassState& state, const std::string& what) {
   ossl::drain_errors();
   if (!state.passphrase)
-    fail_coded(ErrorKind::Password, "PASSPHRASE_NEEDED", what + " is encrypted and no passphrase was given", kKeyHint);
-  fail_coded(ErrorKind::Password, "PASSPHRASE_WRONG", "the passphrase does not open " + what,
-             "check the passphrase; " + kKeyHint);
+    fail(ErrorCode::PASSPHRASE_NEEDED, what + " is encrypted and no passphrase was given");
+  fail(ErrorCode::PASSPHRASE_WRONG, "the passphrase does not open " + what);
 }
 
 // pkcs8 is the key's PrivateKeyInfo when it is to be kept as it came; empty: encoded from key.
@@ -149,8 +146,7 @@ std::vector<Block> split_blocks(const SecureString& text, const std::string& ori
         headers.clear();
         body.clear();
       } else if (finish) {
-        fail_coded(ErrorKind::Input, "PEM_DAMAGED", origin + " line " + std::to_string(line_no) + ": '" + plain(line) + "' has no BEGIN line",
-                   "the file was cut or pasted incompletely; copy the whole block again");
+        fail(ErrorCode::PEM_DAMAGED, origin + " line " + std::to_string(line_no) + ": '" + plain(line) + "' has no BEGIN line");
       } else if (!line.empty()) {
         if (example.empty()) example = plain(line.substr(0, 40));
         ++ignored;
@@ -159,16 +155,12 @@ std::vector<Block> split_blocks(const SecureString& text, const std::string& ori
       continue;
     }
     if (begin || (pos > text.size() && !finish)) {
-      fail_coded(ErrorKind::Input, "PEM_DAMAGED",
-                 current.origin + ": the '" + current.label + "' block has no END line",
-                 "the file was cut or pasted incompletely; copy the whole block again");
+      fail(ErrorCode::PEM_DAMAGED, current.origin + ": the '" + current.label + "' block has no END line");
     }
     if (finish) {
       std::string label = plain(line.substr(9, line.size() - 14));
       if (label != current.label)
-        fail_coded(ErrorKind::Input, "PEM_DAMAGED",
-                   current.origin + ": block 'BEGIN " + current.label + "' ends with 'END " + label + "'",
-                   "two blocks were pasted into each other; copy each block again");
+        fail(ErrorCode::PEM_DAMAGED, current.origin + ": block 'BEGIN " + current.label + "' ends with 'END " + label + "'");
       current.pem.clear();
       current.pem.append("-----BEGIN ").append(current.label).append("-----\n").append(headers);
       if (!headers.empty()) current.pem += '\n';
@@ -217,9 +209,8 @@ ossl::BioPtr bio_of(const SecureString& s) {
 
 [[noreturn]] void damaged(const Block& b) {
   ossl::drain_errors();
-  fail_coded(ErrorKind::Input, "PEM_DAMAGED", b.origin + ": the '" + b.label + "' block is damaged (its base64 does not decode to a valid " +
-                                   b.label + ")",
-             "copy the block again from its source; do not edit it by hand");
+  fail(ErrorCode::PEM_DAMAGED, b.origin + ": the '" + b.label + "' block is damaged (its base64 does not decode to a valid " +
+                                   b.label + ")");
 }
 
 void parse_block(const Block& b, const Password* passphrase, BundleItems& into) {
@@ -271,8 +262,7 @@ void parse_block(const Block& b, const Password* passphrase, BundleItems& into) 
     for (int i = 0; i < sk_X509_num(certs); ++i) add_cert(into, sk_X509_value(certs, i), b.origin);
     into.notes.push_back(b.origin + ": took " + std::to_string(sk_X509_num(certs)) + " certificate(s) from a PKCS#7 block");
   } else if (l == "CERTIFICATE REQUEST" || l == "NEW CERTIFICATE REQUEST") {
-    fail_coded(ErrorKind::Input, "NOT_A_CERTIFICATE", b.origin + ": this is a certificate signing request (CSR), not a certificate",
-               "submit the CSR to your CA and import the certificate it issues");
+    fail(ErrorCode::NOT_A_CERTIFICATE, b.origin + ": this is a certificate signing request (CSR), not a certificate");
   } else {
     into.notes.push_back(b.origin + ": ignored a '" + l + "' block (not needed for a key entry)");
   }
@@ -316,9 +306,7 @@ void parse_binary(ByteView data, const std::string& origin, const Password* pass
     return;
   }
   ossl::drain_errors();
-  fail_coded(ErrorKind::Input, "NOT_RECOGNIZED",
-             origin + ": not a PEM, DER or PKCS#12 file of certificates or keys",
-             "give the certificate chain and private key as PEM (-----BEGIN …-----), DER or a PFX/PKCS#12 file");
+  fail(ErrorCode::NOT_RECOGNIZED, origin + ": not a PEM, DER or PKCS#12 file of certificates or keys");
 }
 
 }  // namespace
@@ -326,7 +314,7 @@ void parse_binary(ByteView data, const std::string& origin, const Password* pass
 void parse_bundle_file(ByteView data, const std::string& origin, const Password* passphrase, BundleItems& into) {
   std::string_view view(reinterpret_cast<const char*>(data.data()), data.size());
   if (view.find_first_not_of(" \t\r\n\x1A") == std::string_view::npos || view == "\xEF\xBB\xBF")
-    fail_coded(ErrorKind::Input, "EMPTY_INPUT", origin + " is empty", "check the path: the file holds no certificate or key");
+    fail(ErrorCode::EMPTY_INPUT, origin + " is empty");
   if (view.find("-----BEGIN ") == std::string_view::npos) {
     parse_binary(data, origin, passphrase, into);
     return;

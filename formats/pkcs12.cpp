@@ -45,8 +45,7 @@ Pkcs12Attributes read_attrs(const PKCS12_SAFEBAG* bag) {
 
 [[noreturn]] void pkcs12_corrupt(const std::string& title, const std::string& problem) {
   std::string reason = ossl::drain_errors();
-  fail_coded(ErrorKind::Input, "PKCS12_CORRUPT", title + " is corrupt or not supported: " + problem + (reason.empty() ? "" : " (" + reason + ")"),
-             "check that the file is complete; re-export it if it came from another system");
+  fail(ErrorCode::PKCS12_CORRUPT, title + " is corrupt or not supported: " + problem + (reason.empty() ? "" : " (" + reason + ")"));
 }
 
 // A password as OpenSSL's PKCS#12 functions take it. An empty one is two passwords there: null
@@ -115,7 +114,7 @@ class Opener {
   [[noreturn]] void wrong_password(const std::string& detail) const {
     ossl::drain_errors();
     options_.wrong_password(detail);
-    fail(ErrorKind::Password, "the password does not open " + options_.title + " (" + detail + ")");
+    fail(ErrorCode::WRONG_STORE_PASSWORD, "the password does not open " + options_.title + " (" + detail + ")");
   }
 
   void note_scheme(const X509_ALGOR* alg) {
@@ -309,9 +308,7 @@ std::vector<Bytes> build_chain(const Pkcs12Bag& leaf, const std::vector<Pkcs12Ba
 
 Keystore read_pkcs12(ByteView data, const Password& password) {
   const Pkcs12OpenOptions options{"the keystore", "PKCS#12 keystore", false, [](const std::string& detail) {
-                                    fail(ErrorKind::Password,
-                                         "keystore password is incorrect, or the file was altered after it was written (" + detail + ")",
-                                         "pass the store password with --storepass-env VAR or --storepass-file FILE; a MID's default is 'changeit'");
+                                    fail(ErrorCode::WRONG_STORE_PASSWORD, "keystore password is incorrect, or the file was altered after it was written (" + detail + ")");
                                   }};
   std::string problem;
   ossl::Pkcs12Ptr p12 = parse_pkcs12(data, &problem);
@@ -384,12 +381,12 @@ namespace {
 
 void add_friendly_name(PKCS12_SAFEBAG* bag, const std::string& alias) {
   if (!PKCS12_add_friendlyname_utf8(bag, alias.c_str(), static_cast<int>(alias.size())))
-    ossl::throw_last(ErrorKind::Input, "cannot set the alias of '" + alias + "'");
+    ossl::throw_last(ErrorCode::ENTRY_NOT_STORABLE, "cannot set the alias of '" + alias + "'");
 }
 
 void add_local_key_id(PKCS12_SAFEBAG* bag, const std::string& id) {
   if (!PKCS12_add_localkeyid(bag, reinterpret_cast<unsigned char*>(const_cast<char*>(id.data())), static_cast<int>(id.size())))
-    ossl::throw_last(ErrorKind::Input, "cannot set localKeyId");
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot set localKeyId");
 }
 
 void push(STACK_OF(PKCS12_SAFEBAG) * stack, ossl::SafeBagPtr bag) {
@@ -400,7 +397,7 @@ void push(STACK_OF(PKCS12_SAFEBAG) * stack, ossl::SafeBagPtr bag) {
 ossl::SafeBagPtr cert_bag(const Bytes& der) {
   auto x = ossl::parse_cert_der(der);
   ossl::SafeBagPtr bag(PKCS12_SAFEBAG_create_cert(x.get()));
-  if (!bag) ossl::throw_last(ErrorKind::Input, "cannot create a certificate bag");
+  if (!bag) ossl::throw_last(ErrorCode::INTERNAL, "cannot create a certificate bag");
   return bag;
 }
 
@@ -409,11 +406,11 @@ Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
   if (e.sealed_as == SealFormat::EncryptedPrivateKeyInfo) {
     std::string alg = sealed_key_algorithm(e.sealed);
     if (alg != kOidSunJksKeyProtector && alg != kOidSunJcePbe) return e.sealed;  // a standard PBE scheme: Java reads it
-    fail(ErrorKind::Input, "the key of entry '" + e.alias + "' is protected with Sun's proprietary algorithm " + alg +
-                               ", which PKCS12 cannot hold",
-         "open the key with its password first (the entry then gets re-protected for PKCS12)");
+    fail(ErrorCode::ENTRY_NOT_STORABLE, "the key of entry '" + e.alias + "' is protected with Sun's proprietary algorithm " + alg +
+                                            ", which PKCS12 cannot hold: open the key with its password first, so that it is "
+                                            "protected anew");
   }
-  fail(ErrorKind::Input, "entry '" + e.alias + "' has no private key");
+  fail(ErrorCode::ENTRY_NOT_STORABLE, "entry '" + e.alias + "' has no private key");
 }
 
 }  // namespace
@@ -426,10 +423,10 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
     std::string key_id = kTimePrefix + std::to_string(e.created_ms);
     switch (e.kind) {
       case EntryKind::PrivateKey: {
-        if (e.chain.empty()) fail(ErrorKind::Input, "private key entry '" + e.alias + "' has no certificate chain");
+        if (e.chain.empty()) fail(ErrorCode::ENTRY_NOT_STORABLE, "private key entry '" + e.alias + "' has no certificate chain");
         Bytes sealed = pkcs12_sealed_key(e, key_password);
         ossl::X509SigPtr sig = parse_encrypted_pkcs8(sealed);
-        if (!sig) fail(ErrorKind::Input, "the protected key of '" + e.alias + "' is not an EncryptedPrivateKeyInfo");
+        if (!sig) fail(ErrorCode::ENTRY_NOT_STORABLE, "the protected key of '" + e.alias + "' is not an EncryptedPrivateKeyInfo");
         ossl::SafeBagPtr kb(PKCS12_SAFEBAG_create0_pkcs8(sig.get()));
         if (!kb) ossl::fail_internal("PKCS12_SAFEBAG_create0_pkcs8");
         sig.release();  // the bag owns it now
@@ -449,23 +446,23 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
         break;
       }
       case EntryKind::TrustedCert: {
-        if (e.chain.size() != 1) fail(ErrorKind::Input, "trusted entry '" + e.alias + "' must hold exactly one certificate");
+        if (e.chain.size() != 1) fail(ErrorCode::ENTRY_NOT_STORABLE, "trusted entry '" + e.alias + "' must hold exactly one certificate");
         ossl::SafeBagPtr cb = cert_bag(e.chain.front());
         add_friendly_name(cb.get(), e.alias);
         // anyExtendedKeyUsage, as keytool writes
         ossl::AsnObjectPtr any_eku(ossl::check_alloc(OBJ_txt2obj("2.5.29.37.0", 1), "OBJ_txt2obj"));
         if (!PKCS12_add1_attr_by_txt(cb.get(), kOidOracleTrustedKeyUsage, V_ASN1_OBJECT,
                                      reinterpret_cast<const unsigned char*>(any_eku.get()), -1))
-          ossl::throw_last(ErrorKind::Input, "cannot mark '" + e.alias + "' as trusted");
+          ossl::throw_last(ErrorCode::INTERNAL, "cannot mark '" + e.alias + "' as trusted");
         push(cert_bags.get(), std::move(cb));
         break;
       }
       case EntryKind::SecretKey: {
         if (e.sealed_as != SealFormat::Pkcs12SecretBag)
-          fail(ErrorKind::Input, "secret key '" + e.alias + "' did not come from a PKCS12 store; converting secret keys is not supported");
+          fail(ErrorCode::ENTRY_NOT_STORABLE, "secret key '" + e.alias + "' did not come from a PKCS12 store; converting secret keys is not supported");
         ossl::SafeBagPtr sb(PKCS12_SAFEBAG_create_secret(NID_pkcs8ShroudedKeyBag, V_ASN1_OCTET_STRING, e.sealed.data(),
                                                          static_cast<int>(e.sealed.size())));
-        if (!sb) ossl::throw_last(ErrorKind::Input, "cannot create a secret bag");
+        if (!sb) ossl::throw_last(ErrorCode::INTERNAL, "cannot create a secret bag");
         add_local_key_id(sb.get(), key_id);
         add_friendly_name(sb.get(), e.alias);
         push(key_bags.get(), std::move(sb));
@@ -479,22 +476,22 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
   ossl::Pkcs7StackPtr safes(ossl::check_alloc(sk_PKCS7_new_null(), "sk_PKCS7_new_null"));
   if (sk_PKCS12_SAFEBAG_num(key_bags.get()) > 0) {
     ossl::Pkcs7Ptr keys(PKCS12_pack_p7data(key_bags.get()));
-    if (!keys) ossl::throw_last(ErrorKind::Input, "cannot pack the keys");
+    if (!keys) ossl::throw_last(ErrorCode::INTERNAL, "cannot pack the keys");
     if (!sk_PKCS7_push(safes.get(), keys.get())) ossl::fail_internal("sk_PKCS7_push");
     keys.release();
   }
   if (sk_PKCS12_SAFEBAG_num(cert_bags.get()) > 0) {
     ossl::Pkcs7Ptr certs(PKCS12_pack_p7encdata_ex(NID_aes_256_cbc, password.c_str(), static_cast<int>(password.size()),
                                                   nullptr, 0, kPkcs12Iterations, cert_bags.get(), nullptr, nullptr));
-    if (!certs) ossl::throw_last(ErrorKind::Input, "cannot encrypt the certificates");
+    if (!certs) ossl::throw_last(ErrorCode::INTERNAL, "cannot encrypt the certificates");
     if (!sk_PKCS7_push(safes.get(), certs.get())) ossl::fail_internal("sk_PKCS7_push");
     certs.release();
   }
   ossl::Pkcs12Ptr p12(PKCS12_add_safes(safes.get(), 0));
-  if (!p12) ossl::throw_last(ErrorKind::Input, "cannot build the PKCS#12 structure");
+  if (!p12) ossl::throw_last(ErrorCode::INTERNAL, "cannot build the PKCS#12 structure");
   if (!PKCS12_set_mac(p12.get(), password.c_str(), static_cast<int>(password.size()), nullptr, kMacSaltLen, kPkcs12Iterations,
                       EVP_sha256()))
-    ossl::throw_last(ErrorKind::Input, "cannot compute the PKCS#12 MAC");
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot compute the PKCS#12 MAC");
   return ossl::to_der(p12.get(), i2d_PKCS12);
 }
 

@@ -41,14 +41,13 @@ ossl::PkeyPtr try_private_key_from_pkcs8(ByteView der) {
 ossl::PkeyPtr private_key_from_pkcs8(ByteView der, const std::string& what) {
   ossl::PkeyPtr key = try_private_key_from_pkcs8(der);
   if (!key)
-    fail_coded(ErrorKind::Input, "KEY_UNREADABLE", what + " cannot be read (not a PKCS#8 private key OpenSSL knows)",
-               "give the private key as PEM (-----BEGIN PRIVATE KEY-----) or DER PKCS#8");
+    fail(ErrorCode::KEY_UNREADABLE, what + " cannot be read (not a PKCS#8 private key OpenSSL knows)");
   return key;
 }
 
 SecureBytes pkcs8_of(const EVP_PKEY* key) {
   ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key));
-  if (!p8) ossl::throw_last(ErrorKind::Input, "cannot convert the private key to PKCS#8");
+  if (!p8) ossl::throw_last(ErrorCode::INTERNAL, "cannot convert the private key to PKCS#8");
   return ossl::to_secret_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
 }
 

@@ -184,17 +184,14 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     if (std::none_of(keys.begin(), keys.end(), [&](const fmt::BundleKey& o) { return o.pkcs8 == k.pkcs8; })) keys.push_back(std::move(k));
 
   if (given == 0)
-    fail_coded(ErrorKind::Input, "NO_CERTIFICATE", "the bundle holds no certificate",
-               "add the certificate your CA issued (and its chain) to the bundle, or pass them as further files");
+    fail(ErrorCode::NO_CERTIFICATE, "the bundle holds no certificate");
   if (keys.empty() && options.existing_key) keys.push_back(fmt::BundleKey{SecureBytes(*options.existing_key), "existing key", "the existing key entry", nullptr});
   if (keys.empty() && !options.certificates_only)
-    fail_coded(ErrorKind::Input, "NO_PRIVATE_KEY", "the bundle holds no private key",
-               "add the private key generated with the CSR (PEM '-----BEGIN PRIVATE KEY-----'), or pass its file too");
+    fail(ErrorCode::NO_PRIVATE_KEY, "the bundle holds no private key");
   if (keys.size() > 1) {
     std::string where;
     for (const auto& k : keys) where += (where.empty() ? "" : ", ") + k.origin;
-    fail_coded(ErrorKind::Input, "MULTIPLE_KEYS", "the bundle holds " + std::to_string(keys.size()) + " different private keys (" + where + ")",
-               "keep only the key that belongs to the certificate");
+    fail(ErrorCode::MULTIPLE_KEYS, "the bundle holds " + std::to_string(keys.size()) + " different private keys (" + where + ")");
   }
 
   // The leaf is the certificate of the key; with several (renewals of one key), the newest.
@@ -204,15 +201,13 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     for (Cert& c : files_certs)
       if (X509_check_ca(c.x509.get()) == 0) {
         if (leaf)
-          fail_coded(ErrorKind::Input, "MULTIPLE_LEAVES", "the bundle holds more than one end-entity certificate (" + name_of(*leaf) + ", " +
-                         name_of(c) + ") and no key to tell which is meant",
-                     "pass the bundle with its private key, or only one leaf certificate");
+          fail(ErrorCode::MULTIPLE_LEAVES, "the bundle holds more than one end-entity certificate (" + name_of(*leaf) + ", " +
+                         name_of(c) + ") and no key to tell which is meant");
         leaf = &c;
       }
     ossl::drain_errors();
     if (!leaf)
-      fail_coded(ErrorKind::Input, "NO_LEAF", "every certificate in the bundle is a CA certificate; there is no leaf",
-                 "add the MID's own certificate (the one issued for its CSR)");
+      fail(ErrorCode::NO_LEAF, "every certificate in the bundle is a CA certificate; there is no leaf");
   } else {
     ossl::PkeyPtr parsed_key = keys.front().key ? nullptr : key_of(keys.front().pkcs8);
     EVP_PKEY* key = keys.front().key ? keys.front().key.get() : parsed_key.get();
@@ -227,11 +222,9 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
           likely = &c;
           break;
         }
-      fail_coded(ErrorKind::Input, "KEY_MISMATCH",
-                 "the private key (public key SHA-256 " + public_key_fingerprint(key) + ") matches none of the " +
+      fail(ErrorCode::KEY_MISMATCH, "the private key (public key SHA-256 " + public_key_fingerprint(key) + ") matches none of the " +
                      std::to_string(given) + " certificate(s); " + name_of(*likely) + " (SHA-256 " + likely->facts.sha256 +
-                     ") belongs to " + (options.existing_key && items.keys.empty() ? "another key than the existing entry's" : "another key"),
-                 "use the private key generated together with the CSR this certificate was issued for");
+                     ") belongs to " + (options.existing_key && items.keys.empty() ? "another key than the existing entry's" : "another key"));
     }
   }
 
@@ -245,8 +238,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     rekeyed = nullptr;
     if (self_issued(current)) {
       if (!signed_by(current, current))
-        fail_coded(ErrorKind::Input, "SIGNATURE_INVALID", "the self-signed certificate " + name_of(current) + " has a signature that does not verify",
-                   "the certificate was altered; get it again from its source");
+        fail(ErrorCode::SIGNATURE_INVALID, "the self-signed certificate " + name_of(current) + " has a signature that does not verify");
       break;
     }
     const Cert* next = nullptr;
@@ -268,9 +260,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     }
     ossl::drain_errors();
     if (!next && named_but_wrong)
-      fail_coded(ErrorKind::Input, "SIGNATURE_INVALID",
-                 "the signature of " + name_of(current) + " does not verify with the key of its issuer " + name_of(*named_but_wrong),
-                 "the certificate was altered, or the bundle holds a different CA with the same name; get the chain again from your CA");
+      fail(ErrorCode::SIGNATURE_INVALID, "the signature of " + name_of(current) + " does not verify with the key of its issuer " + name_of(*named_but_wrong));
     if (!next) break;
     chain.push_back(next);
   }

@@ -36,7 +36,7 @@ std::string fingerprint(ByteView der, const char* digest_name) {
   unsigned int len = 0;
   ossl::Handle<EVP_MD, EVP_MD_free> digest(EVP_MD_fetch(nullptr, digest_name, nullptr));
   if (!digest || !EVP_Digest(der.data(), der.size(), md, &len, digest.get(), nullptr))
-    ossl::throw_last(ErrorKind::Input, std::string("cannot compute ") + digest_name + " fingerprint");
+    ossl::throw_last(ErrorCode::INTERNAL, std::string("cannot compute ") + digest_name + " fingerprint");
   return colon_hex({md, len});
 }
 

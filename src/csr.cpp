@@ -32,8 +32,8 @@ ossl::PkeyPtr generate_key(const std::string& type) {
   else if (type == "ec384" || type == "p384")
     key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
   else
-    fail(ErrorKind::Usage, "unknown key type '" + type + "'", "use " + kKeyTypes + " (the MID supports RSA 2048 or more)");
-  if (!key) ossl::throw_last(ErrorKind::Io, "key generation failed");
+    fail(ErrorCode::KEY_TYPE_UNKNOWN, "unknown key type '" + type + "'");
+  if (!key) ossl::throw_last(ErrorCode::INTERNAL, "key generation failed");
   return ossl::PkeyPtr(key);
 }
 
@@ -51,7 +51,7 @@ std::vector<std::pair<std::string, std::string>> split_subject(const std::string
     if (part.empty()) return;
     std::size_t eq = part.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == part.size())
-      fail(ErrorKind::Usage, "the subject part '" + part + "' is not FIELD=value", "write it like CN=mid01,O=Acme,C=US");
+      fail(ErrorCode::SUBJECT_INVALID, "the subject part '" + part + "' is not FIELD=value");
     parts.emplace_back(part.substr(0, eq), part.substr(eq + 1));
   };
   for (std::size_t i = slash_form ? 1 : 0; i < subject.size(); ++i) {
@@ -64,7 +64,7 @@ std::vector<std::pair<std::string, std::string>> split_subject(const std::string
     }
   }
   flush();
-  if (parts.empty()) fail(ErrorKind::Usage, "the subject is empty", "write it like CN=mid01,O=Acme,C=US");
+  if (parts.empty()) fail(ErrorCode::SUBJECT_INVALID, "the subject is empty");
   if (!slash_form) std::reverse(parts.begin(), parts.end());  // RFC 4514 lists the most specific first
   return parts;
 }
@@ -75,7 +75,7 @@ X509NamePtr make_name(const std::string& subject) {
     if (X509_NAME_add_entry_by_txt(name.get(), field.c_str(), MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
                                    static_cast<int>(value.size()), -1, 0) != 1) {
       ossl::drain_errors();
-      fail(ErrorKind::Usage, "the subject field '" + field + "=" + value + "' is not valid", "use fields such as CN, O, OU, L, ST, C (C takes two letters)");
+      fail(ErrorCode::SUBJECT_INVALID, "the subject field '" + field + "=" + value + "' is not valid");
     }
   return name;
 }
@@ -96,7 +96,7 @@ void add_extension(STACK_OF(X509_EXTENSION) * exts, int nid, const std::string& 
   X509ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
   if (!ext) {
     ossl::drain_errors();
-    fail(ErrorKind::Usage, "'" + value + "' is not a valid " + OBJ_nid2ln(nid), "subject alternative names look like DNS:host or IP:10.0.0.1");
+    fail(ErrorCode::SUBJECT_INVALID, "'" + value + "' is not a valid " + OBJ_nid2ln(nid));
   }
   if (!sk_X509_EXTENSION_push(exts, ext.get())) ossl::fail_internal("sk_X509_EXTENSION_push");
   ext.release();
@@ -123,11 +123,11 @@ CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
   if (X509_REQ_set_version(req.get(), 0) != 1 || X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
       X509_REQ_set_pubkey(req.get(), key.get()) != 1 || X509_REQ_add_extensions(req.get(), exts.get()) != 1 ||
       X509_REQ_sign(req.get(), key.get(), EVP_sha256()) <= 0)
-    ossl::throw_last(ErrorKind::Io, "cannot build the certificate request");
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot build the certificate request");
 
   CsrResult out;
   ossl::BioPtr csr_bio(ossl::check_alloc(BIO_new(BIO_s_mem()), "BIO_new"));
-  if (PEM_write_bio_X509_REQ(csr_bio.get(), req.get()) != 1) ossl::throw_last(ErrorKind::Io, "cannot write the request");
+  if (PEM_write_bio_X509_REQ(csr_bio.get(), req.get()) != 1) ossl::throw_last(ErrorCode::INTERNAL, "cannot write the request");
   out.csr_pem = bio_text(csr_bio.get());
 
   // The key's PEM: in a BIO on OpenSSL's secure heap, wiped when freed.
@@ -135,7 +135,7 @@ CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
   const EVP_CIPHER* cipher = key_passphrase ? EVP_aes_256_cbc() : nullptr;
   if (PEM_write_bio_PKCS8PrivateKey(key_bio.get(), key.get(), cipher, key_passphrase ? key_passphrase->c_str() : nullptr,
                                     key_passphrase ? static_cast<int>(key_passphrase->size()) : 0, nullptr, nullptr) != 1)
-    ossl::throw_last(ErrorKind::Io, "cannot write the private key");
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot write the private key");
   char* data = nullptr;
   long n = BIO_get_mem_data(key_bio.get(), &data);
   out.key_pem = SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)));

@@ -55,21 +55,4 @@ Error Error::recoded(ErrorCode code) const {
 
 void fail(ErrorCode code, std::string message) { throw Error(code, std::move(message)); }
 
-Error Error::coded(ErrorKind kind, std::string_view code, std::string message, std::string hint) {
-  for (ErrorCode c : all_error_codes())
-    if (error_code_name(c) == code) return Error(c, std::move(message)).with_hint(std::move(hint));
-  ErrorCode by_kind = kind == ErrorKind::Usage ? ErrorCode::USAGE
-                      : kind == ErrorKind::Io ? ErrorCode::FILE_UNREADABLE
-                      : kind == ErrorKind::Password ? ErrorCode::WRONG_STORE_PASSWORD
-                      : kind == ErrorKind::Internal ? ErrorCode::INTERNAL
-                                                    : ErrorCode::KEYSTORE_CORRUPT;
-  return Error(by_kind, std::move(message)).with_hint(std::move(hint));
-}
-
-void fail(ErrorKind kind, std::string message, std::string hint) { throw Error::coded(kind, "", std::move(message), std::move(hint)); }
-
-void fail_coded(ErrorKind kind, std::string_view code, std::string message, std::string hint) {
-  throw Error::coded(kind, code, std::move(message), std::move(hint));
-}
-
 }  // namespace midks

@@ -21,8 +21,8 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-[[noreturn]] void io_fail(const std::string& what, const std::string& path, int err) {
-  fail(ErrorKind::Io, what + " " + path + ": " + std::strerror(err));
+[[noreturn]] void io_fail(ErrorCode code, const std::string& what, const std::string& path, int err) {
+  fail(code, what + " " + path + ": " + std::strerror(err));
 }
 
 void write_all(int fd, ByteView data, const std::string& path) {
@@ -30,7 +30,7 @@ void write_all(int fd, ByteView data, const std::string& path) {
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) io_fail("cannot write", path, errno);
+    if (n < 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot write", path, errno);
     done += static_cast<std::size_t>(n);
   }
 }
@@ -45,19 +45,18 @@ void fsync_dir(const fs::path& dir) {
 Bytes read_file(const std::string& path, std::size_t max_size) {
   platform::UniqueFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (f.get() < 0) {
-    if (errno == ENOENT) fail(ErrorKind::Io, "file not found: " + path);
-    io_fail("cannot open", path, errno);
+    if (errno == ENOENT) fail(ErrorCode::FILE_NOT_FOUND, "file not found: " + path);
+    io_fail(ErrorCode::FILE_UNREADABLE, "cannot open", path, errno);
   }
   struct stat st {};
-  if (::fstat(f.get(), &st) != 0) io_fail("cannot stat", path, errno);
-  if (S_ISDIR(st.st_mode)) fail(ErrorKind::Io, path + " is a directory, not a file");
+  if (::fstat(f.get(), &st) != 0) io_fail(ErrorCode::FILE_UNREADABLE, "cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) fail(ErrorCode::FILE_UNREADABLE, path + " is a directory, not a file");
   // A pipe (<(…), a piped /dev/stdin) has no size up front: it is read up to the bound, plus one
   // byte to tell "exactly at the bound" from "too large". Devices (/dev/zero) stay refused.
   bool stream = S_ISFIFO(st.st_mode);
-  if (!S_ISREG(st.st_mode) && !stream) fail(ErrorKind::Io, path + " is not a regular file");
+  if (!S_ISREG(st.st_mode) && !stream) fail(ErrorCode::FILE_UNREADABLE, path + " is not a regular file");
   auto too_large = [&](const std::string& size) {
-    fail(ErrorKind::Input, path + " is too large (" + size + " bytes; this file may have at most " + std::to_string(max_size) + ")",
-         "check the path: is this the file you meant?");
+    fail(ErrorCode::FILE_TOO_LARGE, path + " is too large (" + size + " bytes; this file may have at most " + std::to_string(max_size) + ")");
   };
   if (!stream && static_cast<std::uint64_t>(st.st_size) > max_size) too_large(std::to_string(st.st_size));
   // The file may hold a private key (a PEM bundle): no copy of it is left behind, neither in the
@@ -78,7 +77,7 @@ Bytes read_file(const std::string& path, std::size_t max_size) {
     }
     ssize_t n = ::read(f.get(), out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) io_fail("cannot read", path, errno);
+    if (n < 0) io_fail(ErrorCode::FILE_UNREADABLE, "cannot read", path, errno);
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
@@ -130,15 +129,14 @@ void write_file_atomically(const std::string& requested_path, ByteView data, con
   if (replacing && S_ISLNK(old.st_mode)) {
     // Write where the link points (a mounted secret, a shared folder), keeping the link.
     char* real = ::realpath(path.c_str(), nullptr);
-    if (!real) io_fail("cannot follow the symbolic link", path, errno);
+    if (!real) io_fail(ErrorCode::FILE_UNREADABLE, "cannot follow the symbolic link", path, errno);
     path = real;
     std::free(real);
     replacing = ::lstat(path.c_str(), &old) == 0;
   }
-  if (replacing && !S_ISREG(old.st_mode)) fail(ErrorKind::Io, path + " is not a regular file; nothing was written");
+  if (replacing && !S_ISREG(old.st_mode)) fail(ErrorCode::FILE_WRITE_FAILED, path + " is not a regular file; nothing was written");
   if (replacing && ::access(path.c_str(), W_OK) != 0)
-    fail(ErrorKind::Io, path + " is read-only (" + std::strerror(errno) + "); nothing was written",
-         "make it writable for this user (chmod u+w), or run as its owner");
+    fail(ErrorCode::READ_ONLY, path + " is read-only (" + std::strerror(errno) + "); nothing was written");
   fs::path target(path);
   fs::path dir = target.parent_path();
   std::string folder = dir.empty() ? "." : dir.string();
@@ -152,13 +150,13 @@ void write_file_atomically(const std::string& requested_path, ByteView data, con
   std::string tmp = (dir / (temp_prefix(target) + std::to_string(::getpid()))).string();
   {
     platform::UniqueFd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (f.get() < 0) fail(ErrorKind::Io, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
+    if (f.get() < 0) fail(ErrorCode::FILE_WRITE_FAILED, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
     try {
       if (like)
         platform::adopt_owner(f.get(), path, *like,
                               replacing || options.like ? platform::Ownership::Keep : platform::Ownership::LikeFolder);
       write_all(f.get(), data, tmp);
-      if (::fchmod(f.get(), mode) != 0 || ::fsync(f.get()) != 0) io_fail("cannot flush", tmp, errno);
+      if (::fchmod(f.get(), mode) != 0 || ::fsync(f.get()) != 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot flush", tmp, errno);
     } catch (...) {
       ::unlink(tmp.c_str());
       throw;
@@ -173,26 +171,24 @@ void write_file_atomically(const std::string& requested_path, ByteView data, con
   if (keep && ::link(path.c_str(), bak_tmp.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    io_fail("cannot keep a backup as", bak, err);
+    io_fail(ErrorCode::BACKUP_FAILED, "cannot keep a backup as", bak, err);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     if (keep) ::unlink(bak_tmp.c_str());
-    io_fail("cannot replace", path, err);
+    io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot replace", path, err);
   }
   if (keep && ::rename(bak_tmp.c_str(), bak.c_str()) != 0) {
     int err = errno;
     if (::rename(bak_tmp.c_str(), path.c_str()) != 0) {
       int undo = errno;
       fsync_dir(dir);
-      fail_coded(ErrorKind::Io, "BACKUP_FAILED",
-                 "wrote " + path + " but could not keep the previous version as " + bak + " (" + std::strerror(err) +
-                     ") nor put it back (" + std::strerror(undo) + "); it is kept as " + bak_tmp,
-                 "rename " + bak_tmp + " to " + bak + " by hand");
+      fail(ErrorCode::BACKUP_FAILED, "wrote " + path + " but could not keep the previous version as " + bak + " (" + std::strerror(err) +
+                     ") nor put it back (" + std::strerror(undo) + "); it is kept as " + bak_tmp);
     }
     fsync_dir(dir);
-    io_fail("cannot keep a backup as", bak, err);
+    io_fail(ErrorCode::BACKUP_FAILED, "cannot keep a backup as", bak, err);
   }
   if (keep) ::unlink(bak_tmp.c_str());  // left only where .bak already was this very file (rename did nothing)
   fsync_dir(dir);

@@ -19,15 +19,14 @@ std::string drain_errors() {
   return out;
 }
 
-void throw_last(ErrorKind kind, const std::string& what) {
+void throw_last(ErrorCode code, const std::string& what) {
   std::string reason = drain_errors();
-  fail(kind, reason.empty() ? what : what + " (" + reason + ")");
+  fail(code, reason.empty() ? what : what + " (" + reason + ")");
 }
 
 void fail_internal(const std::string& what) {
   std::string reason = drain_errors();
-  fail_coded(ErrorKind::Io, "INTERNAL", what + " failed: out of memory or an internal OpenSSL error" + (reason.empty() ? "" : " (" + reason + ")"),
-             "try again; if it persists, report it with the OpenSSL version (openssl version)");
+  fail(ErrorCode::INTERNAL, what + " failed: out of memory or an internal OpenSSL error" + (reason.empty() ? "" : " (" + reason + ")"));
 }
 
 X509Ptr parse_cert_der(ByteView der) {
@@ -35,7 +34,7 @@ X509Ptr parse_cert_der(ByteView der) {
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != der.data() + der.size()) {
     drain_errors();
-    fail(ErrorKind::Input, "certificate is not valid DER-encoded X.509");
+    fail(ErrorCode::CERTIFICATE_INVALID, "certificate is not valid DER-encoded X.509");
   }
   return cert;
 }
@@ -63,13 +62,13 @@ void ensure_legacy_provider() {
     legacy_loaded = default_provider && legacy_provider;
   });
   if (!default_provider || !legacy_provider)
-    throw_last(ErrorKind::Input,
+    throw_last(ErrorCode::UNSUPPORTED_ALGORITHM,
                "this file uses a legacy algorithm (RC2/RC4/DES) and OpenSSL's legacy provider could not be loaded");
 }
 
 Bytes random_bytes(std::size_t n) {
   Bytes out(n);
-  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) throw_last(ErrorKind::Io, "random number generator failed");
+  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) throw_last(ErrorCode::INTERNAL, "random number generator failed");
   return out;
 }
 

@@ -76,7 +76,7 @@ SecureBytes Password::utf16be() const {
   };
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp = 0;
-    if (!utf8::next(s, i, cp)) fail(ErrorKind::Input, "password is not valid UTF-8");
+    if (!utf8::next(s, i, cp)) fail(ErrorCode::PASSWORD_NOT_ENCODABLE, "password is not valid UTF-8");
     if (cp >= 0x10000) {
       cp -= 0x10000;
       put(0xD800 + (cp >> 10));
@@ -93,8 +93,7 @@ SecureBytes Password::java_pbe_ascii() const {
   for (std::size_t i = 0; i < size(); ++i) {
     std::uint8_t c = utf8_.data()[i];
     if (c < 0x20 || c > 0x7E)
-      fail(ErrorKind::Input, "this password cannot protect a JCEKS entry: Java's PBEWithMD5AndTripleDES accepts only printable ASCII characters",
-           "choose a password made of printable ASCII characters, or use a PKCS12 keystore");
+      fail(ErrorCode::PASSWORD_NOT_ENCODABLE, "this password cannot protect a JCEKS entry: Java's PBEWithMD5AndTripleDES accepts only printable ASCII characters");
   }
   return SecureBytes(ByteView(utf8_.data(), size()));
 }

@@ -155,7 +155,7 @@ ProbeTarget parse_host_port(const std::string& text) {
   std::string rest = text;
   if (!rest.empty() && rest[0] == '[') {
     std::size_t close = rest.find(']');
-    if (close == std::string::npos) fail(ErrorKind::Usage, "'" + text + "' has an unclosed [ipv6] address");
+    if (close == std::string::npos) fail(ErrorCode::URL_INVALID, "'" + text + "' has an unclosed [ipv6] address");
     t.host = rest.substr(1, close - 1);
     rest = rest.substr(close + 1);
     t.port = !rest.empty() && rest[0] == ':' ? rest.substr(1) : "";
@@ -166,14 +166,14 @@ ProbeTarget parse_host_port(const std::string& text) {
   }
   bool bare_ipv6 = text.rfind('[', 0) != 0 && t.host.find(':') != std::string::npos;  // must be written [::1]:443
   if (t.host.empty() || bare_ipv6 || t.port.empty() || t.port.find_first_not_of("0123456789") != std::string::npos || t.port.size() > 5)
-    fail(ErrorKind::Usage, "'" + text + "' is not host:port", "e.g. acme.service-now.com:443, proxy.example:3128 or [::1]:8443");
+    fail(ErrorCode::URL_INVALID, "'" + text + "' is not host:port");
   return t;
 }
 
 ProbeTarget parse_https_url(const std::string& url) {
   const std::string scheme = "https://";
   if (url.rfind(scheme, 0) != 0)
-    fail(ErrorKind::Usage, "the url '" + url + "' does not start with https://", "give the instance's address, e.g. https://acme.service-now.com");
+    fail(ErrorCode::URL_INVALID, "the url '" + url + "' does not start with https://");
   std::string rest = url.substr(scheme.size());
   rest = rest.substr(0, rest.find_first_of("/?#"));
   std::size_t colon = rest.rfind(':'), bracket = rest.rfind(']');
@@ -181,7 +181,7 @@ ProbeTarget parse_https_url(const std::string& url) {
   try {
     return parse_host_port(has_port ? rest : rest + ":443");
   } catch (const Error&) {
-    fail(ErrorKind::Usage, "the url '" + url + "' has no usable host[:port]", "e.g. https://acme.service-now.com or https://127.0.0.1:8443");
+    fail(ErrorCode::URL_INVALID, "the url '" + url + "' has no usable host[:port]");
   }
 }
 
@@ -199,7 +199,7 @@ const char* probe_outcome_name(ProbeOutcome outcome) {
 
 ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, const ProbeOptions& options) {
   if (entry.kind != EntryKind::PrivateKey || entry.chain.empty() || entry.plain.empty())
-    fail(ErrorKind::Input, "'" + entry.alias + "' is not an opened private-key entry with a certificate chain");
+    fail(ErrorCode::NOT_A_KEY_ENTRY, "'" + entry.alias + "' is not an opened private-key entry with a certificate chain");
   ProbeReport report;
   report.address = (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" + target.port;
   Socket sock;
@@ -222,7 +222,7 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   bool loaded = options.server_ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get()) == 1
                                                 : SSL_CTX_load_verify_locations(ctx.get(), options.server_ca_file.c_str(), nullptr) == 1;
-  if (!loaded) ossl::throw_last(ErrorKind::Input, "cannot load the trusted CAs from " + (options.server_ca_file.empty() ? std::string("the system store") : options.server_ca_file));
+  if (!loaded) ossl::throw_last(ErrorCode::TRUST_STORE_UNREADABLE, "cannot load the trusted CAs from " + (options.server_ca_file.empty() ? std::string("the system store") : options.server_ca_file));
   // Verified, but judged after the handshake: the report needs every fact, not the first failure.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   SSL_CTX_set_cert_cb(ctx.get(), record_certificate_request, &report);
@@ -231,7 +231,7 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   ossl::X509Ptr leaf = ossl::parse_cert_der(entry.chain.front());
   ossl::PkeyPtr key = fmt::try_private_key_from_pkcs8(entry.plain.view());
   if (!key || SSL_use_certificate(ssl.get(), leaf.get()) != 1 || SSL_use_PrivateKey(ssl.get(), key.get()) != 1)
-    ossl::throw_last(ErrorKind::Input, "the key entry cannot be used for TLS");
+    ossl::throw_last(ErrorCode::KEY_UNREADABLE, "the key entry cannot be used for TLS");
   for (std::size_t i = 1; i < entry.chain.size(); ++i) {
     ossl::X509Ptr ca = ossl::parse_cert_der(entry.chain[i]);
     if (SSL_add1_chain_cert(ssl.get(), ca.get()) != 1) ossl::fail_internal("SSL_add1_chain_cert");

@@ -61,7 +61,8 @@ enum class ErrorKind : int {
   X(PEM_DAMAGED, Input)            /* a PEM block without its END line, or with bad base64 */               \
   X(NOT_A_CERTIFICATE, Input)      /* a CSR or other object where a certificate belongs */                  \
   X(CERTIFICATE_INVALID, Input)    /* a certificate that does not parse */                                  \
-  X(KEY_INVALID, Input)            /* a private key that does not parse */                                  \
+  X(KEY_UNREADABLE, Input)         /* a private key that does not parse */                                  \
+  X(PKCS12_CORRUPT, Input)         /* a PKCS#12/PFX file whose structure is wrong */                        \
   X(NOT_RECOGNIZED, Input)         /* a bundle file that is neither PEM, DER nor PFX */                     \
   X(EMPTY_INPUT, Input)            /* an empty bundle file */                                               \
   X(NO_CERTIFICATE, Input)         /* a bundle without certificates */                                      \
@@ -127,7 +128,6 @@ class Error : public std::runtime_error {
   Error with_context(const std::string& where) const;
   // The same facts under another code (e.g. a password error found opening the store itself).
   Error recoded(ErrorCode code) const;
-  static Error coded(ErrorKind kind, std::string_view code, std::string message, std::string hint = {});  // transitional
 
  private:
   ErrorCode code_;
@@ -135,9 +135,5 @@ class Error : public std::runtime_error {
 };
 
 [[noreturn]] void fail(ErrorCode code, std::string message);
-
-// Transitional, while the formats/ layer moves to codes: a code from the kind, or by name.
-[[noreturn]] void fail(ErrorKind kind, std::string message, std::string hint = {});
-[[noreturn]] void fail_coded(ErrorKind kind, std::string_view code, std::string message, std::string hint = {});
 
 }  // namespace midks

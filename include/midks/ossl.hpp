@@ -50,7 +50,7 @@ using CStrPtr = Handle<char, free_cstr>;
 std::string drain_errors();
 
 // Throws Error(kind, what + ": " + OpenSSL's reason) and clears the queue.
-[[noreturn]] void throw_last(ErrorKind kind, const std::string& what);
+[[noreturn]] void throw_last(ErrorCode code, const std::string& what);
 
 // Throws Error(ErrorKind::Io, code INTERNAL): OpenSSL could not allocate or do something that cannot
 // fail for a reason of the input's (out of memory, a missing built-in algorithm). what names it.
@@ -67,11 +67,11 @@ namespace detail {
 template <typename Out, typename T>
 Out der_into(const T* obj, int (*i2d)(const T*, unsigned char**)) {
   int len = i2d(obj, nullptr);
-  if (len <= 0) throw_last(ErrorKind::Input, "DER encoding failed");
+  if (len <= 0) throw_last(ErrorCode::INTERNAL, "DER encoding failed");
   Out out;
   out.resize(static_cast<std::size_t>(len));
   unsigned char* p = out.data();
-  if (i2d(obj, &p) != len) throw_last(ErrorKind::Input, "DER encoding failed");
+  if (i2d(obj, &p) != len) throw_last(ErrorCode::INTERNAL, "DER encoding failed");
   return out;
 }
 }  // namespace detail

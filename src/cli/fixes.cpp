@@ -28,7 +28,8 @@ std::string_view fix_for(ErrorCode code) {
       return "manage it with keytool and the Bouncy Castle FIPS provider (keytool -storetype BCFKS -providerpath bc-fips.jar ...)";
     case ErrorCode::UNSUPPORTED_ALGORITHM:
       return "open the entry with keytool and store it again with a standard algorithm (keytool -importkeystore into PKCS12)";
-    case ErrorCode::ENTRY_NOT_STORABLE: return "choose a keystore type that can hold the entry (--storetype pkcs12 or jceks)";
+    case ErrorCode::ENTRY_NOT_STORABLE:
+      return "choose a keystore type that can hold the entry (PKCS12 or JCEKS), or open its key with its password first";
     case ErrorCode::ITERATIONS_TOO_HIGH:
       return "no genuine export needs that many: export the key or PFX again with the usual settings (openssl pkcs12 -export; "
              "certutil -exportpfx)";
@@ -43,7 +44,8 @@ std::string_view fix_for(ErrorCode code) {
     case ErrorCode::NOT_A_CERTIFICATE:
       return "a CSR is what you send to the CA: give the certificate it issued (-----BEGIN CERTIFICATE-----) instead";
     case ErrorCode::CERTIFICATE_INVALID: return "export the certificate again from its source (PEM or DER X.509)";
-    case ErrorCode::KEY_INVALID: return "give the private key generated with the CSR, unchanged (PEM or DER, PKCS#1, PKCS#8 or SEC1)";
+    case ErrorCode::KEY_UNREADABLE: return "give the private key generated with the CSR, unchanged (PEM or DER, PKCS#1, PKCS#8 or SEC1)";
+    case ErrorCode::PKCS12_CORRUPT: return "the PFX is damaged or incomplete: export it again (certutil -exportpfx, openssl pkcs12 -export)";
     case ErrorCode::NOT_RECOGNIZED:
       return "give the certificate chain and private key as PEM (-----BEGIN ...-----), DER or a PFX/PKCS#12 file";
     case ErrorCode::EMPTY_INPUT: return "check the path: the file holds no certificate or key";

@@ -51,7 +51,7 @@ SecureBytes read_pem_key(const std::string& path) {
   Bytes data = read_file(path);
   ossl::BioPtr bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   ossl::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) ossl::throw_last(ErrorKind::Input, "no private key in " + path);
+  if (!key) ossl::throw_last(ErrorCode::NO_PRIVATE_KEY, "no private key in " + path);
   ossl::Pkcs8InfoPtr p8(EVP_PKEY2PKCS8(key.get()));
   Bytes der = ossl::to_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
   SecureBytes out(der);

@@ -48,7 +48,7 @@ KeyAndCert key_and_cert() {
 
 fmt::Pkcs12OpenOptions options(bool decrypt_keys) {
   return {"test.pfx", "test.pfx (PKCS#12/PFX)", decrypt_keys,
-          [](const std::string& detail) { fail_coded(ErrorKind::Password, "TEST_WRONG_PASSWORD", detail); }};
+          [](const std::string& detail) { fail(ErrorCode::WRONG_STORE_PASSWORD, "test: " + detail); }};
 }
 
 TEST(Pkcs12Opener, KeyBagInsideAnEncryptedSafeIsRefusedOnceTheSafeIsOpen) {
@@ -153,7 +153,7 @@ TEST(Pkcs12Opener, BothFormsOfAnEmptyPasswordOpen) {
     const fmt::Pkcs12Bag& key = pfx.bags[0].kind == fmt::Pkcs12Bag::Kind::Key ? pfx.bags[0] : pfx.bags[1];
     ASSERT_EQ(key.kind, fmt::Pkcs12Bag::Kind::Key);
     EXPECT_EQ(EVP_PKEY_eq(fmt::private_key_from_pkcs8(key.key.view()).get(), kc.key.get()), 1);
-    EXPECT_EQ(code_of([&] { fmt::open_pkcs12(p12.get(), Password("x"), options(true)); }), "TEST_WRONG_PASSWORD");
+    EXPECT_EQ(code_of([&] { fmt::open_pkcs12(p12.get(), Password("x"), options(true)); }), "WRONG_STORE_PASSWORD");
   }
 }
 
