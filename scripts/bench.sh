@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Side by side with keytool/openssl on this machine: each job runs against its anchor in
-# alternation (one warm-up each, then RUNS counted runs A B A B …); the table shows median wall
-# times, their ratio and peak RSS. Timings live here, never in the test suite.
+# Side by side with keytool/openssl on this machine: each job runs against its anchor and the
+# OpenSSL floor in alternation (one warm-up each, then RUNS counted rounds A B F A B F …); the table
+# shows median wall times, their ratio, ours over the floor, the spread of ours and peak RSS.
+# Timings live here, never in the test suite.
 #   scripts/bench.sh [RUNS]      (default 5)
+#   MIDKS_BUILD_DIR=build-t scripts/bench.sh 15   measure an existing Release build (no setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-scripts/setup.sh >/dev/null
-bin=$PWD/build/manage-certificates; engine=$PWD/build/tests/bench_engine; ossl_floor=$PWD/build/tests/openssl_floor; bundle=$PWD/testdata/bundles/seed-order.pem
+if [ -n "${MIDKS_BUILD_DIR:-}" ]; then build=$(cd "$MIDKS_BUILD_DIR" && pwd)
+else scripts/setup.sh >/dev/null; build=$PWD/build; fi
+bin=$build/manage-certificates; engine=$build/tests/bench_engine; ossl_floor=$build/tests/openssl_floor; bundle=$PWD/testdata/bundles/seed-order.pem
 cacerts=/etc/ssl/certs/java/cacerts
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -21,6 +24,7 @@ measure() {
   echo "$(( (t1 - t0) / 1000 ))e-6 $(tail -1 "$work/rss")"  # seconds, KiB
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+quartile() { sort -g | awk -v q="$1" '{a[NR]=$1} END {i=int(NR*q+0.5); if (i<1) i=1; print a[i]}'; }
 max() { sort -g | tail -1; }
 rows=(); ceilings=()
 # run_side "CMD1 ;; CMD2 …" -> "seconds kib": each command measured directly (no shell around it,
@@ -38,25 +42,37 @@ run_side() {
   done
   echo "$total $peak"
 }
-# job NAME TARGET_RATIO OURS ANCHOR: alternate A B A B … after a warm-up, then add a table row
+# job NAME TARGET_RATIO FLOOR_TARGET OURS ANCHOR: alternate ours, the anchor and the floor (once
+# per command of ours) after a warm-up, then add a table row. Targets: ours at least TARGET_RATIO
+# times faster than the anchor, at most FLOOR_TARGET times the floor ("-": none), peak RSS ≤ 10 MiB.
 job() {
-  local name=$1 target=$2 ours=$3 anchor=$4 a_times=() b_times=() a_rss=() b_rss=() r
-  run_side "$ours" >/dev/null; run_side "$anchor" >/dev/null  # warm-up
+  local name=$1 target=$2 floor_target=$3 ours=$4 anchor=$5 a_times=() b_times=() f_sums=() a_rss=() b_rss=() r
+  local commands; commands=$(sed 's/ ;; /\n/g' <<<"$ours" | grep -vc '^rm -f ' || true)
+  local floor_side; floor_side=$(for _ in $(seq 1 "$commands"); do printf '%s ;; ' "$ossl_floor"; done | sed 's/ ;; $//')
+  run_side "$ours" >/dev/null; run_side "$anchor" >/dev/null; run_side "$floor_side" >/dev/null  # warm-up
   for _ in $(seq 1 "$runs"); do
     r=$(run_side "$ours"); a_times+=("${r% *}"); a_rss+=("${r#* }")
     r=$(run_side "$anchor"); b_times+=("${r% *}"); b_rss+=("${r#* }")
+    r=$(run_side "$floor_side"); f_sums+=("${r% *}")
   done
-  local am bm ar br ratio
+  local am bm fm ar br ratio over lo hi
   am=$(printf '%s\n' "${a_times[@]}" | median); bm=$(printf '%s\n' "${b_times[@]}" | median)
+  fm=$(printf '%s\n' "${f_sums[@]}" | median)
+  lo=$(printf '%s\n' "${a_times[@]}" | quartile 0.25); hi=$(printf '%s\n' "${a_times[@]}" | quartile 0.75)
   ar=$(printf '%s\n' "${a_rss[@]}" | max); br=$(printf '%s\n' "${b_rss[@]}" | max)
   ratio=$(awk -v a="$am" -v b="$bm" 'BEGIN {printf "%.0f", b / a}')
+  over=$(awk -v a="$am" -v f="$fm" 'BEGIN {printf "%.2f", a / f}')
   # How far any OpenSSL-3 program could go: the anchor over the floor once per command we run.
-  local commands; commands=$(sed 's/ ;; /\n/g' <<<"$ours" | grep -vc '^rm -f ' || true)
-  ceilings+=("${name%%.*}:$bm:$commands")
-  rows+=("$(printf '| %s | %.1f ms | %.1f ms | %s× | %.1f MiB | %.1f MiB | ≥ %s× | %s |' "$name" \
-    "$(awk -v x="$am" 'BEGIN{print x*1000}')" "$(awk -v x="$bm" 'BEGIN{print x*1000}')" "$ratio" \
+  ceilings+=("${name%%.*}:$bm:$commands:$fm")
+  local verdict=met
+  [ "$ratio" -ge "$target" ] || verdict=MISSED
+  [ "$floor_target" = - ] || awk -v o="$over" -v t="$floor_target" 'BEGIN{exit !(o <= t)}' || verdict=MISSED
+  [ "$ar" -le $((10 * 1024)) ] || verdict=MISSED
+  rows+=("$(printf '| %s | %.1f ms (%.1f–%.1f) | %.1f ms | %s× | %.1f ms | %s× | %.1f MiB | %.1f MiB | ≥ %s×, %s, ≤ 10 MiB | %s |' "$name" \
+    "$(awk -v x="$am" 'BEGIN{print x*1000}')" "$(awk -v x="$lo" 'BEGIN{print x*1000}')" "$(awk -v x="$hi" 'BEGIN{print x*1000}')" \
+    "$(awk -v x="$bm" 'BEGIN{print x*1000}')" "$ratio" "$(awk -v x="$fm" 'BEGIN{print x*1000}')" "$over" \
     "$(awk -v x="$ar" 'BEGIN{print x/1024}')" "$(awk -v x="$br" 'BEGIN{print x/1024}')" "$target" \
-    "$([ "$ratio" -ge "$target" ] && echo met || echo MISSED)")")
+    "$([ "$floor_target" = - ] && echo "no floor target" || echo "≤ $floor_target× floor")" "$verdict")")
 }
 
 floor=0
@@ -66,13 +82,15 @@ echo "inputs in $work; $runs counted runs per side after a warm-up;" \
   "harness floor (date + /usr/bin/time around /bin/true): $(awk -v f="$floor" 'BEGIN{printf "%.1f", f*1000}') ms, subtracted per command" >&2
 "$bin" -a defaultsecuritykeypairhandle "$bundle" --keystore one.jks --quiet
 
-job "1. import bundle.pem into a new agent_keystore.jks" 100 \
+job "1. import bundle.pem into a new agent_keystore.jks" 40 2.0 \
   "rm -f ours.jks ours.jks.bak ;; $bin -a defaultsecuritykeypairhandle $bundle --keystore ours.jks --quiet" \
   "rm -f t.p12 a.jks ;; openssl pkcs12 -export -in $bundle -inkey $bundle -name defaultsecuritykeypairhandle -passout pass:changeit -out t.p12 ;; keytool -importkeystore -noprompt -srckeystore t.p12 -srcstoretype PKCS12 -srcstorepass changeit -destkeystore a.jks -deststoretype JKS -deststorepass changeit"
-job "2. list a 1-entry keystore + details of its alias" 100 \
+job "2. list a 1-entry keystore (-l)" 40 1.5 \
+  "$bin -l --keystore one.jks" "keytool -list -keystore one.jks -storepass changeit"
+job "3. list a 1-entry keystore + details of its alias" 40 - \
   "$bin -l --keystore one.jks ;; $bin -g defaultsecuritykeypairhandle --keystore one.jks" \
   "keytool -list -keystore one.jks -storepass changeit ;; keytool -list -v -alias defaultsecuritykeypairhandle -keystore one.jks -storepass changeit"
-job "3. list the system Java truststore ($("$bin" -l --keystore $cacerts | tr , '\n' | wc -l) entries)" 50 \
+job "4. list the system Java truststore ($("$bin" -l --keystore $cacerts | tr , '\n' | wc -l) entries)" 50 - \
   "$bin -l --keystore $cacerts" "keytool -list -cacerts -storepass changeit"
 
 # What no OpenSSL-3-based program goes below: load libcrypto, one SHA-1, exit.
@@ -82,13 +100,13 @@ f_ms=$(printf '%s\n' "${f_times[@]}" | median | awk -v f="$floor" '{printf "%.1f
 f_mib=$(printf '%s\n' "${f_rss[@]}" | max | awk '{printf "%.1f", $1 / 1024}')
 
 echo
-echo "| job | ours (median, net) | anchor (median, net) | ratio | ours peak RSS | anchor peak RSS | target | |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| job | ours (median, net; p25–p75) | anchor (median, net) | ratio | floor × commands (median, net) | ours / floor | ours peak RSS | anchor peak RSS | target | |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
-echo "| floor: a program that loads OpenSSL 3 and computes one SHA-1 | $f_ms ms | | | $f_mib MiB | | | |"
+echo "| floor alone, 15 runs: a program that loads OpenSSL 3 and computes one SHA-1 | $f_ms ms | | | | | $f_mib MiB | | | |"
 for c in "${ceilings[@]}"; do
-  IFS=: read -r n anchor commands <<<"$c"
-  echo "job $n: at the OpenSSL floor ($commands × $f_ms ms) the ratio could be at most $(awk -v a="$anchor" -v f="$f_ms" -v k="$commands" 'BEGIN{printf "%.0f", a * 1000 / (f * k)}')×"
+  IFS=: read -r n anchor commands fm <<<"$c"
+  echo "job $n: at the OpenSSL floor ($commands × floor, measured alongside: $(awk -v f="$fm" 'BEGIN{printf "%.1f", f*1000}') ms) the ratio could be at most $(awk -v a="$anchor" -v f="$fm" 'BEGIN{printf "%.0f", a / f}')×"
 done
 
 echo
@@ -118,5 +136,20 @@ echo
 read -r write floor < <("$engine" pkcs12-floor $((runs * 2 + 1)))
 echo "5. PKCS#12 write at 10000 iterations: ${write} ms; OpenSSL's PBKDF2/PKCS#12-KDF work alone: ${floor} ms;" \
   "ratio $(awk -v a="$write" -v b="$floor" 'BEGIN{printf "%.2f", a / b}')× (target ≤ 1.2×: $(awk -v a="$write" -v b="$floor" 'BEGIN{print (a / b <= 1.2) ? "met" : "MISSED"}'))"
+# Instruction counts do not depend on what else the machine runs: for comparing builds when the
+# wall times above are noisy. From the dynamic loader's first instruction to exit, under callgrind.
+if command -v valgrind >/dev/null; then
+  ir() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | grep -oE 'Collected : [0-9]+' | awk '{print $3}'; }
+  f_ir=$(ir "$ossl_floor")
+  rm -f ir.jks; a_ir=$(ir "$bin" -a defaultsecuritykeypairhandle "$bundle" --keystore ir.jks --quiet)
+  l_ir=$(ir "$bin" -l --keystore one.jks)
+  v_ir=$(ir "$bin" --version)
+  echo
+  echo "6. instructions executed (callgrind; deterministic): floor $(awk -v x="$f_ir" 'BEGIN{printf "%.2f", x/1e6}') M;" \
+    "-a $(awk -v x="$a_ir" -v f="$f_ir" 'BEGIN{printf "%.2f M (%.2f× floor)", x/1e6, x/f}');" \
+    "-l $(awk -v x="$l_ir" -v f="$f_ir" 'BEGIN{printf "%.2f M (%.2f× floor)", x/1e6, x/f}');" \
+    "--version (no OpenSSL work: loading and relocating the libraries) $(awk -v x="$v_ir" 'BEGIN{printf "%.2f M", x/1e6}')"
+fi
+
 echo
 echo "machine: $(nproc) cores, $(awk '/model name/{$1=$2=$3="";print;exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(openssl version); $(java -version 2>&1 | head -1)"

@@ -4,7 +4,8 @@
 #   bad_input_matrix.sh <manage-certificates> <source dir>
 set -uo pipefail
 bin=$1; src=$2; bundles=$src/testdata/bundles; ks_dir=$src/testdata/keystores
-work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+require python3
 cd "$work"
 export LC_ALL=C
 

@@ -4,7 +4,8 @@
 #   json_contract.sh <manage-certificates> <source dir>
 set -uo pipefail
 bin=$1; src=$2; b=$src/testdata/bundles
-work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+require python3
 cd "$work" && cp "$src/testdata/config/basic-auth.xml" config.xml
 printf 'pw\n' > pw.txt
 # A key with two certificates a second apart, for a real renewal.

@@ -9,7 +9,8 @@
 #   keytool_interop.sh <ks_tool> <source dir>
 set -euo pipefail
 ks_tool=$1; src=$2; pem=$src/testdata/keystores/pem; fixtures=$src/testdata/keystores
-work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+require keytool
 cd "$work"
 export TZ=UTC KS_STOREPASS=changeit
 passed=0 failed=0

@@ -1,14 +1,48 @@
 # Sourced by the interop scripts: a scratch folder ($work) removed on exit together with any
-# server started, check(), and openssl s_server on a free local port.
+# server started; check(), run(), skip() and finish(); require() and java_cacerts() for what a
+# script needs from the system; openssl s_server on a free local port.
 work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0 failed=0
-# check DESCRIPTION CONDITION: on failure, shows the start of $out (the last command's output).
+passed=0 failed=0 skipped=0
+# check DESCRIPTION CONDITION: on failure, shows the start of $out (the last command's output)
+# and returns 1, so `check … || { more detail; }` runs its right side when the check fails.
 check() {
   if eval "$2"; then echo "ok   $1"; passed=$((passed + 1))
-  else echo "FAIL $1"; echo "${out:-}" | head -5 | sed 's/^/     /'; failed=$((failed + 1)); fi
+  else echo "FAIL $1"; echo "${out:-}" | head -5 | sed 's/^/     /'; failed=$((failed + 1)); return 1; fi
 }
+# run ARGS...: the binary under test ($bin) with ARGS; sets $out (stdout and stderr) and $rc.
+run() { run_cmd "$bin" "$@"; }
+# run_cmd COMMAND ARGS...: the same for any command.
+run_cmd() { out=$("$@" 2>&1); rc=$?; }
+# skip DESCRIPTION REASON: a check that cannot run here, said so instead of passing in silence.
+skip() { echo "skip $1: $2"; skipped=$((skipped + 1)); }
+# finish: the summary line; the script's status (0 only when no check failed).
+finish() {
+  echo "$passed passed, $failed failed$([ "$skipped" -eq 0 ] || echo ", $skipped skipped")"
+  [ "$failed" -eq 0 ]
+}
+# skip_test REASON: the whole script cannot run here; ctest reports it skipped (SKIP_RETURN_CODE 77).
+skip_test() { echo "SKIP $(basename "$0"): $1"; exit 77; }
+# require TOOL...: skip the whole script unless every tool is on PATH.
+require() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 ||
+      skip_test "needs $t, which is not on PATH (scripts/setup.sh installs it: JDK for keytool/java/javac, python3, dpkg-dev)"
+  done
+}
+# java_cacerts: the JDK's truststore, or nothing. $MIDKS_TEST_CACERTS, when set, is the only
+# candidate (so its absence can be tested); else $JAVA_HOME's, else Debian's.
+java_cacerts() {
+  local c candidates=()
+  if [ -n "${MIDKS_TEST_CACERTS+set}" ]; then candidates=("$MIDKS_TEST_CACERTS")
+  else candidates=("${JAVA_HOME:-/nonexistent}/lib/security/cacerts" /etc/ssl/certs/java/cacerts); fi
+  for c in "${candidates[@]}"; do [ -f "$c" ] && { echo "$c"; return 0; }; done
+  return 1
+}
+# kt ARGS...: keytool, started quickly (C1 only, serial GC).
+kt() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@"; }
 # start_s_server S_SERVER-ARGS...: openssl s_server on 127.0.0.1 with those arguments; sets $port.
 start_s_server() {
   for _ in $(seq 1 20); do

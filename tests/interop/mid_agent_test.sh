@@ -9,11 +9,10 @@
 # against openssl s_server -Verify) and the file system (owner, mode, backups, audit trail).
 #   mid_agent_test.sh <manage-certificates> <source dir>       (root only; skips otherwise)
 set -uo pipefail
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP mid_agent_test.sh: needs root (it creates the MID user midsvc and runs commands as it)"; exit 0
-fi
 bin=$(readlink -f "$1"); src=$(cd "$2" && pwd)
 source "$src/tests/interop/lib.sh"
+[ "$(id -u)" = 0 ] || skip_test "needs root (it creates the MID user midsvc and runs commands as it)"
+require useradd runuser java javac keytool python3
 export LC_ALL=C
 unset MIDKS_BIN
 chmod 0755 "$work"   # the MID user must reach the agent folders below it
@@ -65,7 +64,6 @@ javac -encoding UTF-8 -d classes java/EntryDump.java "$src/tests/java/MtlsClient
 dump() { java -XX:TieredStopAtLevel=1 -cp "$work/classes" EntryDump "$STORETYPE" "$1" changeit "midwss=$MIDWSS_KEYPASS" 2>&1; }
 # listing FILE DIR: keytool -list -rfc split into DIR/<alias> (creation dates left out)
 # (DIR/.raw: the whole output)
-kt() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@"; }
 listing() {
   mkdir -p "$2"
   kt -list -rfc -keystore "$1" -storepass changeit > "$2/.raw" 2>&1
@@ -286,5 +284,4 @@ check "-d midkey --keystore caseexact.jks: refused (exit 2), naming MidKey and m
 check "… caseexact.jks unchanged" 'cmp -s "$ce" "$work/caseexact.before"'
 
 [ "$user_existed" = 1 ] || userdel "$user" 2>/dev/null || true
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -9,6 +9,7 @@
 set -euo pipefail
 ks_tool=$1; src=$2; manage=$3; pem=$src/testdata/keystores/pem; bundles=$src/testdata/bundles
 source "$src/tests/interop/lib.sh"
+require java javac
 cd "$work"
 export STOREPASS=changeit KS_STOREPASS=changeit
 

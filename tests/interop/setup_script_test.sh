@@ -5,9 +5,8 @@
 set -uo pipefail
 export MIDKS_BIN=$1
 src=$2; setup=$src/scripts/mid-mtls-setup.sh; bundles=$src/testdata/bundles
-work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi; }
+source "$(dirname "$0")/lib.sh"
+require keytool
 
 agent=$work/agent && mkdir -p "$agent" && cp "$src/testdata/config/fresh.xml" "$agent/config.xml"
 out=$(MID_AGENT_DIR=$agent MID_INSTANCE_URL=https://acme.service-now.com/ MID_SERVER_NAME=mid-container-01 \
@@ -34,5 +33,4 @@ out=$(MID_KEYSTORE_PASSWORD=$KS_PASS "$setup" --agent-dir "$fresh2" --url https:
 check "MID_KEYSTORE_PASSWORD and extra options after --: a PKCS12 store with that password" '[ $rc -eq 0 ] && keytool -list -keystore "$fresh2/security/agent_keystore" -storepass "$KS_PASS" 2>/dev/null | grep -q "Keystore type: PKCS12"'
 check "… the password appears in no output" '! grep -q "$KS_PASS" <<<"$out"'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -69,27 +69,13 @@ TEST(AuthMode, EncryptedParametersAreTheOnesTheOldKeyCanRead) {
   EXPECT_NE(f.message.find("mid.proxy.password, x"), std::string::npos);
 }
 
-template <typename F>
-std::string error_code_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "(no error)";
-}
-
 // Written and read back, so the key is sealed as in a real file.
 Keystore fmt_roundtrip(const Keystore& ks, const Password& store) { return fmt::read_keystore(fmt::write_keystore(ks, store), &store); }
-
-ImportedKey bundle(const std::string& name) {
-  return import_bundle_files({source_dir() + "/testdata/bundles/" + name}, ImportOptions{});
-}
 
 TEST(MidKey, MissingWrongKindOrOwnPasswordIsRefusedByCode) {
   Password store("changeit");
   Keystore ks;
-  EXPECT_EQ(error_code_of([&] { check_mid_key(ks, store, ImportOptions{}); }), "NO_MID_KEY");
+  EXPECT_EQ(error_code_of([&] { check_mid_key(ks, store, fixture_options()); }), "NO_MID_KEY");
 
   ImportedKey key = bundle("seed-order.pem");
   Entry trusted;
@@ -97,13 +83,13 @@ TEST(MidKey, MissingWrongKindOrOwnPasswordIsRefusedByCode) {
   trusted.kind = EntryKind::TrustedCert;
   trusted.chain = {key.chain.back()};
   ks.put(trusted);
-  EXPECT_EQ(error_code_of([&] { check_mid_key(ks, store, ImportOptions{}); }), "MID_KEY_NOT_PRIVATE");
+  EXPECT_EQ(error_code_of([&] { check_mid_key(ks, store, fixture_options()); }), "MID_KEY_NOT_PRIVATE");
 
   Entry own = make_key_entry(kMidKeyAlias, std::move(key));
   own.key_password = Password("another");
   ks.put(own);
   Keystore reloaded = fmt_roundtrip(ks, store);
-  EXPECT_EQ(error_code_of([&] { check_mid_key(reloaded, store, ImportOptions{}); }), "MID_KEY_PASSWORD");
+  EXPECT_EQ(error_code_of([&] { check_mid_key(reloaded, store, fixture_options()); }), "MID_KEY_PASSWORD");
 }
 
 TEST(MidKey, AGoodEntryPassesAndAnExpiredOneIsRefusable) {
@@ -111,7 +97,7 @@ TEST(MidKey, AGoodEntryPassesAndAnExpiredOneIsRefusable) {
   Keystore ks;
   ks.put(make_key_entry(kMidKeyAlias, bundle("seed-order.pem")));
   Keystore reloaded = fmt_roundtrip(ks, store);
-  for (const Finding& f : check_mid_key(reloaded, store, ImportOptions{})) EXPECT_NE(f.severity, Severity::Refusable) << f.code;
+  for (const Finding& f : check_mid_key(reloaded, store, fixture_options())) EXPECT_NE(f.severity, Severity::Refusable) << f.code;
 
   ImportOptions later;
   later.now = 4102444800;  // 2100-01-01: long after every test certificate

@@ -9,17 +9,6 @@
 namespace midks::test {
 namespace {
 
-std::string bundles_dir() { return source_dir() + "/testdata/bundles"; }
-
-// The fixtures' validity windows are fixed dates; they are judged at this moment.
-std::time_t fixture_now() {
-  std::tm tm{};
-  tm.tm_year = 2027 - 1900;
-  tm.tm_mon = 5;
-  tm.tm_mday = 1;
-  return timegm(&tm);
-}
-
 struct Case {
   std::string name;
   std::vector<std::string> files;
@@ -50,11 +39,7 @@ std::vector<Case> cases() {
   return out;
 }
 
-std::string case_name(const testing::TestParamInfo<Case>& info) {
-  std::string n;
-  for (char ch : info.param.name) n += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-  return n;
-}
+std::string case_name(const testing::TestParamInfo<Case>& info) { return test_name(info.param.name); }
 
 std::string common_name(const Bytes& der) {
   std::string subject = describe_certificate(der).subject;  // RFC 2253: CN is last
@@ -70,10 +55,8 @@ class BundleTable : public testing::TestWithParam<Case> {
     std::vector<std::string> paths;
     for (const auto& f : c.files) paths.push_back(bundles_dir() + "/" + f);
     Password pass(c.passphrase);
-    ImportOptions options;
+    ImportOptions options = fixture_options(force);
     options.passphrase = c.passphrase.empty() ? nullptr : &pass;
-    options.now = fixture_now();
-    options.force = force;
     return import_bundle_files(paths, options);
   }
 };
@@ -118,8 +101,7 @@ TEST_P(BundleTable, HasExactlyTheExpectedOutcome) {
 INSTANTIATE_TEST_SUITE_P(Cases, BundleTable, testing::ValuesIn(cases()), case_name);
 
 TEST(Bundle, SaysWhatItNormalised) {
-  ImportOptions options;
-  options.now = fixture_now();
+  ImportOptions options = fixture_options();
   auto notes_of = [&](const std::string& file) {
     std::string all;
     for (const auto& n : import_bundle_files({bundles_dir() + "/" + file}, options).notes) all += n + "\n";
@@ -134,8 +116,7 @@ TEST(Bundle, SaysWhatItNormalised) {
 }
 
 TEST(Bundle, KeyMismatchNamesBothFingerprints) {
-  ImportOptions options;
-  options.now = fixture_now();
+  ImportOptions options = fixture_options();
   try {
     import_bundle_files({bundles_dir() + "/key-mismatch.pem"}, options);
     FAIL();
@@ -148,8 +129,7 @@ TEST(Bundle, KeyMismatchNamesBothFingerprints) {
 }
 
 TEST(Bundle, MissingIntermediateNamesTheIssuerItLookedFor) {
-  ImportOptions options;
-  options.now = fixture_now();
+  ImportOptions options = fixture_options();
   try {
     import_bundle_files({bundles_dir() + "/missing-intermediate.pem"}, options);
     FAIL();
@@ -166,8 +146,7 @@ TEST(Bundle, AbsurdIterationCountsAreRefusedAtOnce) {
     for (bool with_passphrase : {true, false}) {
       SCOPED_TRACE(std::string(file) + (with_passphrase ? " with" : " without") + " passphrase");
       Password pass("absurd-pass");
-      ImportOptions options;
-      options.now = fixture_now();
+      ImportOptions options = fixture_options();
       options.passphrase = with_passphrase ? &pass : nullptr;
       auto start = std::chrono::steady_clock::now();
       try {

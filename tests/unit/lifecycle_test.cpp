@@ -1,7 +1,6 @@
 // csr, split, verify's URL parsing and renewal as the engine does them.
 #include <openssl/ec.h>
 #include <openssl/pem.h>
-#include <cstdio>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -80,10 +79,6 @@ TEST(Csr, RefusesWhatItCannotMake) {
   }
 }
 
-ImportedKey bundle(const std::string& name) {
-  return import_bundle_files({source_dir() + "/testdata/bundles/" + name}, ImportOptions{});
-}
-
 TEST(InstanceFiles, RootFirstThenLeafAndNeverAKey) {
   ImportedKey k = bundle("seed-order.pem");
   std::vector<InstanceUpload> files = instance_uploads(k.chain, false);
@@ -98,21 +93,8 @@ TEST(InstanceFiles, RootFirstThenLeafAndNeverAKey) {
   EXPECT_EQ(one[0].pem, files[0].pem + files[1].pem);
 }
 
-// The light reader must say exactly what the full parse says, on real-world certificates too.
-TEST(CertSummary, MatchesTheFullParse) {
-  std::vector<Bytes> certs;
-  for (const char* name : {"seed-order.pem", "ec384.pem", "ed25519.pem", "sec1-ec256.pem", "expiring-soon.pem", "rsa1024.pem"}) {
-    ImportOptions forced;
-    forced.force = true;
-    for (Bytes& der : import_bundle_files({source_dir() + "/testdata/bundles/" + name}, forced).chain) certs.push_back(der);
-  }
-  const std::string cacerts = "/etc/ssl/certs/java/cacerts";  // the JDK's public CAs: ~140 real certificates
-  if (std::FILE* f = std::fopen(cacerts.c_str(), "rb")) {
-    std::fclose(f);
-    Keystore system = load_keystore(cacerts, nullptr);
-    for (const Entry& e : system.entries()) certs.push_back(e.chain.front());
-  }
-  ASSERT_GT(certs.size(), 100u);
+// The light reader must say exactly what the full parse says.
+void expect_summary_matches_full_parse(const std::vector<Bytes>& certs) {
   for (const Bytes& der : certs) {
     CertFacts full = describe_certificate(der);
     CertSummary light = summarize_certificate(der);
@@ -121,29 +103,37 @@ TEST(CertSummary, MatchesTheFullParse) {
     EXPECT_EQ(light.not_before, full.not_before);
     EXPECT_EQ(light.not_after, full.not_after) << full.subject_display;
   }
+}
+
+TEST(CertSummary, MatchesTheFullParse) {
+  std::vector<Bytes> certs;
+  for (const char* name : {"seed-order.pem", "ec384.pem", "ed25519.pem", "sec1-ec256.pem", "expiring-soon.pem", "rsa1024.pem"})
+    for (Bytes& der : bundle(name, true).chain) certs.push_back(der);
+  ASSERT_EQ(certs.size(), 18u);
+  expect_summary_matches_full_parse(certs);
   Bytes damaged = certs.front();
   damaged.resize(damaged.size() / 2);  // the full parse decides, and reports, what the light one cannot read
   EXPECT_EQ(error_kind_of([&] { summarize_certificate(damaged); }), ErrorKind::Input);
+}
+
+// On real-world certificates too: the JDK's public CAs, where the system has them.
+TEST(CertSummary, MatchesTheFullParseOnTheJdkTruststore) {
+  std::string cacerts = java_cacerts();
+  if (cacerts.empty()) GTEST_SKIP() << "no JDK truststore (/etc/ssl/certs/java/cacerts or $JAVA_HOME/lib/security/cacerts): install a JDK";
+  std::vector<Bytes> certs;
+  Keystore system = load_keystore(cacerts, nullptr);
+  for (const Entry& e : system.entries()) certs.push_back(e.chain.front());
+  ASSERT_GT(certs.size(), 100u) << cacerts;
+  expect_summary_matches_full_parse(certs);
 }
 
 TEST(Renewal, KeepsThePreviousEntryAndRefusesOlderOrSame) {
   Keystore ks;
   ImportedKey first = bundle("seed-order.pem");
   ks.put(make_key_entry(kMidKeyAlias, bundle("seed-order.pem")));
-  std::string code;
-  try {
-    renew_key_entry(ks, kMidKeyAlias, std::move(first));
-  } catch (const Error& e) {
-    code = e.code();
-  }
-  EXPECT_EQ(code, "RENEWAL_NOT_NEWER");
+  EXPECT_EQ(error_code_of([&] { renew_key_entry(ks, kMidKeyAlias, std::move(first)); }), "RENEWAL_NOT_NEWER");
   EXPECT_EQ(ks.size(), 1u);
-  try {
-    renew_key_entry(ks, "nosuch", bundle("pkcs1.pem"));
-  } catch (const Error& e) {
-    code = e.code();
-  }
-  EXPECT_EQ(code, "RENEWAL_NO_ENTRY");
+  EXPECT_EQ(error_code_of([&] { renew_key_entry(ks, "nosuch", bundle("pkcs1.pem")); }), "RENEWAL_NO_ENTRY");
   EXPECT_TRUE(prune_previous_entries(ks, kMidKeyAlias).empty());
 }
 
@@ -161,15 +151,16 @@ ossl::PkeyPtr ec_key() {
 }
 
 // CN=cn for key (a new one if null), signed by issuer (self-signed if null), valid from
-// now + from_days for a year; a CA or a client-authentication leaf, with key identifiers.
+// fixture_now() + from_days for a year from fixture_now(); a CA or a client-authentication leaf, with key identifiers.
 Issued issue(const std::string& cn, const Issued* issuer, bool ca, long from_days, ossl::PkeyPtr key = nullptr) {
   static long serial = 1000;
   Issued out{key ? std::move(key) : ec_key(), ossl::X509Ptr(X509_new())};
   X509* x = out.cert.get();
   X509_set_version(x, X509_VERSION_3);
   ASN1_INTEGER_set(X509_get_serialNumber(x), ++serial);
-  X509_gmtime_adj(X509_getm_notBefore(x), from_days * 86400);
-  X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400);
+  std::time_t now = fixture_now();
+  X509_time_adj_ex(X509_getm_notBefore(x), static_cast<int>(from_days), 0, &now);
+  X509_time_adj_ex(X509_getm_notAfter(x), 365, 0, &now);
   X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer->cert.get()) : X509_get_subject_name(x));
   X509_set_pubkey(x, out.key.get());
@@ -233,7 +224,7 @@ struct RenewalPki {
 };
 
 ImportedKey import_renewal(const Keystore& ks, const std::vector<BundleFile>& files) {
-  return import_bundle(files, renewal_import_options(*ks.find(kMidKeyAlias), ImportOptions{}));
+  return import_bundle(files, renewal_import_options(*ks.find(kMidKeyAlias), fixture_options()));
 }
 
 TEST(Renewal, ALeafAloneGetsTheRestOfItsChainFromTheCurrentEntry) {
@@ -245,7 +236,7 @@ TEST(Renewal, ALeafAloneGetsTheRestOfItsChainFromTheCurrentEntry) {
   EXPECT_EQ(k.chain[1], pki.intermediate.der());
   EXPECT_EQ(k.chain[2], pki.root.der());
   EXPECT_EQ(codes(k.findings), std::vector<std::string>{});
-  EXPECT_EQ(codes(k.findings), codes(validate_chain(k.chain, ImportOptions{})));  // as -a and doctor judge it
+  EXPECT_EQ(codes(k.findings), codes(validate_chain(k.chain, fixture_options())));  // as -a and doctor judge it
   ASSERT_EQ(k.notes.size(), 1u);
   EXPECT_NE(k.notes[0].find("completed the chain with 2 CA certificate(s)"), std::string::npos) << k.notes[0];
 
@@ -283,7 +274,7 @@ TEST(Renewal, AnIssuerOutsideTheCurrentChainIsNamedHonestly) {
   ImportedKey k = import_renewal(ks, {pem_file("renewed.pem", {&moved})});
   ASSERT_EQ(k.chain.size(), 1u);
   EXPECT_EQ(codes(k.findings), std::vector<std::string>{"ROOT_MISSING"});
-  EXPECT_EQ(codes(k.findings), codes(validate_chain(k.chain, ImportOptions{})));
+  EXPECT_EQ(codes(k.findings), codes(validate_chain(k.chain, fixture_options())));
   const Finding& f = k.findings.back();
   EXPECT_NE(f.message.find("the chain ends at 'CN=mid-renewal'"), std::string::npos) << f.message;
   EXPECT_NE(f.message.find("whose issuer 'CN=Other Intermediate CA' is not in the files given or the entry's current chain"), std::string::npos)

@@ -1,8 +1,12 @@
-// Shared helpers for the table tests: where the vectors live and how keytool's listing reads.
+// Shared helpers for the unit tests: where the vectors live, how keytool's listing reads, the fixed
+// moment every date is judged at, and the optional system files some tests use.
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -10,6 +14,7 @@
 #include <vector>
 
 #include "fixes.hpp"
+#include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
@@ -22,9 +27,57 @@ inline std::string fixtures_dir() { return source_dir() + "/testdata/keystores";
 // pyjks's Java-made stores (MIT, see its LICENSE), kept in the tree so a clone anywhere tests.
 inline std::string peer_dir() { return source_dir() + "/testdata/peer-vectors/pyjks"; }
 inline std::string config_dir() { return source_dir() + "/testdata/config"; }
+inline std::string bundles_dir() { return source_dir() + "/testdata/bundles"; }
 inline std::string slurp(const std::string& path) {
   Bytes b = read_file(path);
   return std::string(b.begin(), b.end());
+}
+
+// The fixtures' validity windows are fixed dates (scripts/gen-bundles.sh); every test judges them
+// at this moment, never at the real clock, so no test changes its verdict as the years pass.
+inline std::time_t fixture_now() {
+  std::tm tm{};
+  tm.tm_year = 2027 - 1900;
+  tm.tm_mon = 5;
+  tm.tm_mday = 1;
+  return timegm(&tm);  // 2027-06-01T00:00:00Z
+}
+
+// Import options at fixture_now().
+inline ImportOptions fixture_options(bool force = false) {
+  ImportOptions options;
+  options.now = fixture_now();
+  options.force = force;
+  return options;
+}
+
+// A bundle from testdata/bundles, imported at fixture_now().
+inline ImportedKey bundle(const std::string& name, bool force = false) {
+  return import_bundle_files({bundles_dir() + "/" + name}, fixture_options(force));
+}
+
+// A test name gtest accepts: every character that is not a letter or digit becomes '_'.
+inline std::string test_name(std::string n) {
+  for (char& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
+// The JDK's truststore (~140 public CA certificates), an optional system file: $MIDKS_TEST_CACERTS
+// when set (the only candidate then, so its absence can be tested), else $JAVA_HOME's, else
+// Debian's. Empty when there is none; the tests that need it skip with GTEST_SKIP().
+inline std::string java_cacerts() {
+  std::vector<std::string> candidates;
+  if (const char* forced = std::getenv("MIDKS_TEST_CACERTS")) {
+    candidates.push_back(forced);
+  } else {
+    if (const char* home = std::getenv("JAVA_HOME")) candidates.push_back(std::string(home) + "/lib/security/cacerts");
+    candidates.push_back("/etc/ssl/certs/java/cacerts");
+  }
+  std::error_code ec;
+  for (const std::string& c : candidates)
+    if (std::filesystem::is_regular_file(c, ec)) return c;
+  return {};
 }
 
 // Rows of a tab-separated file with a header line; empty fields are kept.
@@ -109,6 +162,17 @@ inline void expect_same_as_keytool(const Keystore& ks, const std::map<std::strin
       EXPECT_EQ(fingerprint(e.chain.front(), "SHA256"), it->second.sha256);
     }
   }
+}
+
+// The code of the Error f throws, or "(no error)".
+template <typename F>
+std::string error_code_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return "(no error)";
 }
 
 template <typename F>

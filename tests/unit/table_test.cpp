@@ -21,12 +21,7 @@ struct Vector {
 
 void PrintTo(const Vector& v, std::ostream* os) { *os << v.file; }
 
-std::string name_of(const testing::TestParamInfo<Vector>& info) {
-  std::string n = info.param.file;
-  for (char& c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-}
+std::string name_of(const testing::TestParamInfo<Vector>& info) { return test_name(info.param.file); }
 
 std::vector<Vector> peer_vectors() {
   std::vector<Vector> out;
