@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <iostream>
 
 #include "cli.hpp"
 #include "midks/mid_auth.hpp"
@@ -13,7 +12,7 @@ namespace midks::cli {
 
 namespace {
 
-constexpr const char* kRestart = "restart the MID Server for the change to take effect";
+constexpr const char* kNext = "next: restart the MID Server for the change to take effect\n";
 
 // Loaded before anything is locked or written, so a missing or broken file is reported as such.
 void require_config(const Options& o) {
@@ -22,7 +21,7 @@ void require_config(const Options& o) {
 
 }  // namespace
 
-int cmd_mutual(const Options& o) {
+Result cmd_mutual(const Options& o) {
   if (o.instance_url && o.instance_url->rfind("https://", 0) != 0)
     usage_error("--instance-url must start with https:// (got '" + *o.instance_url + "')",
          "give the instance's address, e.g. https://acme.service-now.com/");
@@ -42,31 +41,24 @@ int cmd_mutual(const Options& o) {
   o.config_changed();
   bool removed_credentials = !was_mutual;
   CertFacts leaf = describe_certificate(ks.find(kMidKeyAlias)->chain.front());
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "mutual").field("config", o.config_path()).field("changed", changed).field("auth_mode", "mutual");
-    j.field("keystore", o.keystore_path()).key("certificate");
-    cert_json(j, leaf);
-    findings_json(j, findings);
-    std::cout << j.end_object().str() << "\n";
-    return 0;
-  }
-  print_findings(findings);
-  if (o.quiet) return 0;
-  std::cout << (removed_credentials ? "Mutual authentication enabled in " : "Mutual authentication was already enabled in ")
-            << o.config_path() << (changed ? "" : "; nothing changed") << "\n";
-  if (o.instance_url) std::cout << "  url  " << *o.instance_url << "\n";
-  if (o.mid_name) std::cout << "  name " << *o.mid_name << "\n";
+  Result r;
+  r.field("command", "mutual").field("config", o.config_path()).field("changed", changed).field("auth_mode", "mutual");
+  r.field("keystore", o.keystore_path()).field("certificate", certificate_object(leaf));
+  r.add(findings_node(findings));
+  r.text(std::string(removed_credentials ? "Mutual authentication enabled in " : "Mutual authentication was already enabled in ") + o.config_path() +
+         (changed ? "" : "; nothing changed") + "\n");
+  if (o.instance_url) r.text("  url  " + *o.instance_url + "\n");
+  if (o.mid_name) r.text("  name " + *o.mid_name + "\n");
   if (removed_credentials)
-    std::cout << "  took mid.instance.username and mid.instance.password out; the previous file, kept as\n  " << o.config_path()
-              << ".bak, still holds them: delete it once the MID Server connects with its certificate\n";
-  std::cout << "  certificate " << leaf.subject_display << ", expires " << expiry_text(leaf.not_after) << ", in " << o.keystore_path() << "\n\n";
-  cmd_status(o);  // the resulting state, as -s shows it
-  std::cout << "\nnext: " << kRestart << "\n";
-  return 0;
+    r.text("  took mid.instance.username and mid.instance.password out; the previous file, kept as\n  " + o.config_path() +
+           ".bak, still holds them: delete it once the MID Server connects with its certificate\n");
+  r.text("  certificate " + leaf.subject_display + ", expires " + expiry_text(leaf.not_after) + ", in " + o.keystore_path() + "\n\n");
+  r.append(text_only(cmd_status(o)));  // the resulting state, as -s shows it
+  r.text(std::string("\n") + kNext);
+  return r;
 }
 
-int cmd_basic(const Options& o) {
+Result cmd_basic(const Options& o) {
   const std::string& user = o.args[0];
   if (user.empty()) usage_error("-b needs the instance user's name", "usage: manage-certificates -b <user> [<password>]");
   require_config(o);
@@ -96,22 +88,16 @@ int cmd_basic(const Options& o) {
     });
     key_present = key_present && !key_removed;
   }
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "basic").field("config", o.config_path()).field("changed", changed).field("auth_mode", "basic");
-    j.field("user", user).field("key_entry_removed", key_removed).field("key_entry_present", key_present);
-    std::cout << j.end_object().str() << "\n";
-    return 0;
-  }
-  if (o.quiet) return 0;
-  std::cout << (changed ? "Basic authentication restored: " : "Basic authentication already set: ") << o.config_path()
-            << " has mid.instance.username = " << user << " and mid.instance.password"
-            << (changed ? " (plain text until the MID Server encrypts it when it starts)" : "") << "\n";
-  if (key_removed) std::cout << "  deleted the key entry '" << kMidKeyAlias << "' from " << o.keystore_path() << "\n";
-  if (key_present)
-    std::cout << "  the key entry '" << kMidKeyAlias << "' stays in " << o.keystore_path() << " (--remove-key deletes it)\n";
-  std::cout << "next: " << kRestart << "\n";
-  return 0;
+  Result r;
+  r.field("command", "basic").field("config", o.config_path()).field("changed", changed).field("auth_mode", "basic").field("user", user);
+  r.text(std::string(changed ? "Basic authentication restored: " : "Basic authentication already set: ") + o.config_path() +
+         " has mid.instance.username = " + user + " and mid.instance.password" +
+         (changed ? " (plain text until the MID Server encrypts it when it starts)" : "") + "\n");
+  r.field("key_entry_removed", key_removed, key_removed ? std::string("  deleted the key entry '") + kMidKeyAlias + "' from " + o.keystore_path() + "\n" : "");
+  r.field("key_entry_present", key_present,
+          key_present ? std::string("  the key entry '") + kMidKeyAlias + "' stays in " + o.keystore_path() + " (--remove-key deletes it)\n" : "");
+  r.text(kNext);
+  return r;
 }
 
 }  // namespace midks::cli

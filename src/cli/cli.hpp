@@ -1,5 +1,6 @@
-// The command line's shared pieces: parsed options, secrets, and how facts are printed. Every
-// command is a thin function over the engine: parse, call, print.
+// The command line's shared pieces: parsed options, secrets, and how facts are shown. Every
+// command is a thin function over the engine: parse, call, return a Result (result.hpp) that
+// main prints as text or JSON.
 #pragma once
 #include <cstdint>
 #include <ctime>
@@ -8,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "json.hpp"
 #include "midks/agent_layout.hpp"
 #include "midks/bundle.hpp"
 #include "midks/cert_info.hpp"
 #include "midks/mid_config.hpp"
 #include "midks/model.hpp"
 #include "midks/secure.hpp"
+#include "result.hpp"
 
 namespace midks::cli {
 
@@ -73,15 +74,11 @@ const Password& store_password(const Options& o);
 Error explain_password_error(const Options& o, const Error& e);
 std::optional<Password> key_passphrase(const Options& o);
 
-// ---- presentation ----
-std::int64_t days_left(std::time_t not_after);
-std::string day(std::int64_t seconds);
-std::string iso(std::int64_t seconds);
+// ---- presentation (with days_left, day, iso in result.hpp) ----
 std::string expiry_text(std::time_t not_after);
 std::string joined(const std::vector<std::string>& v, const char* sep = ", ");
-void cert_json(JsonWriter& j, const CertFacts& f);
-void findings_json(JsonWriter& j, const std::vector<Finding>& findings);
-void print_findings(const std::vector<Finding>& findings);  // to stderr, with their fixes
+std::string lines(const std::string& prefix, const std::vector<std::string>& items);  // a line for each
+std::string printed(const char* format, ...) __attribute__((format(printf, 1, 2)));  // printf into a string
 std::string shell_quoted(const std::string& word);          // for command lines we print to copy
 std::string parent_folder(const std::string& path);         // "." for a bare name
 
@@ -103,20 +100,20 @@ Keystore browse_keystore_at(const Options& o, const std::string& path);  // any 
 bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change);
 bool expiring(const Options& o, const Entry& e);
 
-// ---- commands (each returns the exit code) ----
-int cmd_import(const Options& o);
-int cmd_get(const Options& o);
-int cmd_list(const Options& o);
-int cmd_delete(const Options& o);
-int cmd_remove_all(const Options& o);
-int cmd_status(const Options& o);
-int cmd_doctor(const Options& o);
-int cmd_mutual(const Options& o);
-int cmd_basic(const Options& o);
-int cmd_csr(const Options& o);
-int cmd_split(const Options& o);
-int cmd_verify(const Options& o);
-int cmd_renew(const Options& o);
-int cmd_expiry(const Options& o);
+// ---- commands (each returns its Result: the exit code and what to print) ----
+Result cmd_import(const Options& o);
+Result cmd_get(const Options& o);
+Result cmd_list(const Options& o);
+Result cmd_delete(const Options& o);
+Result cmd_remove_all(const Options& o);
+Result cmd_status(const Options& o);
+Result cmd_doctor(const Options& o);
+Result cmd_mutual(const Options& o);
+Result cmd_basic(const Options& o);
+Result cmd_csr(const Options& o);
+Result cmd_split(const Options& o);
+Result cmd_verify(const Options& o);
+Result cmd_renew(const Options& o);
+Result cmd_expiry(const Options& o);
 
 }  // namespace midks::cli

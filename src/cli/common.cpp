@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <iostream>
@@ -176,16 +178,6 @@ void Options::config_changed() const {
 
 // ---- presentation ----
 
-
-namespace {
-std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
-}  // namespace
-
-std::int64_t days_left(std::time_t not_after) { return (static_cast<std::int64_t>(not_after) - now_s()) / 86400; }
-
-std::string day(std::int64_t seconds) { return utc_text(seconds, "%Y-%m-%d"); }
-std::string iso(std::int64_t seconds) { return utc_text(seconds, "%Y-%m-%dT%H:%M:%SZ"); }
-
 std::string expiry_text(std::time_t not_after) {
   std::int64_t d = days_left(not_after);
   return day(not_after) + (d < 0 ? " (EXPIRED " + std::to_string(-d) + " days ago)" : " (" + std::to_string(d) + " days left)");
@@ -197,42 +189,22 @@ std::string joined(const std::vector<std::string>& v, const char* sep) {
   return s.empty() ? "-" : s;
 }
 
-void cert_json(JsonWriter& j, const CertFacts& f) {
-  j.begin_object()
-      .field("subject", f.subject_display)
-      .field("issuer", f.issuer_display)
-      .field("serial", f.serial_hex)
-      .field("not_before", iso(f.not_before))
-      .field("not_after", iso(f.not_after))
-      .field("days_left", days_left(f.not_after))
-      .field("key_algorithm", f.key_algorithm)
-      .field("key_bits", static_cast<std::int64_t>(f.key_bits))
-      .field("sha1", f.sha1)
-      .field("sha256", f.sha256)
-      .field("is_ca", f.is_ca)
-      .field("key_usage", f.key_usage)
-      .field("extended_key_usage", f.extended_key_usage)
-      .field("subject_alt_names", f.subject_alt_names)
-      .end_object();
+std::string lines(const std::string& prefix, const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& x : items) s += prefix + x + "\n";
+  return s;
 }
 
-void findings_json(JsonWriter& j, const std::vector<Finding>& findings) {
-  j.key("findings").begin_array();
-  for (const Finding& f : findings)
-    j.begin_object()
-        .field("severity", f.severity == Severity::Warning ? "warning" : "refusable")
-        .field("code", f.code)
-        .field("message", f.message)
-        .field("fix", f.hint)
-        .end_object();
-  j.end_array();
-}
-
-void print_findings(const std::vector<Finding>& findings) {
-  for (const Finding& f : findings) {
-    std::cerr << "warning [" << f.code << "]: " << f.message << "\n";
-    if (!f.hint.empty()) std::cerr << "  fix: " << f.hint << "\n";
-  }
+std::string printed(const char* format, ...) {
+  va_list args, again;
+  va_start(args, format);
+  va_copy(again, args);
+  int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string out(n > 0 ? static_cast<std::size_t>(n) : 0, '\0');
+  std::vsnprintf(out.data(), out.size() + 1, format, again);
+  va_end(again);
+  return out;
 }
 
 void usage_error(std::string message, std::string fix) { throw Error(ErrorCode::USAGE, std::move(message)).with_hint(std::move(fix)); }

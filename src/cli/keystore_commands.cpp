@@ -4,8 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <iostream>
+#include <memory>
 
 #include "cli.hpp"
 #include "fixes.hpp"
@@ -19,7 +18,7 @@
 namespace midks::cli {
 
 
-int cmd_import(const Options& o) {
+Result cmd_import(const Options& o) {
   std::string alias = checked_alias(o.args[0]);
   std::vector<std::string> files(o.args.begin() + 1, o.args.end());
   auto passphrase = key_passphrase(o);
@@ -44,12 +43,14 @@ int cmd_import(const Options& o) {
   std::size_t chain_length = imported.chain.size();
   CertFacts leaf = imported.leaf;
   std::string path = o.keystore_path();
+  Result r;
   struct stat st {};
   if (!o.keystore && ::stat(o.agent_dir.c_str(), &st) != 0)
     fail(ErrorCode::NO_AGENT_FOLDER, "there is no agent folder " + o.agent_dir);
-  if (!o.keystore && ::stat(path.c_str(), &st) != 0 && ::stat(o.config_path().c_str(), &st) != 0 && !o.quiet)
-    std::cerr << "warning [NO_CONFIG_XML]: " << o.config_path() << " does not exist: is " << o.agent_dir
-              << " the MID's agent folder? The new keystore is " << path << "\n";
+  if (!o.keystore && ::stat(path.c_str(), &st) != 0 && ::stat(o.config_path().c_str(), &st) != 0)
+    r.text("warning [NO_CONFIG_XML]: " + o.config_path() + " does not exist: is " + o.agent_dir + " the MID's agent folder? The new keystore is " +
+               path + "\n",
+           Stream::ErrAlways);
   StoreType type = o.storetype.value_or(StoreType::Jks);
   const Password& pw = store_password(o);
   PutResult put;
@@ -59,127 +60,116 @@ int cmd_import(const Options& o) {
     return put.changed;
   });
   if (put.replaced_key && java_lower(put.alias) == kMidKeyAlias) findings.push_back(mid_key_replaced(o));
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "import").field("keystore", path).field("type", store_type_name(type)).field("alias", put.alias);
-    j.field("changed", changed).field("backup", o.last_backup);
-    j.key("certificate");
-    cert_json(j, leaf);
-    j.field("chain_length", static_cast<std::int64_t>(chain_length)).field("notes", notes);
-    findings_json(j, findings);
-    std::cout << j.end_object().str() << "\n";
-    return 0;
-  }
-  if (!o.quiet) {
-    // The original script's line first: installers and runbooks look for it.
-    std::cout << "Installed certificate with alias: " << put.alias << " into the MID keystore.\n" << (changed ? "  keystore  " : "  keystore  (already held this key and chain: nothing changed) ") << path << " ("
-              << store_type_name(type) << ")\n"
-              << "  subject   " << leaf.subject_display << "\n"
-              << "  issuer    " << leaf.issuer_display << "\n"
-              << "  expires   " << expiry_text(leaf.not_after) << "\n"
-              << "  chain     " << chain_length << " certificate(s), leaf first\n"
-              << "  SHA-256   " << leaf.sha256 << "\n";
-    if (!o.last_backup.empty()) std::cout << "  backup    " << o.last_backup << "\n";
-    for (const auto& n : notes) std::cout << "note: " << n << "\n";
-  }
-  print_findings(findings);
-  if (!o.quiet)
-    std::cout << "check: keytool -list -v -alias " << put.alias << " -keystore " << shell_quoted(path) << "   (it asks for the store password)\n"
-              << "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
-                 "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
-                 "  the MID Server.\n";
-  return 0;
+  std::string type_name(store_type_name(type));
+  r.field("command", "import").field("keystore", path).field("type", type_name).field("alias", put.alias);
+  r.field("changed", changed).field("backup", o.last_backup).field("certificate", certificate_object(leaf)).field("chain_length", chain_length);
+  // The original script's line first: installers and runbooks look for it.
+  r.text("Installed certificate with alias: " + put.alias + " into the MID keystore.\n" +
+         (changed ? "  keystore  " : "  keystore  (already held this key and chain: nothing changed) ") + path + " (" + type_name + ")\n" +
+         "  subject   " + leaf.subject_display + "\n" +
+         "  issuer    " + leaf.issuer_display + "\n" +
+         "  expires   " + expiry_text(leaf.not_after) + "\n" +
+         "  chain     " + std::to_string(chain_length) + " certificate(s), leaf first\n" +
+         "  SHA-256   " + leaf.sha256 + "\n" + (o.last_backup.empty() ? "" : "  backup    " + o.last_backup + "\n"));
+  r.field("notes", notes, lines("note: ", notes));
+  r.add(findings_node(findings));
+  r.text("check: keytool -list -v -alias " + put.alias + " -keystore " + shell_quoted(path) + "   (it asks for the store password)\n" +
+         "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
+         "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
+         "  the MID Server.\n");
+  return r;
 }
 
-int cmd_get(const Options& o) {
+Result cmd_get(const Options& o) {
   Keystore ks = browse_keystore(o);
   const Entry* e = ks.find(o.args[0]);
   if (!e) fail(ErrorCode::NO_SUCH_ENTRY, "no entry '" + o.args[0] + "' in " + o.keystore_path());
   const std::vector<Bytes>& chain = e->chain;
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "details").field("alias", e->alias).field("entry_type", entry_kind_name(e->kind));
-    j.field("created", iso(e->created_ms / 1000)).key("chain").begin_array();
-    for (const Bytes& der : chain) cert_json(j, describe_certificate(der));
-    std::cout << j.end_array().end_object().str() << "\n";
-  } else {
-    std::cout << "Keystore:     " << o.keystore_path() << " (" << store_type_name(ks.type()) << ")\n"
-              << "Alias:        " << e->alias << " (" << entry_kind_name(e->kind) << ", created " << day(e->created_ms / 1000) << ")\n";
-    if (chain.empty()) std::cout << "(a secret key: no certificate)\n";
-    if (!chain.empty()) {
-      const CertFacts f = describe_certificate(chain.front());
-      std::cout << "Subject:      " << f.subject_display << "\n"
-                << "Issuer:       " << f.issuer_display << "\n"
-                << "Serial:       " << f.serial_hex << "\n"
-                << "Valid from:   " << day(f.not_before) << "\n"
-                << "Valid until:  " << expiry_text(f.not_after) << "\n"
-                << "Key:          " << f.key_algorithm << " " << f.key_bits << " bits\n"
-                << "SHA-1:        " << f.sha1 << "\n"
-                << "SHA-256:      " << f.sha256 << "\n"
-                << "Key usage:    " << joined(f.key_usage) << "\n"
-                << "Ext. usage:   " << joined(f.extended_key_usage) << "\n"
-                << "Alt. names:   " << joined(f.subject_alt_names) << "\n"
-                << "Chain:\n";
-      for (std::size_t i = 0; i < chain.size(); ++i) {
-        CertSummary c = summarize_certificate(chain[i]);
-        std::cout << "  [" << i << "] " << c.subject_display << "  (until " << day(c.not_after) << ")\n";
-      }
-    }
+  std::string kind(entry_kind_name(e->kind));
+  Result r;
+  r.field("command", "details").field("alias", e->alias).field("entry_type", kind).field("created", iso(e->created_ms / 1000));
+  r.text("Keystore:     " + o.keystore_path() + " (" + std::string(store_type_name(ks.type())) + ")\n" + "Alias:        " + e->alias + " (" +
+         kind + ", created " + day(e->created_ms / 1000) + ")\n");
+  if (chain.empty()) r.text("(a secret key: no certificate)\n");
+  std::vector<Object> certificates;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    const CertFacts f = describe_certificate(chain[i]);
+    if (i == 0)
+      r.text("Subject:      " + f.subject_display + "\n" +
+             "Issuer:       " + f.issuer_display + "\n" +
+             "Serial:       " + f.serial_hex + "\n" +
+             "Valid from:   " + day(f.not_before) + "\n" +
+             "Valid until:  " + expiry_text(f.not_after) + "\n" +
+             "Key:          " + f.key_algorithm + " " + std::to_string(f.key_bits) + " bits\n" +
+             "SHA-1:        " + f.sha1 + "\n" +
+             "SHA-256:      " + f.sha256 + "\n" +
+             "Key usage:    " + joined(f.key_usage) + "\n" +
+             "Ext. usage:   " + joined(f.extended_key_usage) + "\n" +
+             "Alt. names:   " + joined(f.subject_alt_names) + "\n" +
+             "Chain:\n");
+    certificates.push_back(certificate_object(f).text("  [" + std::to_string(i) + "] " + f.subject_display + "  (until " + day(f.not_after) + ")\n"));
   }
-  return expiring(o, *e) ? exit_status(ExitCode::ExpiryWarning) : 0;
+  r.field("chain", std::move(certificates));
+  r.exit_code = expiring(o, *e) ? exit_status(ExitCode::ExpiryWarning) : 0;
+  return r;
 }
 
-int cmd_list(const Options& o) {
-  Keystore ks = browse_keystore(o);
+Result cmd_list(const Options& o) {
+  // Only the JSON and --long read the certificates: a plain -l lists any keystore it can read.
+  auto ks = std::make_shared<const Keystore>(browse_keystore(o));
   bool warn = false;
-  for (const Entry& e : ks.entries()) warn = warn || expiring(o, e);
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "list").field("keystore", o.keystore_path()).field("type", store_type_name(ks.type()));
-    j.key("entries").begin_array();
-    for (const Entry& e : ks.entries()) {
-      j.begin_object().field("alias", e.alias).field("entry_type", entry_kind_name(e.kind)).field("created", iso(e.created_ms / 1000));
+  for (const Entry& e : ks->entries()) warn = warn || expiring(o, e);
+  std::string type(store_type_name(ks->type()));
+  Result r;
+  r.exit_code = warn ? exit_status(ExitCode::ExpiryWarning) : 0;
+  r.field("command", "list").field("keystore", o.keystore_path()).field("type", type);
+  r.field("entries", Value::later([ks] {
+    std::vector<Object> entries;
+    for (const Entry& e : ks->entries()) {
+      Object entry;
+      entry.field("alias", e.alias).field("entry_type", entry_kind_name(e.kind)).field("created", iso(e.created_ms / 1000));
       if (!e.chain.empty()) {
         CertSummary f = summarize_certificate(e.chain.front());
-        j.field("subject", f.subject_display).field("not_after", iso(f.not_after)).field("days_left", days_left(f.not_after));
-        j.field("sha256", fingerprint(e.chain.front(), "SHA256"));
+        entry.field("subject", f.subject_display).field("not_after", iso(f.not_after)).field("days_left", days_left(f.not_after));
+        entry.field("sha256", fingerprint(e.chain.front(), "SHA256"));
       }
-      j.end_object();
+      entries.push_back(std::move(entry));
     }
-    std::cout << j.end_array().end_object().str() << "\n";
-  } else if (!o.long_format) {
-    if (!o.quiet) std::cerr << "keystore: " << o.keystore_path() << " (" << store_type_name(ks.type()) << ")\n";  // stdout stays the original's
-    std::string aliases;
-    for (const std::string& a : ks.aliases()) aliases += (aliases.empty() ? "" : ",") + a;
-    std::cout << aliases << "\n";  // the original script's format: an empty store is an empty line
+    return Value(std::move(entries));
+  }));
+  if (o.long_format) {
+    std::string table = printed("%-32s %-17s %-12s %s\n", "ALIAS", "TYPE", "EXPIRES", "SUBJECT");
+    for (const Entry& e : ks->entries()) {
+      std::string kind(entry_kind_name(e.kind)), expires = "-", subject = "-";
+      if (!e.chain.empty()) {
+        CertSummary f = summarize_certificate(e.chain.front());
+        expires = day(f.not_after), subject = f.subject_display;
+      }
+      table += printed("%-32s %-17s %-12s %s\n", e.alias.c_str(), kind.c_str(), expires.c_str(), subject.c_str());
+    }
+    r.text(table, Stream::Out, Quiet::Shown);
   } else {
-    std::printf("%-32s %-17s %-12s %s\n", "ALIAS", "TYPE", "EXPIRES", "SUBJECT");
-    for (const Entry& e : ks.entries()) {
-      if (e.chain.empty()) {
-        std::printf("%-32s %-17s %-12s %s\n", e.alias.c_str(), std::string(entry_kind_name(e.kind)).c_str(), "-", "-");
-        continue;
-      }
-      CertSummary f = summarize_certificate(e.chain.front());
-      std::printf("%-32s %-17s %-12s %s\n", e.alias.c_str(), std::string(entry_kind_name(e.kind)).c_str(),
-                  day(f.not_after).c_str(), f.subject_display.c_str());
-    }
+    r.text("keystore: " + o.keystore_path() + " (" + type + ")\n", Stream::Err);  // stdout stays the original's
+    std::string aliases;
+    for (const std::string& a : ks->aliases()) aliases += (aliases.empty() ? "" : ",") + a;
+    r.text(aliases + "\n", Stream::Out, Quiet::Shown);  // the original script's format: an empty store is an empty line
   }
-  return warn ? exit_status(ExitCode::ExpiryWarning) : 0;
+  return r;
 }
 
-int report_removed(const Options& o, const char* command, const std::vector<std::string>& removed) {
-  if (o.json) {
-    JsonWriter j;
-    std::cout << j.begin_object().field("command", command).field("keystore", o.keystore_path()).field("removed", removed)
-                     .field("backup", o.last_backup).end_object().str() << "\n";
-  } else if (!o.quiet) {
-    std::cout << (removed.empty() ? std::string("nothing to remove") : "removed " + joined(removed)) << " from " << o.keystore_path() << "\n";
-    if (!o.last_backup.empty()) std::cout << "  backup " << o.last_backup << "\n";
-  }
-  return 0;
+namespace {
+
+Result removed_result(const Options& o, const char* command, const std::vector<std::string>& removed) {
+  Result r;
+  r.field("command", command).field("keystore", o.keystore_path());
+  r.field("removed", removed, (removed.empty() ? std::string("nothing to remove") : "removed " + joined(removed)) + " from " + o.keystore_path() + "\n");
+  r.field("backup", o.last_backup, o.last_backup.empty() ? "" : "  backup " + o.last_backup + "\n");
+  return r;
 }
 
-int cmd_delete(const Options& o) {
+}  // namespace
+
+Result cmd_delete(const Options& o) {
   require_keystore(o);
   std::vector<std::string> removed;
   change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
@@ -190,10 +180,10 @@ int cmd_delete(const Options& o) {
     ks.remove(o.args[0]);
     return true;
   });
-  return report_removed(o, "delete", removed);
+  return removed_result(o, "delete", removed);
 }
 
-int cmd_remove_all(const Options& o) {
+Result cmd_remove_all(const Options& o) {
   require_keystore(o);
   std::vector<std::string> removed;
   change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
@@ -202,7 +192,7 @@ int cmd_remove_all(const Options& o) {
     for (const std::string& alias : removed) ks.remove_exact(alias);
     return !removed.empty();
   });
-  return report_removed(o, "remove-all", removed);
+  return removed_result(o, "remove-all", removed);
 }
 
 namespace {
@@ -236,7 +226,7 @@ ConfigFacts read_config_facts(const Options& o) {
 
 }  // namespace
 
-int cmd_status(const Options& o) {
+Result cmd_status(const Options& o) {
   ConfigFacts config = read_config_facts(o);
   std::string path = o.keystore_path();
   struct stat st {};
@@ -248,58 +238,55 @@ int cmd_status(const Options& o) {
   bool warn = false;
   if (ks)
     for (const Entry& e : ks->entries()) warn = warn || expiring(o, e);
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "status").field("keystore", path).field("exists", exists);
-    j.field("keystores_also_present", o.location ? o.location->also_present : std::vector<std::string>{});
-    if (ks) {
-      j.field("type", store_type_name(ks->type())).field("mid_key_entry", key != nullptr);
-      j.key("entries").begin_array();
-      for (const Entry& e : ks->entries()) {
-        j.begin_object().field("alias", e.alias).field("entry_type", entry_kind_name(e.kind));
-        if (!e.chain.empty()) {
-          std::time_t not_after = summarize_certificate(e.chain.front()).not_after;
-          j.field("not_after", iso(not_after)).field("days_left", days_left(not_after));
-        }
-        j.end_object();
-      }
-      j.end_array();
-    }
-    j.key("config").begin_object().field("path", o.config_path()).field("exists", config.exists);
-    if (!config.error.empty()) j.field("error", config.error);
-    else if (config.exists) j.field("url", config.url).field("name", config.name).field("basic_auth_credentials", config.credentials).field("auth_mode", auth_mode_name(config.mode));
-    std::cout << j.end_object().end_object().str() << "\n";
-    return !config.error.empty() ? exit_status(ExitCode::Input) : warn ? exit_status(ExitCode::ExpiryWarning) : 0;
-  }
-  std::cout << "Config:    " << o.config_path();
-  if (!config.exists) std::cout << " (not found)\n";
-  else if (!config.error.empty()) std::cout << "\n  error: " << config.error << "\n";
+  Result r;
+  r.exit_code = !config.error.empty() ? exit_status(ExitCode::Input) : warn ? exit_status(ExitCode::ExpiryWarning) : 0;
+  std::string config_text = "Config:    " + o.config_path();
+  if (!config.exists) config_text += " (not found)\n";
+  else if (!config.error.empty()) config_text += "\n  error: " + config.error + "\n";
   else
-    std::cout << "\n  url " << (config.url.empty() ? "(not set)" : config.url) << ", MID name "
-              << (config.name.empty() ? "(not set)" : config.name) << ", basic-auth credentials " << config.credentials << "\n"
-              << "  authentication " << auth_mode_name(config.mode) << "\n";
-  std::cout << "Keystore:  " << path;
+    config_text += "\n  url " + (config.url.empty() ? "(not set)" : config.url) + ", MID name " + (config.name.empty() ? "(not set)" : config.name) +
+                   ", basic-auth credentials " + config.credentials + "\n  authentication " + auth_mode_name(config.mode) + "\n";
+  r.text(config_text);
+  r.field("command", "status").field("keystore", path).field("exists", exists);
+  r.field("keystores_also_present", o.location ? o.location->also_present : std::vector<std::string>{});
   if (!ks) {
-    std::cout << " (not created yet: import a bundle with -a " << kMidKeyAlias << " <bundle.pem>)\n";
-    return !config.error.empty() ? exit_status(ExitCode::Input) : 0;
-  }
-  std::cout << " (" << store_type_name(ks->type()) << ", " << ks->size() << (ks->size() == 1 ? " entry" : " entries") << ")\n";
-  for (const Entry& e : ks->entries()) {
-    std::cout << "  " << e.alias << "  " << entry_kind_name(e.kind);
-    if (!e.chain.empty()) std::cout << "  expires " << expiry_text(summarize_certificate(e.chain.front()).not_after);
-    std::cout << "\n";
-  }
-  std::cout << "Check:     keytool -list -v -keystore " << shell_quoted(path) << "   (the MID's jre/bin/keytool; it asks for the store password)\n";
-  if (mid_keys.size() > 1) {
-    std::vector<std::string> names;
-    for (const Entry* e : mid_keys) names.push_back("'" + e->alias + "'");
-    std::cout << "MID key:   AMBIGUOUS: " << joined(names, " and ") << " differ only in case; keep one (keytool -storetype CaseExactJKS -delete)\n";
+    r.text("Keystore:  " + path + " (not created yet: import a bundle with -a " + kMidKeyAlias + " <bundle.pem>)\n");
   } else {
-    std::cout << "MID key:   " << (key ? "present ('" + key->alias + "')" : "MISSING: import it with -a " + std::string(kMidKeyAlias) + " <bundle.pem>") << "\n";
+    std::string type(store_type_name(ks->type()));
+    r.text("Keystore:  " + path + " (" + type + ", " + std::to_string(ks->size()) + (ks->size() == 1 ? " entry" : " entries") + ")\n");
+    r.field("type", type).field("mid_key_entry", key != nullptr);
+    std::vector<Object> entries;
+    for (const Entry& e : ks->entries()) {
+      std::string kind(entry_kind_name(e.kind));
+      Object entry;
+      entry.field("alias", e.alias).field("entry_type", kind);
+      std::string expires;
+      if (!e.chain.empty()) {
+        std::time_t not_after = summarize_certificate(e.chain.front()).not_after;
+        entry.field("not_after", iso(not_after)).field("days_left", days_left(not_after));
+        expires = "  expires " + expiry_text(not_after);
+      }
+      entries.push_back(std::move(entry.text("  " + e.alias + "  " + kind + expires + "\n")));
+    }
+    r.field("entries", std::move(entries));
+    r.text("Check:     keytool -list -v -keystore " + shell_quoted(path) + "   (the MID's jre/bin/keytool; it asks for the store password)\n");
+    if (mid_keys.size() > 1) {
+      std::vector<std::string> names;
+      for (const Entry* e : mid_keys) names.push_back("'" + e->alias + "'");
+      r.text("MID key:   AMBIGUOUS: " + joined(names, " and ") + " differ only in case; keep one (keytool -storetype CaseExactJKS -delete)\n");
+    } else {
+      r.text("MID key:   " + (key ? "present ('" + key->alias + "')" : "MISSING: import it with -a " + std::string(kMidKeyAlias) + " <bundle.pem>") + "\n");
+    }
+    if (!key && config.exists && config.error.empty() && config.mode == AuthMode::Mutual)
+      r.text("warning:   config.xml is set for mutual authentication but the key entry is missing: the MID cannot connect\n");
   }
-  if (!key && config.exists && config.error.empty() && config.mode == AuthMode::Mutual)
-    std::cout << "warning:   config.xml is set for mutual authentication but the key entry is missing: the MID cannot connect\n";
-  return !config.error.empty() ? exit_status(ExitCode::Input) : warn ? exit_status(ExitCode::ExpiryWarning) : 0;
+  Object config_fields;
+  config_fields.field("path", o.config_path()).field("exists", config.exists);
+  if (!config.error.empty()) config_fields.field("error", config.error);
+  else if (config.exists)
+    config_fields.field("url", config.url).field("name", config.name).field("basic_auth_credentials", config.credentials).field("auth_mode", auth_mode_name(config.mode));
+  r.field("config", std::move(config_fields));
+  return r;
 }
 
 namespace {
@@ -321,26 +308,38 @@ const std::vector<Check>& doctor_checks() {
   return checks;
 }
 
-// Prints one target's checklist; returns true if nothing blocks it.
-// One line of a checklist: status "ok", "warning" or "problem", with the findings behind it.
-void print_checklist_line(JsonWriter* j, const char* status, const std::string& title, const std::vector<const Finding*>& details) {
-  if (j) {
-    j->begin_object().field("check", title).field("status", status).key("details").begin_array();
-    for (const Finding* f : details) j->begin_object().field("code", f->code).field("message", f->message).field("fix", f->hint).end_object();
-    j->end_array().end_object();
-    return;
-  }
-  const char* mark = std::string(status) == "ok" ? "ok  " : std::string(status) == "warning" ? "warn" : "FAIL";
-  std::cout << "  [" << mark << "] " << title << "\n";
-  for (const Finding* f : details) {
-    std::cout << "         " << f->message << "\n";
-    if (!f->hint.empty()) std::cout << "         fix: " << f->hint << "\n";
-  }
+// One line of a checklist: status "ok", "warning" or "problem", its text, and the problems behind it.
+Object check_line(const char* status, const std::string& title, std::string text, std::vector<Object> details) {
+  Object line;
+  line.text(std::move(text));
+  line.field("check", title).field("status", status).field("details", std::move(details));
+  return line;
 }
 
-bool print_checklist(JsonWriter* j, const std::vector<std::string>& passed_first, const std::vector<Finding>& findings) {
+// A line the findings behind it decide.
+Object finding_check(const char* status, const std::string& title, const std::vector<const Finding*>& findings) {
+  std::string_view s = status;
+  const char* mark = s == "ok" ? "ok  " : s == "warning" ? "warn" : "FAIL";
+  std::vector<Object> details;
+  for (const Finding* f : findings) {
+    Object detail;
+    detail.text("         " + f->message + "\n" + (f->hint.empty() ? "" : "         fix: " + f->hint + "\n"));
+    details.push_back(std::move(detail.append(problem_fields(f->code, std::nullopt, f->message, f->hint))));
+  }
+  return check_line(status, title, "  [" + std::string(mark) + "] " + title + "\n", std::move(details));
+}
+
+// A line an error failed; its text names the check unless the error says it all.
+Object failed_check(const std::string& title, const Error& e, bool title_in_text) {
+  std::string fix = fix_of(e);
+  return check_line("problem", title, "  [FAIL] " + (title_in_text ? title + ": " : "") + e.what() + " [" + e.code() + "]\n         fix: " + fix + "\n",
+                    {problem_fields(e.code(), std::nullopt, e.what(), fix)});
+}
+
+// A target's checklist: the checks passed first, then the table's; returns true if nothing blocks it.
+bool add_checklist(std::vector<Object>& checks, const std::vector<std::string>& passed_first, const std::vector<Finding>& findings) {
   bool ok = true;
-  for (const std::string& title : passed_first) print_checklist_line(j, "ok", title, {});
+  for (const std::string& title : passed_first) checks.push_back(finding_check("ok", title, {}));
   for (const Check& c : doctor_checks()) {
     std::vector<const Finding*> hits;
     bool refusable = false;
@@ -350,14 +349,22 @@ bool print_checklist(JsonWriter* j, const std::vector<std::string>& passed_first
         refusable = refusable || f.severity == Severity::Refusable;
       }
     ok = ok && !refusable;
-    print_checklist_line(j, hits.empty() ? "ok" : refusable ? "problem" : "warning", c.title, hits);
+    checks.push_back(finding_check(hits.empty() ? "ok" : refusable ? "problem" : "warning", c.title, hits));
   }
   return ok;
 }
 
+// A target of doctor: what it is, then its checks.
+Object target_object(const std::string& target, const char* kind, std::vector<Object> checks) {
+  Object t;
+  t.text(std::string(kind) + " " + target + "\n");
+  t.field("target", target).field("kind", kind).field("checks", std::move(checks));
+  return t;
+}
+
 }  // namespace
 
-int cmd_doctor(const Options& o) {
+Result cmd_doctor(const Options& o) {
   // Key stores are checked entry by entry; everything else is one bundle, as -a would read it.
   // JKS and JCEKS say what they are; a PKCS#12 file is a keystore if it opens with the store
   // password, otherwise a PFX bundle (opened with --keypass, as -a would). DER files are bundles.
@@ -401,20 +408,25 @@ int cmd_doctor(const Options& o) {
     if (!type) bundle_files.push_back(BundleFile{path, std::move(content)});
     OPENSSL_cleanse(content.data(), content.size());
   }
-  JsonWriter json;
-  JsonWriter* j = o.json ? &json : nullptr;
-  if (j) j->begin_object().field("command", "doctor").key("targets").begin_array();
+  Result r;
+  r.field("command", "doctor");
+  std::vector<Object> reports;  // one for each target
   bool all_ok = true;
   int exit_code = 0;
+  auto failed = [&](const std::string& check, const Error& e, bool title_in_text) {
+    all_ok = false;
+    exit_code = std::max(exit_code, e.exit_code());
+    return failed_check(check, e, title_in_text);
+  };
   if (!bundle_files.empty()) {
     std::vector<std::string> names;
     for (const BundleFile& f : bundle_files) names.push_back(f.name);
-    if (j) j->begin_object().field("target", joined(names)).field("kind", "bundle").key("checks").begin_array();
-    else std::cout << "bundle " << joined(names) << "\n";
     auto passphrase = key_passphrase(o);
     ImportOptions options;
     options.passphrase = passphrase ? &*passphrase : nullptr;
     options.force = true;  // collect every finding instead of stopping at the first refusal
+    std::vector<Object> checks;
+    std::string notes;
     try {
       ImportedKey k = import_bundle(bundle_files, options);
       for (BundleFile& f : bundle_files) OPENSSL_cleanse(f.data.data(), f.data.size());
@@ -422,61 +434,41 @@ int cmd_doctor(const Options& o) {
       std::vector<std::string> passed = {"the files parse",
                                          "exactly one private key, usable as PKCS#8",
                                          "the key matches the leaf " + leaf.subject_display};
-      all_ok = print_checklist(j, passed, k.findings) && all_ok;
-      if (!j)
-        for (const auto& n : k.notes) std::cout << "  note: " << n << "\n";
+      all_ok = add_checklist(checks, passed, k.findings) && all_ok;
+      notes = lines("  note: ", k.notes);
     } catch (const Error& e) {
-      all_ok = false;
-      exit_code = std::max(exit_code, e.exit_code());
-      if (j) {
-        j->begin_object().field("check", "the bundle can be read and matched").field("status", "problem").key("details").begin_array();
-        j->begin_object().field("code", e.code()).field("message", e.what()).field("fix", fix_of(e)).end_object().end_array().end_object();
-      } else {
-        std::cout << "  [FAIL] " << e.what() << " [" << e.code() << "]\n         fix: " << fix_of(e) << "\n";
-      }
+      checks.push_back(failed("the bundle can be read and matched", e, false));
     }
-    if (j) j->end_array().end_object();
+    reports.push_back(target_object(joined(names), "bundle", std::move(checks)).text(notes));
   }
-  auto failed_check = [&](const std::string& check, const Error& e) {
-    all_ok = false;
-    exit_code = std::max(exit_code, e.exit_code());
-    if (j)
-      j->begin_object().field("check", check).field("status", "problem").key("details").begin_array()
-          .begin_object().field("code", e.code()).field("message", e.what()).field("fix", fix_of(e)).end_object().end_array().end_object();
-    else
-      std::cout << "  [FAIL] " << check << ": " << e.what() << " [" << e.code() << "]\n         fix: " << fix_of(e) << "\n";
-  };
   for (const Unreadable& u : unreadable_stores) {
-    if (j) j->begin_object().field("target", u.path).field("kind", "keystore").key("checks").begin_array();
-    else std::cout << "keystore " << u.path << "\n";
-    failed_check("the store opens", u.error);
+    std::vector<Object> checks = {failed("the store opens", u.error, true)};
     // Its certificates can still be judged (integrity unchecked, as keytool without -storepass).
     std::vector<const Entry*> mid_keys = u.unverified ? u.unverified->matching(kMidKeyAlias) : std::vector<const Entry*>{};
     const Entry* key = mid_keys.size() == 1 ? mid_keys.front() : nullptr;  // twins: find() would refuse mid-report
     if (key && !key->chain.empty()) {
-      if (!j) std::cout << "  (the checks below read the certificates without the keystore's integrity check)\n";
-      print_checklist(j, {}, validate_chain(key->chain, ImportOptions{}));
+      checks.back().text("  (the checks below read the certificates without the keystore's integrity check)\n");
+      add_checklist(checks, {}, validate_chain(key->chain, ImportOptions{}));
     }
-    if (j) j->end_array().end_object();
+    reports.push_back(target_object(u.path, "keystore", std::move(checks)));
   }
   // The same checks -m makes before it switches the MID to its certificate.
   for (const auto& [path, ks] : keystores) {
-    if (j) j->begin_object().field("target", path).field("kind", "keystore").key("checks").begin_array();
-    else std::cout << "keystore " << path << "\n";
     std::string store_check = "the store opens with its password (" + std::string(store_type_name(ks.type())) + ")";
     std::string key_check = std::string("the MID's key entry '") + kMidKeyAlias + "' is present, opens with the store password and fits its leaf";
+    std::vector<Object> checks;
     try {
-      all_ok = print_checklist(j, {store_check, key_check}, check_mid_key(ks, store_password(o), ImportOptions{})) && all_ok;
+      all_ok = add_checklist(checks, {store_check, key_check}, check_mid_key(ks, store_password(o), ImportOptions{})) && all_ok;
     } catch (const Error& e) {
-      print_checklist_line(j, "ok", store_check, {});
-      failed_check(key_check, e);
+      checks.push_back(finding_check("ok", store_check, {}));
+      checks.push_back(failed(key_check, e, true));
     }
-    if (j) j->end_array().end_object();
+    reports.push_back(target_object(path, "keystore", std::move(checks)));
   }
-  if (j) std::cout << j->end_array().field("ready", all_ok).end_object().str() << "\n";
-  else std::cout << (all_ok ? "result: ready for MID mutual authentication\n" : "result: problems found (see FAIL above)\n");
-  if (all_ok) return 0;
-  return exit_code ? exit_code : exit_status(ExitCode::Input);
+  r.field("targets", std::move(reports));
+  r.field("ready", all_ok, all_ok ? "result: ready for MID mutual authentication\n" : "result: problems found (see FAIL above)\n");
+  r.exit_code = all_ok ? 0 : exit_code ? exit_code : exit_status(ExitCode::Input);
+  return r;
 }
 
 }  // namespace midks::cli

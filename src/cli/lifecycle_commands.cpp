@@ -6,9 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <cstdio>
 #include <fstream>
-#include <iostream>
 
 #include "cli.hpp"
 #include "codec.hpp"
@@ -72,7 +70,7 @@ bool holds_a_keystore(const std::string& path) {
 
 }  // namespace
 
-int cmd_csr(const Options& o) {
+Result cmd_csr(const Options& o) {
   CsrSpec spec;
   spec.key_type = o.key_type.value_or("rsa2048");
   spec.sans = o.san;
@@ -94,27 +92,24 @@ int cmd_csr(const Options& o) {
   CsrResult made = make_csr(spec, passphrase ? &*passphrase : nullptr);
   write_file_atomically(key_path, ByteView(made.key_pem.data(), made.key_pem.size()), WriteOptions::with_mode(0600).keeping_previous());
   write_file_atomically(csr_path, view(made.csr_pem), WriteOptions::with_mode(0644));
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "csr").field("csr", csr_path).field("key", key_path).field("subject", spec.subject);
-    j.field("key_type", spec.key_type).field("key_encrypted", passphrase.has_value()).field("sans", spec.sans);
-    std::cout << j.end_object().str() << "\n";
-    return 0;
-  }
-  if (spec.key_type.rfind("rsa", 0) != 0)
-    std::cerr << "warning [NON_RSA_KEY]: ServiceNow documents RSA (2048 bits or more) as the key MID mutual authentication supports\n";
-  if (!o.quiet)
-    std::cout << "Wrote " << csr_path << " (subject " << spec.subject << ", keyUsage digitalSignature"
-              << (spec.key_type.rfind("rsa", 0) == 0 ? ", keyEncipherment" : "") << ", extendedKeyUsage clientAuth)\n"
-              << "  and " << key_path << " (" << spec.key_type << ", PKCS#8" << (passphrase ? ", encrypted" : "") << ", mode 0600)\n"
-              << "next: have your CA sign " << csr_path << " with a client-authentication template, then\n"
-              << "  manage-certificates -a " << kMidKeyAlias << " <issued certificate and chain> " << key_path << "\n";
-  return 0;
+  bool rsa = spec.key_type.rfind("rsa", 0) == 0;
+  Result r;
+  r.field("command", "csr").field("csr", csr_path).field("key", key_path).field("subject", spec.subject);
+  r.field("key_type", spec.key_type).field("key_encrypted", passphrase.has_value()).field("sans", spec.sans);
+  if (!rsa)
+    r.text("warning [NON_RSA_KEY]: ServiceNow documents RSA (2048 bits or more) as the key MID mutual authentication supports\n", Stream::Err,
+           Quiet::Shown);
+  r.text("Wrote " + csr_path + " (subject " + spec.subject + ", keyUsage digitalSignature" + (rsa ? ", keyEncipherment" : "") +
+         ", extendedKeyUsage clientAuth)\n" + "  and " + key_path + " (" + spec.key_type + ", PKCS#8" + (passphrase ? ", encrypted" : "") +
+         ", mode 0600)\n" + "next: have your CA sign " + csr_path + " with a client-authentication template, then\n" +
+         "  manage-certificates -a " + kMidKeyAlias + " <issued certificate and chain> " + key_path + "\n");
+  return r;
 }
 
-int cmd_split(const Options& o) {
+Result cmd_split(const Options& o) {
   std::vector<Bytes> chain;
   std::string source;
+  Result r;
   if (o.args.empty()) {
     Keystore ks = open_keystore(o);
     std::string alias = o.alias.value_or(kMidKeyAlias);
@@ -129,7 +124,7 @@ int cmd_split(const Options& o) {
     options.force = o.force;
     options.certificates_only = true;  // a chain without its key is fine: the key is never written
     ImportedKey k = import_bundle_files(o.args, options);
-    print_findings(k.findings);
+    r.add(text_only(findings_node(k.findings, Stream::ErrAlways)));  // the JSON has no findings
     chain = std::move(k.chain);
     source = joined(o.args);
   }
@@ -137,24 +132,22 @@ int cmd_split(const Options& o) {
   platform::create_folders(dir, 0755);  // owned like its parent, as every folder we make
   std::vector<InstanceUpload> uploads = instance_uploads(chain, o.ca_bundle);
   for (const InstanceUpload& u : uploads) write_file_atomically(dir + "/" + u.file_name, view(u.pem), WriteOptions::with_mode(0644));
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "split").field("source", source).key("files").begin_array();
-    for (const InstanceUpload& u : uploads)
-      j.begin_object().field("file", dir + "/" + u.file_name).field("table", u.table).field("subject", u.subject).end_object();
-    std::cout << j.end_array().end_object().str() << "\n";
-    return 0;
+  r.field("command", "split").field("source", source);
+  r.text("From " + source + ", for the instance (no private key in any of them):\n");
+  std::vector<Object> files;
+  for (const InstanceUpload& u : uploads) {
+    std::string file = dir + "/" + u.file_name;
+    Object f;
+    f.text(printed("  %-22s <- %s  %s\n", u.table.c_str(), file.c_str(), u.subject.c_str()));
+    files.push_back(std::move(f.field("file", file).field("table", u.table).field("subject", u.subject)));
   }
-  if (o.quiet) return 0;
-  std::cout << "From " << source << ", for the instance (no private key in any of them):\n";
-  for (const InstanceUpload& u : uploads)
-    std::printf("  %-22s <- %s  %s\n", u.table.c_str(), (dir + "/" + u.file_name).c_str(), u.subject.c_str());
-  std::cout << "Upload the sys_ca_certificate files in this order (root first), then attach the leaf to the MID user's\n"
-               "sys_user_certificate record.\n";
-  return 0;
+  r.field("files", std::move(files));
+  r.text("Upload the sys_ca_certificate files in this order (root first), then attach the leaf to the MID user's\n"
+         "sys_user_certificate record.\n");
+  return r;
 }
 
-int cmd_verify(const Options& o) {
+Result cmd_verify(const Options& o) {
   if (!o.url) usage_error("verify needs --url https://<instance>", "e.g. manage-certificates verify --url https://acme.service-now.com");
   ProbeTarget target = parse_https_url(*o.url);
   Keystore ks = open_keystore(o);
@@ -214,37 +207,34 @@ int cmd_verify(const Options& o) {
                 : "check that the leaf is on the MID user's sys_user_certificate record and the chain in sys_ca_certificate";
       break;
   }
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "verify").field("url", *o.url).field("address", r.address).field("outcome", probe_outcome_name(r.outcome));
-    j.field("proxy", r.proxy).field("exit_code", static_cast<std::int64_t>(code)).field("connected", r.connected).field("handshake_completed", r.handshake_completed);
-    j.field("client_certificate_requested", r.client_cert_requested).field("acceptable_cas", r.acceptable_cas).field("our_ca_named", r.our_ca_named);
-    j.field("server_subject", r.server_subject).field("server_issuer", r.server_issuer).field("server_trusted", r.server_trusted);
-    j.field("server_verify_error", r.server_verify_error).field("protocol", r.protocol).field("detail", r.detail);
-    j.field("verdict", verdict).field("fix", fix);
-    std::cout << j.end_object().str() << "\n";
-    return code;
-  }
-  auto yes = [](bool b) { return b ? "yes" : "no"; };
-  std::cout << "Connection to " << r.address << (r.proxy.empty() ? "" : " through the proxy " + r.proxy + " (from " + proxy_source + ")")
-            << ": " << (r.connected ? "connected" : "FAILED") << "\n";
+  Result result;
+  result.exit_code = code;
+  result.field("command", "verify").field("url", *o.url).field("address", r.address).field("outcome", probe_outcome_name(r.outcome));
+  result.field("proxy", r.proxy).field("exit_code", code).field("connected", r.connected).field("handshake_completed", r.handshake_completed);
+  result.field("client_certificate_requested", r.client_cert_requested).field("acceptable_cas", r.acceptable_cas).field("our_ca_named", r.our_ca_named);
+  result.field("server_subject", r.server_subject).field("server_issuer", r.server_issuer).field("server_trusted", r.server_trusted);
+  result.field("server_verify_error", r.server_verify_error).field("protocol", r.protocol).field("detail", r.detail);
+  auto yes = [](bool b) { return std::string(b ? "yes" : "no"); };
+  std::string text = "Connection to " + r.address + (r.proxy.empty() ? "" : " through the proxy " + r.proxy + " (from " + proxy_source + ")") +
+                     ": " + (r.connected ? "connected" : "FAILED") + "\n";
   if (r.connected) {
-    std::cout << "  server certificate   " << (r.server_subject.empty() ? "(none received)" : r.server_subject) << "\n"
-              << "  issued by            " << (r.server_issuer.empty() ? "-" : r.server_issuer)
-              << (r.server_subject.empty() ? "" : r.server_trusted ? "  (trusted by " + trust + ")" : "  (NOT trusted by " + trust + ")") << "\n"
-              << "  client cert request  " << yes(r.client_cert_requested) << "\n";
+    text += "  server certificate   " + (r.server_subject.empty() ? "(none received)" : r.server_subject) + "\n" +
+            "  issued by            " + (r.server_issuer.empty() ? "-" : r.server_issuer) +
+            (r.server_subject.empty() ? "" : r.server_trusted ? "  (trusted by " + trust + ")" : "  (NOT trusted by " + trust + ")") + "\n" +
+            "  client cert request  " + yes(r.client_cert_requested) + "\n";
     if (r.client_cert_requested)
-      std::cout << "  acceptable CAs       " << (r.acceptable_cas.empty() ? "(any: the server named none)" : joined(r.acceptable_cas, " | ")) << "\n"
-                << "  our CA named         " << (r.acceptable_cas.empty() ? "-" : yes(r.our_ca_named)) << "\n";
-    std::cout << "  handshake            " << (r.handshake_completed ? "completed (" + r.protocol + ")" : "failed") << "\n"
-              << "  our certificate      " << leaf.subject_display << "\n";
+      text += "  acceptable CAs       " + (r.acceptable_cas.empty() ? "(any: the server named none)" : joined(r.acceptable_cas, " | ")) + "\n" +
+              "  our CA named         " + (r.acceptable_cas.empty() ? "-" : yes(r.our_ca_named)) + "\n";
+    text += "  handshake            " + (r.handshake_completed ? "completed (" + r.protocol + ")" : "failed") + "\n" +
+            "  our certificate      " + leaf.subject_display + "\n";
   }
-  std::cout << (code == 0 ? "result: ok: " : "result: FAILED: ") << verdict << "\n";
-  if (!fix.empty()) std::cout << "  fix: " << fix << "\n";
-  return code;
+  result.text(text);
+  result.field("verdict", verdict, (code == 0 ? "result: ok: " : "result: FAILED: ") + verdict + "\n");
+  result.field("fix", fix, fix.empty() ? "" : "  fix: " + fix + "\n");
+  return result;
 }
 
-int cmd_renew(const Options& o) {
+Result cmd_renew(const Options& o) {
   const std::string& alias = checked_alias(o.args[0]);
   std::vector<std::string> files(o.args.begin() + 1, o.args.end());
   if (files.empty() && !o.prune)
@@ -274,37 +264,24 @@ int cmd_renew(const Options& o) {
     if (o.prune) pruned = prune_previous_entries(ks, alias);
     return done.has_value() || !pruned.empty();
   });
-  std::optional<CertFacts> before, after;
-  if (done) before = describe_certificate(done->old_leaf), after = describe_certificate(done->new_leaf);
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "renew").field("keystore", o.keystore_path()).field("alias", done ? done->alias : alias);
-    j.field("backup", o.last_backup);
-    if (done) {
-      j.field("previous_alias", done->previous_alias).field("old_not_after", iso(before->not_after)).field("new_not_after", iso(after->not_after));
-      j.field("days_gained", (static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400);
-      j.field("chain_length", static_cast<std::int64_t>(chain_length)).field("notes", notes);
-      findings_json(j, findings);
-    }
-    std::cout << j.field("pruned", pruned).end_object().str() << "\n";
-    return 0;
+  Result r;
+  r.field("command", "renew").field("keystore", o.keystore_path()).field("alias", done ? done->alias : alias).field("backup", o.last_backup);
+  if (done) {
+    CertFacts before = describe_certificate(done->old_leaf), after = describe_certificate(done->new_leaf);
+    std::int64_t days_gained = (static_cast<std::int64_t>(after.not_after) - static_cast<std::int64_t>(before.not_after)) / 86400;
+    r.field("previous_alias", done->previous_alias).field("old_not_after", iso(before.not_after)).field("new_not_after", iso(after.not_after));
+    r.field("days_gained", days_gained).field("chain_length", chain_length).field("notes", notes, lines("note: ", notes));
+    r.add(findings_node(findings));
+    r.text("Renewed '" + done->alias + "': expiry " + day(before.not_after) + " -> " + day(after.not_after) + " (" + signed_days(days_gained) +
+           " days), chain of " + std::to_string(chain_length) + " certificate(s)\n  the replaced entry stays as '" + done->previous_alias +
+           "' until renew " + alias + " --prune\n  keystore " + o.keystore_path() + (o.last_backup.empty() ? std::string() : ", backup " + o.last_backup) +
+           "\n" + "next: upload the new leaf (manage-certificates split) to sys_user_certificate, then restart the MID Server\n");
   }
-  if (!o.quiet)
-    for (const std::string& n : notes) std::cout << "note: " << n << "\n";
-  print_findings(findings);
-  if (o.quiet) return 0;
-  if (done)
-    std::cout << "Renewed '" << done->alias << "': expiry " << day(before->not_after) << " -> " << day(after->not_after) << " ("
-              << signed_days((static_cast<std::int64_t>(after->not_after) - static_cast<std::int64_t>(before->not_after)) / 86400)
-              << " days), chain of " << chain_length << " certificate(s)\n  the replaced entry stays as '" << done->previous_alias
-              << "' until renew " << alias << " --prune\n  keystore " << o.keystore_path()
-              << (o.last_backup.empty() ? std::string() : ", backup " + o.last_backup) << "\n"
-              << "next: upload the new leaf (manage-certificates split) to sys_user_certificate, then restart the MID Server\n";
-  if (o.prune) std::cout << (pruned.empty() ? std::string("nothing to prune") : "pruned " + joined(pruned)) << "\n";
-  return 0;
+  r.field("pruned", pruned, !o.prune ? "" : (pruned.empty() ? std::string("nothing to prune") : "pruned " + joined(pruned)) + "\n");
+  return r;
 }
 
-int cmd_expiry(const Options& o) {
+Result cmd_expiry(const Options& o) {
   // Patterns are expanded here too, so a quoted glob works the same on every shell.
   // What a wildcard matched may be anything in the folder (agent_keystore.lock, notes): files that
   // are no keystore by content are skipped; a path named exactly is reported whatever it holds.
@@ -338,27 +315,26 @@ int cmd_expiry(const Options& o) {
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.not_after < b.not_after; });
   int warn_days = o.expiry_warn_days.value_or(30);
   bool warn = std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.days < warn_days; });
-  int code = 0;
-  for (const auto& f : failures) code = std::max(code, f.second.exit_code());
-  if (code == 0 && warn) code = exit_status(ExitCode::ExpiryWarning);
-  if (o.json) {
-    JsonWriter j;
-    j.begin_object().field("command", "expiry").field("warn_days", static_cast<std::int64_t>(warn_days)).key("entries").begin_array();
-    for (const Row& r : rows)
-      j.begin_object().field("keystore", r.keystore).field("alias", r.alias).field("entry_type", r.kind).field("not_after", iso(r.not_after))
-          .field("days_left", r.days).field("warn", r.days < warn_days).end_object();
-    j.end_array().key("errors").begin_array();
-    for (const auto& [path, e] : failures)
-      j.begin_object().field("keystore", path).field("exit_code", static_cast<std::int64_t>(e.exit_code())).field("message", e.what()).end_object();
-    std::cout << j.end_array().field("skipped", skipped).end_object().str() << "\n";
-    return code;
+  Result result;
+  for (const auto& f : failures) result.exit_code = std::max(result.exit_code, f.second.exit_code());
+  if (result.exit_code == 0 && warn) result.exit_code = exit_status(ExitCode::ExpiryWarning);
+  result.field("command", "expiry").field("warn_days", warn_days);
+  result.text(printed("%-6s %-10s %-32s %-17s %s\n", "DAYS", "EXPIRES", "ALIAS", "TYPE", "KEYSTORE"));
+  std::vector<Object> entries, errors;
+  for (const Row& r : rows) {
+    Object entry;
+    entry.text(printed("%-6s %-10s %-32s %-17s %s%s\n", std::to_string(r.days).c_str(), day(r.not_after).c_str(), r.alias.c_str(), r.kind.c_str(),
+                       r.keystore.c_str(), r.days < 0 ? "  EXPIRED" : r.days < warn_days ? "  WARNING" : ""));
+    entry.field("keystore", r.keystore).field("alias", r.alias).field("entry_type", r.kind).field("not_after", iso(r.not_after));
+    entries.push_back(std::move(entry.field("days_left", r.days).field("warn", r.days < warn_days)));
   }
-  std::printf("%-6s %-10s %-32s %-17s %s\n", "DAYS", "EXPIRES", "ALIAS", "TYPE", "KEYSTORE");
-  for (const Row& r : rows)
-    std::printf("%-6s %-10s %-32s %-17s %s%s\n", std::to_string(r.days).c_str(), day(r.not_after).c_str(), r.alias.c_str(), r.kind.c_str(),
-                r.keystore.c_str(), r.days < 0 ? "  EXPIRED" : r.days < warn_days ? "  WARNING" : "");
-  for (const auto& [path, e] : failures) std::cerr << "error: " << path << ": " << e.what() << "\n";
-  return code;
+  for (const auto& [path, e] : failures) {
+    Object error;
+    error.text("error: " + path + ": " + e.what() + "\n", Stream::Err);
+    errors.push_back(std::move(error.field("keystore", path).field("exit_code", e.exit_code()).field("message", e.what())));
+  }
+  result.field("entries", std::move(entries)).field("errors", std::move(errors)).field("skipped", skipped);
+  return result;
 }
 
 }  // namespace midks::cli

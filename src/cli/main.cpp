@@ -1,5 +1,5 @@
 // manage-certificates: the command line. A thin layer: parse (against the tables in spec.cpp),
-// call the engine, print.
+// run the command, print its Result (or the error) as text or JSON.
 #include <openssl/crypto.h>
 #include <signal.h>
 
@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "fixes.hpp"
 #include "spec.hpp"
 #include "midks/error.hpp"
 
@@ -22,27 +21,12 @@ using namespace midks::cli;
 
 void wipe(char* arg) { OPENSSL_cleanse(arg, std::strlen(arg)); }
 
-void print_error_json(const Error& e) {
-  JsonWriter j;
-  std::cout << j.begin_object()
-                   .key("error")
-                   .begin_object()
-                   .field("code", e.code())
-                   .field("exit_code", static_cast<std::int64_t>(e.exit_code()))
-                   .field("message", e.what())
-                   .field("fix", fix_of(e))
-                   .end_object()
-                   .end_object()
-                   .str()
-            << "\n";
-}
-
 }  // namespace
 
 namespace midks::cli {
-int cmd_version(const Options&) {
+Result cmd_version(const Options&) {
   std::cout << "manage-certificates " << MIDKS_VERSION << " (native keystore engine for MID Server mutual TLS)\n";
-  return 0;
+  return {};
 }
 }  // namespace midks::cli
 
@@ -113,11 +97,15 @@ int main(int argc, char** argv) {
         if (position && o.args.size() >= position) OPENSSL_cleanse(o.args[position - 1].data(), o.args[position - 1].size());
       }
     } wipe_argument{o, chosen->secret_argument};
-    return chosen->run(o);
+    Result result = chosen->run(o);
+    (o.json ? render_json : render_text)(result, o.quiet, std::cout, std::cerr);
+    return result.exit_code;
   } catch (const Error& e) {
-    if (json_errors) print_error_json(e);
-    std::cerr << "error: " << e.what() << " [" << e.code() << "]\n  fix: " << fix_of(e) << "\n";
-    return e.exit_code();
+    // With --json the error is JSON on stdout, and text on stderr as always.
+    Result error = error_result(e);
+    if (json_errors) render_json(error, o.quiet, std::cout, std::cerr);
+    render_text(error, o.quiet, std::cout, std::cerr);
+    return error.exit_code;
   } catch (const std::exception& e) {
     std::cerr << "error: internal: " << e.what() << "\n";
     return exit_status(ExitCode::Internal);

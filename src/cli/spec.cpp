@@ -109,19 +109,19 @@ const OptionSpec* find_option(const std::string& name) {
   return nullptr;
 }
 
-int cmd_overview(const Options&) {
+Result cmd_overview(const Options&) {
   print_overview();
-  return 0;
+  return {};
 }
-int cmd_man(const Options&) {
+Result cmd_man(const Options&) {
   print_man_page();
-  return 0;
+  return {};
 }
-int cmd_completion(const Options&) {
+Result cmd_completion(const Options&) {
   print_bash_completion();
-  return 0;
+  return {};
 }
-int cmd_version(const Options&);
+Result cmd_version(const Options&);
 
 const std::vector<CommandSpec>& command_table() {
   using E = ExitCode;

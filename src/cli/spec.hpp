@@ -33,7 +33,7 @@ struct CommandSpec {
   std::vector<std::string> options;  // the options it takes (names from option_table())
   std::vector<Example> examples;
   std::vector<ExitCode> exit_codes;  // besides 0 and 1, which every command has
-  std::function<int(const Options&)> run;
+  std::function<Result(const Options&)> run;  // the meta commands (--help, --man …) print themselves
   std::size_t secret_argument = 0;  // 1-based position of an argument that is a secret (-b's password), 0: none
 };
 
