@@ -7,6 +7,13 @@
 
 namespace midks::cli {
 
+Object::Object() = default;
+Object::~Object() = default;
+Object::Object(const Object&) = default;
+Object::Object(Object&&) noexcept = default;
+Object& Object::operator=(const Object&) = default;
+Object& Object::operator=(Object&&) noexcept = default;
+
 Object& Object::add(Node node) {
   nodes.push_back(std::move(node));
   return *this;

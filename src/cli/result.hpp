@@ -38,6 +38,14 @@ struct Value;
 // Ordered nodes: a JSON object, and the text of its nodes.
 class Object {
  public:
+  // Out of line, where Node is complete (clang's checks of std::vector need that).
+  Object();
+  ~Object();
+  Object(const Object&);
+  Object(Object&&) noexcept;
+  Object& operator=(const Object&);
+  Object& operator=(Object&&) noexcept;
+
   std::vector<Node> nodes;
 
   Object& add(Node node);
