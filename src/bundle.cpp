@@ -94,7 +94,7 @@ namespace {
 std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options, const Sources& sources) {
   std::vector<Finding> out;
   if (chain.empty()) return out;
-  std::time_t now = options.now ? options.now : std::time(nullptr);
+  std::time_t now = options.now ? options.now : now_s();
   auto add = [&](Severity s, std::string code, std::string message, std::string hint = {}) {
     out.push_back(Finding{s, std::move(code), std::move(message), std::move(hint)});
   };

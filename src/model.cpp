@@ -8,12 +8,21 @@
 
 #include <chrono>
 #include <clocale>
+#include <cstdlib>
+#include <cstring>
 #include <cwctype>
 #include <locale.h>
 
 namespace midks {
 
 std::int64_t now_ms() {
+  // Tests pin the clock (epoch seconds) so that fixtures are judged the same in any year.
+  static const std::optional<std::int64_t> pinned = []() -> std::optional<std::int64_t> {
+    const char* v = std::getenv("MIDKS_TEST_NOW");
+    if (!v || !*v || std::strlen(v) > 12 || std::strspn(v, "0123456789") != std::strlen(v)) return std::nullopt;
+    return std::stoll(v) * 1000;
+  }();
+  if (pinned) return *pinned;
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 

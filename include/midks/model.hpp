@@ -1,6 +1,7 @@
 // The keystore model: named entries as Java's KeyStore sees them. Formats fill it and write it.
 #pragma once
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,7 +49,10 @@ struct Entry {
 };
 
 // The current time as Java's Date holds it: milliseconds since the epoch.
+// The engine's clock, in milliseconds since the epoch. MIDKS_TEST_NOW (epoch seconds) pins it:
+// for tests only, so that fixtures are judged the same in any year.
 std::int64_t now_ms();
+inline std::time_t now_s() { return static_cast<std::time_t>(now_ms() / 1000); }
 
 // Java's alias.toLowerCase(Locale.ENGLISH) for UTF-8 text (Unicode simple case mapping).
 std::string java_lower(std::string_view utf8);

@@ -4,6 +4,7 @@
 
 #include "fixes.hpp"
 #include "json.hpp"
+#include "midks/model.hpp"
 
 namespace midks::cli {
 
@@ -108,7 +109,7 @@ void render_text(const Result& r, bool quiet, std::ostream& out, std::ostream& e
 // ---- the recurring pieces ----
 
 std::int64_t days_left(std::time_t not_after) {
-  return (static_cast<std::int64_t>(not_after) - static_cast<std::int64_t>(std::time(nullptr))) / 86400;
+  return (static_cast<std::int64_t>(not_after) - static_cast<std::int64_t>(now_s())) / 86400;
 }
 
 std::string day(std::int64_t seconds) { return utc_text(seconds, "%Y-%m-%d"); }

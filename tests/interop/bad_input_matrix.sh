@@ -5,6 +5,7 @@
 set -uo pipefail
 bin=$1; src=$2; bundles=$src/testdata/bundles; ks_dir=$src/testdata/keystores
 source "$(dirname "$0")/lib.sh"
+pin_clock
 require python3
 cd "$work"
 export LC_ALL=C

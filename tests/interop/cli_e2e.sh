@@ -7,6 +7,7 @@ set -uo pipefail
 bin=$1; bundles=$2/testdata/bundles; configs=$2/testdata/config
 source "$(dirname "$0")/lib.sh"
 require keytool python3
+pin_clock
 agent=$work/agent && mkdir -p "$agent" && cd "$agent"
 ks=security/agent_keystore
 json() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print($1)" <<<"$out"; }
@@ -54,11 +55,11 @@ run -l --expiry-warn 30
 check "--expiry-warn 30: exit 0" '[ $rc -eq 0 ]'
 
 run -l --json
-# days_left is judged against not_after and today's date, not as a count that shrinks year by year.
+# days_left is judged against not_after and the pinned date, not as a count that shrinks year by year.
 days_left_ok() {
-  python3 -c 'import calendar, json, sys, time
+  python3 -c 'import calendar, json, os, sys, time
 d = json.loads(sys.stdin.read())
-sys.exit(0 if d["entries"] and all(abs(e["days_left"] - (calendar.timegm(time.strptime(e["not_after"], "%Y-%m-%dT%H:%M:%SZ")) - time.time()) / 86400) < 1 for e in d["entries"]) else 1)' <<<"$out"
+sys.exit(0 if d["entries"] and all(abs(e["days_left"] - (calendar.timegm(time.strptime(e["not_after"], "%Y-%m-%dT%H:%M:%SZ")) - int(os.environ["MIDKS_TEST_NOW"])) / 86400) < 1 for e in d["entries"]) else 1)' <<<"$out"
 }
 check "-l --json parses, lists 4 entries, each with days_left = the whole days until its not_after" '[ $rc -eq 0 ] && [ "$(json "len(d[\"entries\"])")" = 4 ] && days_left_ok'
 run -g defaultsecuritykeypairhandle --json

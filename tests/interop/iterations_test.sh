@@ -5,6 +5,7 @@
 set -uo pipefail
 bin=$1; absurd=$2/testdata/bundles/absurd
 source "$(dirname "$0")/lib.sh"
+pin_clock
 cd "$work" && mkdir agent
 export PASS=absurd-pass
 # run DESCRIPTION ARGS...: exit 2, ITERATIONS_TOO_HIGH on stderr/stdout, under 1 s (10 s cap).

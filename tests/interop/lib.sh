@@ -22,6 +22,10 @@ finish() {
   echo "$passed passed, $failed failed$([ "$skipped" -eq 0 ] || echo ", $skipped skipped")"
   [ "$failed" -eq 0 ]
 }
+# pin_clock: the binary judges dates at 2027-06-01 (the unit tests' fixture_now), so the
+# fixtures in testdata/ (valid to 2036 and later) give the same verdicts in any year. Only for
+# scripts whose certificates all come from testdata/: keytool, a JVM and s_server keep real time.
+pin_clock() { export MIDKS_TEST_NOW=1811808000; }
 # skip_test REASON: the whole script cannot run here; ctest reports it skipped (SKIP_RETURN_CODE 77).
 skip_test() { echo "SKIP $(basename "$0"): $1"; exit 77; }
 # require TOOL...: skip the whole script unless every tool is on PATH.

@@ -6,6 +6,7 @@ set -uo pipefail
 export MIDKS_BIN=$1
 src=$2; setup=$src/scripts/mid-mtls-setup.sh; bundles=$src/testdata/bundles
 source "$(dirname "$0")/lib.sh"
+pin_clock
 require keytool
 
 agent=$work/agent && mkdir -p "$agent" && cp "$src/testdata/config/fresh.xml" "$agent/config.xml"
