@@ -56,7 +56,7 @@ locale_t utf8_locale() {
 std::string java_lower(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  locale_t loc = utf8_locale();
+  locale_t loc = nullptr;  // opened at the first non-ASCII byte only: most aliases never need it
   for (std::size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
@@ -66,6 +66,7 @@ std::string java_lower(std::string_view s) {
     }
     char32_t cp = 0;
     std::size_t at = i;
+    if (!loc) loc = utf8_locale();
     if (!loc || !utf8::next(s, i, cp)) {  // not decodable: keep the byte as it is
       out += static_cast<char>(c);
       i = at + 1;
