@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "der_reader.hpp"
 #include "midks/ossl.hpp"
 
 namespace midks {
@@ -43,7 +44,7 @@ std::string fingerprint(ByteView der, const char* digest_name) {
 namespace {
 
 std::string print_name(const X509_NAME* name, unsigned long flags) {
-  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  ossl::BioPtr bio(ossl::check_alloc(BIO_new(BIO_s_mem()), "BIO_new"));
   X509_NAME_print_ex(bio.get(), name, 0, flags & ~ASN1_STRFLGS_ESC_MSB);
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
@@ -56,52 +57,37 @@ std::time_t asn1_time(const ASN1_TIME* t) {
   return timegm(&tm);
 }
 
-// One DER element at p (bounded by end): its tag, class, where its content starts and ends.
-struct Element {
-  int tag = 0, cls = 0;
-  const unsigned char *begin = nullptr, *content = nullptr, *end = nullptr;
-};
-bool next_element(const unsigned char*& p, const unsigned char* end, Element& e) {
-  if (p >= end) return false;
-  e.begin = p;
-  const unsigned char* q = p;
-  long len = 0;
-  int rc = ASN1_get_object(&q, &len, &e.tag, &e.cls, static_cast<long>(end - p));
-  if ((rc & 0x80) != 0 || rc == 0x21 || len < 0 || len > end - q) return false;  // error, or indefinite length
-  e.content = q;
-  e.end = q + len;
-  p = e.end;
-  return true;
-}
-
+// Subject, issuer and validity read straight from the TBSCertificate, without building an X509
+// (which costs OpenSSL 3's decoder set-up for the public key); nullopt if anything is unusual,
+// and the caller parses it whole.
 std::optional<CertSummary> summarize_fast(ByteView der) {
-  const unsigned char* p = der.data();
-  const unsigned char* end = der.data() + der.size();
-  Element cert, tbs, e, issuer, validity, subject, not_before, not_after;
-  if (!next_element(p, end, cert) || cert.tag != V_ASN1_SEQUENCE) return std::nullopt;
-  p = cert.content;
-  if (!next_element(p, cert.end, tbs) || tbs.tag != V_ASN1_SEQUENCE) return std::nullopt;
-  p = tbs.content;
-  if (!next_element(p, tbs.end, e)) return std::nullopt;
-  if (e.cls == V_ASN1_CONTEXT_SPECIFIC && e.tag == 0 && !next_element(p, tbs.end, e)) return std::nullopt;  // [0] version
-  if (e.tag != V_ASN1_INTEGER) return std::nullopt;                                                          // serial
-  if (!next_element(p, tbs.end, e) || e.tag != V_ASN1_SEQUENCE) return std::nullopt;                         // signature
-  if (!next_element(p, tbs.end, issuer) || !next_element(p, tbs.end, validity) || !next_element(p, tbs.end, subject))
+  try {
+    fmt::DerReader outer(der, "the certificate");
+    fmt::DerElement cert = outer.next(fmt::der::kSequence, "the certificate");
+    fmt::DerReader tbs_reader = outer.enter(cert);
+    fmt::DerReader tbs = tbs_reader.enter(tbs_reader.next(fmt::der::kSequence, "the TBSCertificate"));
+    if (tbs.peek_tag() == fmt::der::context(0)) tbs.next();  // [0] version
+    tbs.next(fmt::der::kInteger, "the serial number");
+    tbs.next(fmt::der::kSequence, "the signature algorithm");
+    fmt::DerElement issuer = tbs.next(fmt::der::kSequence, "the issuer");
+    fmt::DerReader validity = tbs.enter(tbs.next(fmt::der::kSequence, "the validity"));
+    fmt::DerElement subject = tbs.next(fmt::der::kSequence, "the subject");
+    fmt::DerElement not_before = validity.next(), not_after = validity.next();
+    auto name = [](const fmt::DerElement& el) {
+      const unsigned char* q = el.encoded.data();
+      return ossl::Handle<X509_NAME, X509_NAME_free>(d2i_X509_NAME(nullptr, &q, static_cast<long>(el.encoded.size())));
+    };
+    auto time = [](const fmt::DerElement& el) {
+      const unsigned char* q = el.encoded.data();
+      return ossl::Handle<ASN1_TIME, ASN1_TIME_free>(d2i_ASN1_TIME(nullptr, &q, static_cast<long>(el.encoded.size())));
+    };
+    auto issuer_name = name(issuer), subject_name = name(subject);
+    auto from = time(not_before), until = time(not_after);
+    if (!issuer_name || !subject_name || !from || !until) return std::nullopt;
+    return CertSummary{display_name(subject_name.get()), display_name(issuer_name.get()), asn1_time(from.get()), asn1_time(until.get())};
+  } catch (const Error&) {
     return std::nullopt;
-  const unsigned char* v = validity.content;
-  if (!next_element(v, validity.end, not_before) || !next_element(v, validity.end, not_after)) return std::nullopt;
-  auto name = [](const Element& el) {
-    const unsigned char* q = el.begin;
-    return ossl::Handle<X509_NAME, X509_NAME_free>(d2i_X509_NAME(nullptr, &q, static_cast<long>(el.end - el.begin)));
-  };
-  auto time = [](const Element& el) {
-    const unsigned char* q = el.begin;
-    return ossl::Handle<ASN1_TIME, ASN1_TIME_free>(d2i_ASN1_TIME(nullptr, &q, static_cast<long>(el.end - el.begin)));
-  };
-  auto issuer_name = name(issuer), subject_name = name(subject);
-  auto from = time(not_before), until = time(not_after);
-  if (!issuer_name || !subject_name || !from || !until) return std::nullopt;
-  return CertSummary{display_name(subject_name.get()), display_name(issuer_name.get()), asn1_time(from.get()), asn1_time(until.get())};
+  }
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ std::string slug(const std::string& subject_display) {
 
 std::string certificate_pem(const Bytes& der) {
   ossl::X509Ptr cert = ossl::parse_cert_der(der);
-  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  ossl::BioPtr bio(ossl::check_alloc(BIO_new(BIO_s_mem()), "BIO_new"));
   if (PEM_write_bio_X509(bio.get(), cert.get()) != 1) ossl::throw_last(ErrorCode::INTERNAL, "cannot write a certificate as PEM");
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
