@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -21,6 +21,13 @@ std::string docs_json_md() {
   return text.str();
 }
 
+bool upper_snake(const std::string& s) {
+  if (s.size() < 2 || s[0] < 'A' || s[0] > 'Z') return false;
+  for (char c : s)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
 }  // namespace
 
 TEST(ErrorCodes, EachIsDocumentedWithItsExitCodeAndHasAFix) {
@@ -29,7 +36,7 @@ TEST(ErrorCodes, EachIsDocumentedWithItsExitCodeAndHasAFix) {
   std::set<std::string> names;
   for (ErrorCode code : all_error_codes()) {
     std::string name(error_code_name(code));
-    EXPECT_TRUE(std::regex_match(name, std::regex("[A-Z][A-Z0-9_]+"))) << name;
+    EXPECT_TRUE(upper_snake(name)) << name;
     EXPECT_TRUE(names.insert(name).second) << "twice: " << name;
     Error e(code, "message");
     EXPECT_EQ(e.code(), name);
@@ -37,10 +44,16 @@ TEST(ErrorCodes, EachIsDocumentedWithItsExitCodeAndHasAFix) {
     EXPECT_NE(docs.find(row), std::string::npos) << "docs/json.md lacks the row " << row;
     EXPECT_GE(cli::fix_for(code).size(), 10u) << name << " has no fix";
   }
-  // And the documentation lists no code that does not exist.
-  std::regex documented_row("\\| `([A-Z][A-Z0-9_]+)` \\| [0-9]+ \\|");
-  for (std::sregex_iterator it(docs.begin(), docs.end(), documented_row), end; it != end; ++it)
-    EXPECT_TRUE(names.count((*it)[1].str())) << "docs/json.md documents an unknown code " << (*it)[1];
+  // And the documentation lists no code that does not exist: every "| `CODE` | N |" row.
+  std::istringstream lines(docs);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    std::size_t close = line.find('`', 3);
+    std::string code = line.substr(3, close == std::string::npos ? 0 : close - 3);
+    if (upper_snake(code) && line.compare(close + 1, 3, " | ") == 0 && std::isdigit(static_cast<unsigned char>(line[close + 4]))) {
+      EXPECT_TRUE(names.count(code)) << "docs/json.md documents an unknown code " << code;
+    }
+  }
 }
 
 TEST(ErrorCodes, KindDecidesTheExitCode) {
