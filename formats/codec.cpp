@@ -25,18 +25,6 @@ bool looks_like_pem(ByteView data) {
   return data.size() - i >= sizeof kBegin - 1 && std::equal(kBegin, kBegin + sizeof kBegin - 1, data.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
-// Java names secret keys by algorithm ("AES"); PKCS#12 stores the OID Java maps that name to.
-std::string java_secret_key_algorithm(const ASN1_OBJECT* oid) {
-  static const std::pair<const char*, const char*> known[] = {
-      {"2.16.840.1.101.3.4.1", "AES"}, {"1.2.840.113549.3.7", "DESede"}, {"1.3.14.3.2.7", "DES"},
-      {"1.2.840.113549.2.7", "HmacSHA1"}, {"1.2.840.113549.2.9", "HmacSHA256"}, {"1.2.840.113549.2.11", "HmacSHA512"}};
-  char dotted[80];
-  OBJ_obj2txt(dotted, sizeof dotted, oid, 1);
-  for (const auto& [number, name] : known)
-    if (std::string_view(dotted) == number) return name;
-  return dotted;
-}
-
 // Bouncy Castle's BCFKS is DER too, but its ObjectStore is SEQUENCE { storeData SEQUENCE,
 // integrityCheck (SEQUENCE PbkdMacIntegrityCheck | [0] SignatureCheck) } and nothing else, where
 // a PKCS#12 PFX opens with INTEGER version. Both elements must be seen: a DER certificate is
@@ -103,23 +91,30 @@ void open_entry(Entry& entry, const Password& key_password) {
       entry.plain = unseal_secret_key(read_sealed_key(r), key_password, entry.secret_algorithm);
       break;
     }
-    case SealFormat::Pkcs12SecretBag: {
-      SecureBytes info = open_private_key(entry.sealed, key_password);
-      // Java stores the secret as a PrivateKeyInfo whose "private key" octets are the raw key.
-      ossl::Pkcs8InfoPtr p8 = parse_pkcs8(info.view());
-      const unsigned char* key = nullptr;
-      int len = 0;
-      const X509_ALGOR* alg = nullptr;
-      if (!p8 || !PKCS8_pkey_get0(nullptr, &key, &len, &alg, p8.get()))
-        fail(ErrorCode::KEYSTORE_CORRUPT, "secret key '" + entry.alias + "' is not in Java's PKCS#12 secret key layout");
-      entry.plain = SecureBytes(ByteView(key, static_cast<std::size_t>(len)));
-      entry.secret_algorithm = java_secret_key_algorithm(alg->algorithm);
+    case SealFormat::Pkcs12SecretBag:
+      entry.plain = secret_key_from_pkcs8(open_private_key(entry.sealed, key_password).view(), entry.secret_algorithm,
+                                          "secret key '" + entry.alias + "'");
       break;
-    }
     case SealFormat::None:
       fail(ErrorCode::KEYSTORE_CORRUPT, "entry '" + entry.alias + "' holds no key material");
   }
   entry.key_password = key_password;
+}
+
+void change_key_password(Entry& entry, const Password& from, const Password& to) {
+  if (entry.kind == EntryKind::TrustedCert) return;
+  if (entry.kind == EntryKind::SecretKey && entry.sealed_as == SealFormat::JavaSealedObject) {
+    // JCEKS writes only the sealed objects it read (we write no Java serialization): the same
+    // stream, its content sealed anew. Opened too, for the other formats.
+    Resealed resealed = reseal_secret_key_stream(entry.sealed, from, to);
+    entry.sealed = std::move(resealed.stream);
+    entry.plain = std::move(resealed.key);
+    entry.secret_algorithm = std::move(resealed.algorithm);
+    entry.key_password = to;
+    return;
+  }
+  open_entry(entry, from);
+  entry.key_password = to;  // the writers seal opened keys with it
 }
 
 }  // namespace midks::fmt

@@ -16,4 +16,8 @@ Bytes write_keystore(const Keystore& ks, const Password& store_password);
 // Decrypts the key material of a key entry in place (plain filled); no-op if already open.
 void open_entry(Entry& entry, const Password& key_password);
 
+// Has a key entry protected by `to` instead of `from` when it is written next (trusted
+// certificates: nothing to do). Throws ErrorKind::Password when `from` does not open it.
+void change_key_password(Entry& entry, const Password& from, const Password& to);
+
 }  // namespace midks::fmt

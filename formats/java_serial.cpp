@@ -3,6 +3,7 @@
 #include <openssl/asn1t.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <variant>
 
 #include "key_protection.hpp"
@@ -264,7 +265,14 @@ SealedKey read_sealed_key(ByteReader& r) {
   return SealedKey{plain(params->bytes), plain(content->bytes), params_alg->text, seal_alg->text};
 }
 
-SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password, std::string& algorithm) {
+namespace {
+
+struct SealParams {
+  Bytes salt;
+  std::uint64_t iterations;
+};
+
+SealParams seal_params(const SealedKey& sealed) {
   if (sealed.seal_alg != "PBEWithMD5AndTripleDES")
     fail(ErrorCode::UNSUPPORTED_ALGORITHM, "secret key is sealed with unsupported algorithm " + sealed.seal_alg);
   const unsigned char* p = sealed.encoded_params.data();
@@ -275,9 +283,21 @@ SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password,
     ossl::drain_errors();
     fail(ErrorCode::KEYSTORE_CORRUPT, "secret key's PBE parameters are malformed");
   }
-  SecureBytes plain = jce_pbe_crypt(false, sealed.encrypted_content, password, ossl::octets(params->salt),
-                                    static_cast<std::uint64_t>(iterations));
-  ByteReader r(plain.view(), "sealed secret key");
+  ByteView salt = ossl::octets(params->salt);
+  return {Bytes(salt.begin(), salt.end()), static_cast<std::uint64_t>(iterations)};
+}
+
+// The sealed content decrypted: the serialized key (a stream of its own), its key fields found.
+struct Unsealed {
+  SecureBytes stream;
+  std::string algorithm;
+  SecureBytes key;
+};
+
+Unsealed unseal(const SealedKey& sealed, const SealParams& params, const Password& password) {
+  Unsealed out;
+  out.stream = jce_pbe_crypt(false, sealed.encrypted_content, password, params.salt, params.iterations);
+  ByteReader r(out.stream.view(), "sealed secret key");
   JavaObject key = read_java_stream(r);
   using T = JavaValue::Type;
   const JavaValue* alg = key.field("algorithm", T::String);
@@ -285,8 +305,41 @@ SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password,
                                                                                    : key.field("encoded", T::ByteArray);
   if (!alg || !bytes || (key.class_name() != "javax.crypto.spec.SecretKeySpec" && key.class_name() != "java.security.KeyRep"))
     fail(ErrorCode::UNSUPPORTED_ALGORITHM, "sealed secret key holds an unsupported object (" + key.class_name() + ")");
-  algorithm = alg->text;
-  return bytes->bytes;
+  out.algorithm = alg->text;
+  out.key = bytes->bytes;
+  return out;
+}
+
+// Overwrites the one occurrence of `old` in `stream` with `replacement` of the same length.
+void overwrite_once(Bytes& stream, ByteView old, ByteView replacement, const char* what) {
+  auto at = std::search(stream.begin(), stream.end(), old.begin(), old.end());
+  if (old.size() != replacement.size() || at == stream.end() || std::search(at + 1, stream.end(), old.begin(), old.end()) != stream.end())
+    fail(ErrorCode::KEYSTORE_CORRUPT, std::string("the sealed secret key's ") + what + " cannot be told apart in its stream");
+  std::copy(replacement.begin(), replacement.end(), at);
+}
+
+}  // namespace
+
+SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password, std::string& algorithm) {
+  Unsealed u = unseal(sealed, seal_params(sealed), password);
+  algorithm = u.algorithm;
+  return std::move(u.key);
+}
+
+Resealed reseal_secret_key_stream(ByteView stream, const Password& from, const Password& to) {
+  ByteReader r(stream, "sealed secret key");
+  SealedKey sealed = read_sealed_key(r);
+  SealParams params = seal_params(sealed);
+  Unsealed u = unseal(sealed, params, from);
+  Bytes salt = ossl::random_bytes(params.salt.size());
+  SecureBytes content = jce_pbe_crypt(true, u.stream.view(), to, salt, params.iterations);
+  // Same plaintext, same cipher: the same length, so every length in the stream stays right.
+  Bytes out(stream.begin(), stream.end());
+  Bytes new_params = sealed.encoded_params;
+  overwrite_once(new_params, params.salt, salt, "salt");
+  overwrite_once(out, sealed.encoded_params, new_params, "parameters");
+  overwrite_once(out, sealed.encrypted_content, content.view(), "content");
+  return {std::move(out), std::move(u.key), std::move(u.algorithm)};
 }
 
 }  // namespace midks::fmt

@@ -51,4 +51,14 @@ SealedKey read_sealed_key(ByteReader& r);
 // Decrypts a sealed JCEKS secret key; returns the key bytes and sets algorithm ("AES", …).
 SecureBytes unseal_secret_key(const SealedKey& sealed, const Password& password, std::string& algorithm);
 
+// A SealedObjectForKeyProtector stream whose content is sealed again under `to` with a fresh salt
+// (same iteration count); every other byte of the stream stays. Also gives the key it holds.
+// Throws WRONG_KEY_PASSWORD when `from` does not open it.
+struct Resealed {
+  Bytes stream;
+  SecureBytes key;
+  std::string algorithm;
+};
+Resealed reseal_secret_key_stream(ByteView stream, const Password& from, const Password& to);
+
 }  // namespace midks::fmt

@@ -458,10 +458,16 @@ Bytes write_pkcs12(const Keystore& ks, const Password& password) {
         break;
       }
       case EntryKind::SecretKey: {
-        if (e.sealed_as != SealFormat::Pkcs12SecretBag)
-          fail(ErrorCode::ENTRY_NOT_STORABLE, "secret key '" + e.alias + "' did not come from a PKCS12 store; converting secret keys is not supported");
-        ossl::SafeBagPtr sb(PKCS12_SAFEBAG_create_secret(NID_pkcs8ShroudedKeyBag, V_ASN1_OCTET_STRING, e.sealed.data(),
-                                                         static_cast<int>(e.sealed.size())));
+        // An opened key (from another format, or under a new password) is sealed anew as Java does.
+        Bytes sealed;
+        if (!e.plain.empty())
+          sealed = seal_private_key_pbes2(secret_key_pkcs8(e.plain.view(), e.secret_algorithm, "secret key '" + e.alias + "'").view(), key_password);
+        else if (e.sealed_as == SealFormat::Pkcs12SecretBag)
+          sealed = e.sealed;
+        else
+          fail(ErrorCode::ENTRY_NOT_STORABLE, "secret key '" + e.alias + "' is sealed in another keystore type's format: open it with its password first");
+        ossl::SafeBagPtr sb(PKCS12_SAFEBAG_create_secret(NID_pkcs8ShroudedKeyBag, V_ASN1_OCTET_STRING, sealed.data(),
+                                                         static_cast<int>(sealed.size())));
         if (!sb) ossl::throw_last(ErrorCode::INTERNAL, "cannot create a secret bag");
         add_local_key_id(sb.get(), key_id);
         add_friendly_name(sb.get(), e.alias);

@@ -23,7 +23,46 @@ ossl::Handle<T, Free> parse_whole(ByteView der, T* (*d2i)(T**, const unsigned ch
   return out;
 }
 
+// Java's names of secret-key algorithms and the OIDs its PKCS#12 keystore maps them to.
+constexpr std::pair<const char*, const char*> kSecretKeyAlgorithms[] = {
+    {"2.16.840.1.101.3.4.1", "AES"},         {"1.2.840.113549.3.7", "DESede"},     {"1.3.14.3.2.7", "DES"},
+    {"1.2.840.113549.2.7", "HmacSHA1"},      {"1.2.840.113549.2.9", "HmacSHA256"}, {"1.2.840.113549.2.11", "HmacSHA512"}};
+
 }  // namespace
+
+SecureBytes secret_key_from_pkcs8(ByteView der, std::string& java_algorithm, const std::string& what) {
+  ossl::Pkcs8InfoPtr p8 = parse_pkcs8(der);
+  const unsigned char* key = nullptr;
+  int len = 0;
+  const X509_ALGOR* alg = nullptr;
+  if (!p8 || !PKCS8_pkey_get0(nullptr, &key, &len, &alg, p8.get()))
+    fail(ErrorCode::KEYSTORE_CORRUPT, what + " is not in Java's layout of a secret key (a PrivateKeyInfo holding the raw key)");
+  char dotted[80];
+  OBJ_obj2txt(dotted, sizeof dotted, alg->algorithm, 1);
+  java_algorithm = dotted;  // an OID Java has no name for is shown as it is
+  for (const auto& [number, name] : kSecretKeyAlgorithms)
+    if (java_algorithm == number) java_algorithm = name;
+  return SecureBytes(ByteView(key, static_cast<std::size_t>(len)));
+}
+
+SecureBytes secret_key_pkcs8(ByteView key, const std::string& java_algorithm, const std::string& what) {
+  const char* oid = nullptr;
+  for (const auto& [number, name] : kSecretKeyAlgorithms)
+    if (java_algorithm == name || java_algorithm == number) oid = number;
+  if (!oid) fail(ErrorCode::ENTRY_NOT_STORABLE, what + " is a " + java_algorithm + " key, for which Java's PKCS#12 keystore names no algorithm");
+  ossl::Pkcs8InfoPtr p8(ossl::check_alloc(PKCS8_PRIV_KEY_INFO_new(), "PKCS8_PRIV_KEY_INFO_new"));
+  ossl::AsnObjectPtr object(ossl::check_alloc(OBJ_txt2obj(oid, 1), "OBJ_txt2obj"));
+  // set0 takes the buffer, so it must be OpenSSL's; freeing a PrivateKeyInfo cleanses its key octets.
+  auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(key.empty() ? 1 : key.size()));
+  if (!copy) ossl::fail_internal("OPENSSL_malloc");
+  std::copy(key.begin(), key.end(), copy);
+  if (!PKCS8_pkey_set0(p8.get(), object.get(), 0, V_ASN1_UNDEF, nullptr, copy, static_cast<int>(key.size()))) {
+    OPENSSL_clear_free(copy, key.size());
+    ossl::fail_internal("PKCS8_pkey_set0");
+  }
+  object.release();
+  return ossl::to_secret_der(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+}
 
 ossl::Pkcs8InfoPtr parse_pkcs8(ByteView der) {
   return parse_whole<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>(der, d2i_PKCS8_PRIV_KEY_INFO);

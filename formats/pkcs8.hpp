@@ -34,6 +34,13 @@ bool is_canonical_pkcs8_v1(ByteView der);
 SecureBytes decrypt_pkcs8(const X509_SIG* epki, const char* pass, int passlen, const std::string& what);
 SecureBytes decrypt_pkcs8(const X509_SIG* epki, const Password& password, const std::string& what);
 
+// Java keeps a secret key in PKCS#12 (and BCFKS) as a PrivateKeyInfo whose algorithm is the key's
+// (AES, DESede, HmacSHA256, ...) and whose "private key" octets are the raw key. Both directions:
+// the raw key and Java's algorithm name out of such DER (KEYSTORE_CORRUPT naming `what` if it is
+// not one), and that DER made from them (ENTRY_NOT_STORABLE for an algorithm Java names no OID of).
+SecureBytes secret_key_from_pkcs8(ByteView der, std::string& java_algorithm, const std::string& what);
+SecureBytes secret_key_pkcs8(ByteView key, const std::string& java_algorithm, const std::string& what);
+
 // An EncryptedPrivateKeyInfo's DER (nothing may follow it); null (errors drained) if it is not one.
 ossl::X509SigPtr parse_encrypted_pkcs8(ByteView der);
 

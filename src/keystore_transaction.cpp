@@ -15,7 +15,8 @@ namespace midks {
 namespace fs = boost::filesystem;
 
 KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
-                               const std::function<bool(Keystore&)>& change, const BackupPolicy& backups, int lock_timeout_s) {
+                               const std::function<bool(Keystore&)>& change, const BackupPolicy& backups, int lock_timeout_s,
+                               const Password* new_store_password) {
   fs::path dir = fs::path(path).parent_path();
   if (!dir.empty()) platform::create_folders(dir.string(), 0700);
   platform::FolderLock lock(path, path, lock_timeout_s);
@@ -38,7 +39,7 @@ KeystoreUpdate update_keystore(const std::string& path, const Password& store_pa
   if (!change(ks)) return update;
   std::optional<KeystoreBackup> backup;
   if (exists) backup.emplace(path, before, aliases_before, backups, now_ms());
-  save_keystore(path, ks, store_password);
+  save_keystore(path, ks, new_store_password ? *new_store_password : store_password);
   if (backup) backup->commit(), update.backup = backup->path();
   update.written = true;
   return update;

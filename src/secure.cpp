@@ -58,6 +58,10 @@ bool SecureBytes::operator==(const SecureBytes& other) const {
          CRYPTO_memcmp(data_.data(), other.data_.data(), data_.size()) == 0;
 }
 
+bool operator==(const Password& a, const Password& b) noexcept {
+  return a.size() == b.size() && CRYPTO_memcmp(a.c_str(), b.c_str(), a.size()) == 0;
+}
+
 Password::Password(std::string_view utf8) {
   utf8_.resize(utf8.size() + 1);
   std::copy(utf8.begin(), utf8.end(), utf8_.data());

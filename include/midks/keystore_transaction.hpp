@@ -14,15 +14,15 @@ namespace midks {
 // Locks the keystore's folder against every other writer, loads the keystore (or starts an empty
 // one of new_type if the file does not exist, creating its folder owned like the folder above it),
 // applies change, and if change says it changed something, backs the old file up (policy) and
-// writes the new one atomically, keeping owner, group and mode. A wrong password or a failed
-// change leaves every file untouched.
+// writes the new one atomically, keeping owner, group and mode, with new_store_password when
+// given (else the same password). A wrong password or a failed change leaves every file untouched.
 struct KeystoreUpdate {
   bool written = false;
   std::string backup;  // the backup made of the previous file, if any
 };
 KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
                                const std::function<bool(Keystore&)>& change, const BackupPolicy& backups,
-                               int lock_timeout_s = 30);
+                               int lock_timeout_s = 30, const Password* new_store_password = nullptr);
 
 // Puts a key entry under its alias unless that alias already holds the same key and chain (so
 // running an import twice writes nothing the second time).

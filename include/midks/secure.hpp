@@ -90,6 +90,9 @@ class Password {
   std::size_t size() const noexcept { return utf8_.size() == 0 ? 0 : utf8_.size() - 1; }
   bool empty() const noexcept { return size() == 0; }
 
+  // Compared in constant time for equal lengths.
+  friend bool operator==(const Password& a, const Password& b) noexcept;
+
   // Java char[] as big-endian UTF-16 (what JKS/JCEKS hash).
   SecureBytes utf16be() const;
   // Java's PBEKey: every char must be printable ASCII (0x20..0x7E); throws otherwise.
