@@ -163,4 +163,24 @@ void KeystoreBackup::commit() {
   }
 }
 
+std::string fips_mode_evidence(const std::string& agent_dir) {
+  std::string path = joined_path(agent_dir, kWrapperOverride);
+  if (!exists(path)) return {};
+  Bytes text;
+  try {
+    text = read_file(path, 1u << 20);
+  } catch (const Error&) {
+    return {};  // unreadable: nothing shows FIPS mode
+  }
+  std::string_view all(reinterpret_cast<const char*>(text.data()), text.size());
+  while (!all.empty()) {
+    std::size_t end = all.find('\n');
+    std::string_view line = all.substr(0, end);
+    all = end == std::string_view::npos ? std::string_view{} : all.substr(end + 1);
+    std::size_t first = line.find_first_not_of(" \t");
+    if (first != std::string_view::npos && line[first] != '#' && line.find(kFipsApprovedOnlyFlag) != std::string_view::npos) return path;
+  }
+  return {};
+}
+
 }  // namespace midks

@@ -177,8 +177,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   std::span<Cert> files_certs(certs.data(), given);
   const Sources sources = options.known_issuers.empty()
                               ? kBundle
-                              : Sources{"the files given or the entry's current chain",
-                                        "pass the issuing CA certificates, up to the root, with the renewed certificate"};
+                              : Sources{std::string("the files given or ") + options.known_issuers_origin, options.known_issuers_fix};
   std::vector<fmt::BundleKey> keys;
   for (fmt::BundleKey& k : items.keys)
     if (std::none_of(keys.begin(), keys.end(), [&](const fmt::BundleKey& o) { return o.pkcs8 == k.pkcs8; })) keys.push_back(std::move(k));
@@ -269,7 +268,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     if (!used[i]) left_over.push_back(&certs[i]);
   std::size_t completed = static_cast<std::size_t>(std::count(used.begin() + static_cast<std::ptrdiff_t>(given), used.end(), true));
   if (completed > 0)
-    result.notes.push_back("completed the chain with " + std::to_string(completed) + " CA certificate(s) from the entry's current chain");
+    result.notes.push_back("completed the chain with " + std::to_string(completed) + " CA certificate(s) from " + options.known_issuers_origin);
 
   for (const Cert* c : chain) result.chain.push_back(c->der);
   result.leaf = leaf->facts;
@@ -298,15 +297,36 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   return result;
 }
 
-ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options) {
+namespace {
+
+// Reads the files for `use`; they hold private keys, so they are wiped however it ends (an import
+// refused, a wrong passphrase).
+template <typename Use>
+auto with_bundle_files(const std::vector<std::string>& paths, Use&& use) {
   std::vector<BundleFile> files;
-  // The files hold private keys: wiped however this ends (an import refused, a wrong passphrase).
   OnScopeExit wipe_files([&files] {
     for (BundleFile& f : files) wipe(f.data);
   });
   files.reserve(paths.size());
   for (const std::string& p : paths) files.push_back(BundleFile{p, read_file(p, 16u << 20)});
-  return import_bundle(files, options);
+  return use(files);
+}
+
+}  // namespace
+
+ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options) {
+  return with_bundle_files(paths, [&](const std::vector<BundleFile>& files) { return import_bundle(files, options); });
+}
+
+std::vector<Bytes> bundle_certificates(const std::vector<std::string>& paths, const Password* passphrase) {
+  return with_bundle_files(paths, [&](const std::vector<BundleFile>& files) {
+    fmt::BundleItems items;
+    for (const BundleFile& f : files) fmt::parse_bundle_file(f.data, f.name, passphrase, items);
+    std::vector<Bytes> certs;
+    for (Bytes& der : items.certs)
+      if (std::find(certs.begin(), certs.end(), der) == certs.end()) certs.push_back(std::move(der));
+    return certs;
+  });
 }
 
 }  // namespace midks

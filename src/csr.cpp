@@ -108,39 +108,95 @@ std::string bio_text(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-}  // namespace
-
-CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
-  X509NamePtr name = make_name(spec.subject);  // checked before the (slow) key generation
-  ossl::PkeyPtr key = generate_key(spec.key_type);
+// The PKCS#10 request for key under name, as PEM.
+std::string build_request(const CsrSpec& spec, X509_NAME* name, EVP_PKEY* key) {
   X509ReqPtr req(ossl::check_alloc(X509_REQ_new(), "X509_REQ_new"));
   X509ExtStackPtr exts(ossl::check_alloc(sk_X509_EXTENSION_new_null(), "sk_X509_EXTENSION_new_null"));
   // keyEncipherment only means something for RSA; an EC key signs.
-  bool rsa = EVP_PKEY_is_a(key.get(), "RSA");
+  bool rsa = EVP_PKEY_is_a(key, "RSA");
   add_extension(exts.get(), NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
   add_extension(exts.get(), NID_ext_key_usage, "clientAuth");
   if (!spec.sans.empty()) add_extension(exts.get(), NID_subject_alt_name, san_list(spec.sans));
-  if (X509_REQ_set_version(req.get(), 0) != 1 || X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
-      X509_REQ_set_pubkey(req.get(), key.get()) != 1 || X509_REQ_add_extensions(req.get(), exts.get()) != 1 ||
-      X509_REQ_sign(req.get(), key.get(), EVP_sha256()) <= 0)
+  if (X509_REQ_set_version(req.get(), 0) != 1 || X509_REQ_set_subject_name(req.get(), name) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key) != 1 || X509_REQ_add_extensions(req.get(), exts.get()) != 1 ||
+      X509_REQ_sign(req.get(), key, EVP_sha256()) <= 0)
     ossl::throw_last(ErrorCode::INTERNAL, "cannot build the certificate request");
-
-  CsrResult out;
   ossl::BioPtr csr_bio(ossl::check_alloc(BIO_new(BIO_s_mem()), "BIO_new"));
   if (PEM_write_bio_X509_REQ(csr_bio.get(), req.get()) != 1) ossl::throw_last(ErrorCode::INTERNAL, "cannot write the request");
-  out.csr_pem = bio_text(csr_bio.get());
+  return bio_text(csr_bio.get());
+}
+
+// keytool -genkeypair's certificate: v3, self-signed, a random 64-bit serial, a subject key
+// identifier and nothing else.
+Bytes self_signed_placeholder(X509_NAME* name, EVP_PKEY* key, int days) {
+  ossl::X509Ptr cert(ossl::check_alloc(X509_new(), "X509_new"));
+  Bytes serial = ossl::random_bytes(8);
+  serial[0] &= 0x7F;  // positive
+  ossl::Handle<BIGNUM, BN_free> bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  if (!bn || X509_set_version(cert.get(), 2) != 1 || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) ||
+      X509_set_issuer_name(cert.get(), name) != 1 || X509_set_subject_name(cert.get(), name) != 1 ||
+      !X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, 0, nullptr) || !X509_time_adj_ex(X509_getm_notAfter(cert.get()), days, 0, nullptr) ||
+      X509_set_pubkey(cert.get(), key) != 1)
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot build the placeholder certificate");
+  // keytool's defaults: SHA256withRSA, SHA256withECDSA for P-256, SHA384withECDSA for P-384.
+  const EVP_MD* digest = !EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 384 ? EVP_sha384() : EVP_sha256();
+  X509ExtPtr ski(X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_key_identifier, "hash"));
+  if (!ski || X509_add_ext(cert.get(), ski.get(), -1) != 1 || X509_sign(cert.get(), key, digest) <= 0)
+    ossl::throw_last(ErrorCode::INTERNAL, "cannot sign the placeholder certificate");
+  return ossl::to_der(cert.get(), i2d_X509);
+}
+
+struct NewKey {
+  X509NamePtr name;
+  ossl::PkeyPtr key;
+  std::string csr_pem;
+};
+
+NewKey new_key_and_request(const CsrSpec& spec) {
+  NewKey made{make_name(spec.subject), nullptr, {}};  // the subject is checked before the (slow) key generation
+  made.key = generate_key(spec.key_type);
+  made.csr_pem = build_request(spec, made.name.get(), made.key.get());
+  return made;
+}
+
+}  // namespace
+
+KeyPairRequest make_key_pair_request(const CsrSpec& spec, int placeholder_days) {
+  NewKey made = new_key_and_request(spec);
+  KeyPairRequest out;
+  out.csr_pem = std::move(made.csr_pem);
+  out.placeholder_cert = self_signed_placeholder(made.name.get(), made.key.get(), placeholder_days);
+  out.pkcs8 = fmt::pkcs8_of(made.key.get());
+  return out;
+}
+
+std::string make_request_for(const SecureBytes& pkcs8, const Bytes& certificate, const CsrSpec& spec) {
+  ossl::PkeyPtr key = fmt::private_key_from_pkcs8(pkcs8.view());
+  if (!spec.subject.empty()) return build_request(spec, make_name(spec.subject).get(), key.get());
+  ossl::X509Ptr cert = ossl::parse_cert_der(certificate);
+  return build_request(spec, X509_get_subject_name(cert.get()), key.get());
+}
+
+CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase) {
+  NewKey made = new_key_and_request(spec);
+  EVP_PKEY* key = made.key.get();
+  CsrResult out;
+  out.csr_pem = std::move(made.csr_pem);
 
   // The key's PEM: in a BIO on OpenSSL's secure heap, wiped when freed.
   ossl::BioPtr key_bio(ossl::check_alloc(BIO_new(BIO_s_secmem()), "BIO_new"));
   const EVP_CIPHER* cipher = key_passphrase ? EVP_aes_256_cbc() : nullptr;
-  if (PEM_write_bio_PKCS8PrivateKey(key_bio.get(), key.get(), cipher, key_passphrase ? key_passphrase->c_str() : nullptr,
+  if (PEM_write_bio_PKCS8PrivateKey(key_bio.get(), key, cipher, key_passphrase ? key_passphrase->c_str() : nullptr,
                                     key_passphrase ? static_cast<int>(key_passphrase->size()) : 0, nullptr, nullptr) != 1)
     ossl::throw_last(ErrorCode::INTERNAL, "cannot write the private key");
   char* data = nullptr;
   long n = BIO_get_mem_data(key_bio.get(), &data);
   out.key_pem = SecureBytes(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n)));
   OPENSSL_cleanse(data, static_cast<std::size_t>(n));
-  out.pkcs8 = fmt::pkcs8_of(key.get());
+  out.pkcs8 = fmt::pkcs8_of(key);
   return out;
 }
 

@@ -114,6 +114,19 @@ bool use_basic_auth(MidConfig& config, std::string_view user, const Password& pa
   return true;
 }
 
+KeystorePasswordEdit use_keystore_password(MidConfig& config, const Password& old_password, const Password& new_password) {
+  std::string_view new_value(new_password.c_str(), new_password.size());
+  std::optional<Password> current = config.get_secret(mid_param::kKeystorePassword);
+  if (!current) {
+    config.set(mid_param::kKeystorePassword, new_value, {}, "secure=\"true\"");
+    return KeystorePasswordEdit::Added;
+  }
+  if (is_encrypted_value(std::string_view(current->c_str(), current->size()))) return KeystorePasswordEdit::LeftEncrypted;
+  if (!(*current == old_password)) return KeystorePasswordEdit::LeftOther;
+  config.set(mid_param::kKeystorePassword, new_value);
+  return KeystorePasswordEdit::Replaced;
+}
+
 bool update_config(const std::string& path, const std::function<bool(MidConfig&)>& change, int lock_timeout_s) {
   platform::FolderLock lock(path, path, lock_timeout_s);
   MidConfig config = MidConfig::load(path);

@@ -29,6 +29,14 @@ struct KeystoreLocation {
 // The first candidate that exists under agent_dir, or the first candidate if none does.
 KeystoreLocation locate_keystore(const std::string& agent_dir);
 
+// ServiceNow's FIPS-enforced MID mode: conf/wrapper-override.conf passes the JVM Bouncy Castle
+// FIPS's approved-only flag. Such a JVM reads only Bouncy Castle FIPS keystores (BCFKS).
+inline constexpr const char* kWrapperOverride = "conf/wrapper-override.conf";
+inline constexpr const char* kFipsApprovedOnlyFlag = "-Dorg.bouncycastle.fips.approved_only=true";
+// The wrapper-override.conf that puts the MID of agent_dir in FIPS mode (a line, not commented
+// out, passing the flag), or "" when there is none.
+std::string fips_mode_evidence(const std::string& agent_dir);
+
 // How the keystore is backed up before each change, read from config.xml.
 struct BackupPolicy {
   std::string folder;              // agent/security_backup

@@ -40,6 +40,9 @@ struct ImportOptions {
   // the chain the files start. The files' own come first; each link is still proved by signature,
   // and those not needed are left out without a finding.
   std::span<const Bytes> known_issuers;
+  // Where known_issuers come from, and the fix for a chain that still ends below its root: for messages.
+  const char* known_issuers_origin = "the entry's current chain";
+  const char* known_issuers_fix = "pass the issuing CA certificates, up to the root, with the renewed certificate";
 };
 
 struct ImportedKey {
@@ -67,6 +70,9 @@ class ImportRefused : public Error {
 // what needs --force.
 ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOptions& options);
 ImportedKey import_bundle_files(const std::vector<std::string>& paths, const ImportOptions& options);
+
+// The distinct certificates of bundle files (keys in them are not looked at): -a's trusted entries.
+std::vector<Bytes> bundle_certificates(const std::vector<std::string>& paths, const Password* passphrase);
 
 // Whether a PKCS#8 private key is the key of a DER certificate.
 bool key_matches_certificate(const SecureBytes& pkcs8, const Bytes& cert_der);

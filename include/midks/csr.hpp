@@ -23,4 +23,18 @@ struct CsrResult {
 // Throws Error(Usage) for an unknown key type, a malformed subject or SAN.
 CsrResult make_csr(const CsrSpec& spec, const Password* key_passphrase);
 
+// A key pair for a keystore entry, as keytool -genkeypair and -certreq make it: the key, a
+// self-signed placeholder certificate valid placeholder_days (the CA's reply replaces it), and the
+// request (the same extensions as make_csr's).
+struct KeyPairRequest {
+  std::string csr_pem;
+  SecureBytes pkcs8;       // PrivateKeyInfo DER
+  Bytes placeholder_cert;  // DER
+};
+KeyPairRequest make_key_pair_request(const CsrSpec& spec, int placeholder_days = 90);
+
+// A request for a key that already has an entry (keytool -certreq): its subject is spec.subject,
+// or the certificate's when that is empty; spec.key_type is not used.
+std::string make_request_for(const SecureBytes& pkcs8, const Bytes& certificate, const CsrSpec& spec);
+
 }  // namespace midks

@@ -47,6 +47,12 @@ bool use_mutual_auth(MidConfig& config, const std::optional<std::string>& instan
                      const std::optional<std::string>& mid_name = std::nullopt);
 bool use_basic_auth(MidConfig& config, std::string_view user, const Password& password);
 
+// passwd on the MID's keystore: config.xml's mid.keystore.password follows the new store password.
+// Replaced where it held the old one in plain text; added (secure="true": the MID encrypts it at
+// start) where absent; left alone, and said so, where the MID encrypted it or it held another value.
+enum class KeystorePasswordEdit { Replaced, Added, LeftEncrypted, LeftOther };
+KeystorePasswordEdit use_keystore_password(MidConfig& config, const Password& old_password, const Password& new_password);
+
 // Locks config.xml's folder, loads it, applies change and, if it changed
 // anything, writes it atomically with a .bak, keeping its mode. Returns whether it was written.
 bool update_config(const std::string& path, const std::function<bool(MidConfig&)>& change, int lock_timeout_s = 30);

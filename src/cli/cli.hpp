@@ -36,8 +36,8 @@ struct SecretSource {
 struct Options {
   std::string agent_dir = ".";
   std::optional<std::string> keystore, config;
-  SecretSource storepass, keypass, instance_password;
-  std::optional<StoreType> storetype;
+  SecretSource storepass, keypass, instance_password, new_storepass;
+  std::optional<StoreType> storetype, to_type;  // to_type: convert's --to
   bool help = false, force = false, json = false, quiet = false, long_format = false, remove_key = false, prune = false, ca_bundle = false;
   std::optional<int> expiry_warn_days;
   std::optional<std::string> instance_url, mid_name;  // -m: also set url and name in config.xml
@@ -73,6 +73,9 @@ const Password& store_password(const Options& o);
 // A wrong-password error for a password the user did not give: says where it came from and how to pass the MID's.
 Error explain_password_error(const Options& o, const Error& e);
 std::optional<Password> key_passphrase(const Options& o);
+// The new store password (passwd, convert): --new-storepass-*, else asked twice at a terminal when
+// `ask` (a usage error without one); nullopt when not asked and none was given.
+std::optional<Password> new_store_password(const Options& o, bool ask);
 
 // ---- presentation (with days_left, day, iso in result.hpp) ----
 std::string expiry_text(std::time_t not_after);
@@ -97,8 +100,12 @@ Keystore browse_keystore(const Options& o);
 Keystore browse_keystore_at(const Options& o, const std::string& path);  // any keystore file (expiry)
 // The one way commands change the keystore: locked, loaded (or new_type if absent), changed,
 // written back atomically with a backup. Returns whether it was written.
-bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change);
+// new_store_password: the keystore is written with it (passwd).
+bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change,
+                     const Password* new_store_password = nullptr);
 bool expiring(const Options& o, const Entry& e);
+// The key entry under alias in ks, opened with the store password (as the MID opens it): a copy.
+Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& alias);
 
 // ---- commands (each returns its Result: the exit code and what to print) ----
 Result cmd_import(const Options& o);
@@ -115,5 +122,7 @@ Result cmd_split(const Options& o);
 Result cmd_verify(const Options& o);
 Result cmd_renew(const Options& o);
 Result cmd_expiry(const Options& o);
+Result cmd_convert(const Options& o);
+Result cmd_passwd(const Options& o);
 
 }  // namespace midks::cli

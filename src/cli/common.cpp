@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "codec.hpp"
 #include "midks/keystore_transaction.hpp"
 #include "midks/mid_auth.hpp"
 #include "midks/error.hpp"
@@ -128,6 +129,22 @@ Error explain_password_error(const Options& o, const Error& e) {
 }
 
 std::optional<Password> key_passphrase(const Options& o) { return read_secret(o.keypass, "keypass", "key passphrase"); }
+
+std::optional<Password> new_store_password(const Options& o, bool ask) {
+  SecretSource src = o.new_storepass;
+  if (!src.env && !src.file && !src.prompt) {
+    if (!ask) return std::nullopt;
+    if (!::isatty(STDIN_FILENO))
+      usage_error("no new store password given", "pass it with --new-storepass-env VAR, --new-storepass-file FILE or --new-storepass-prompt");
+    src.prompt = true;
+  }
+  Password chosen = *read_secret(src, "new-storepass", "new keystore password");
+  if (src.prompt && !(*read_secret(src, "new-storepass", "new keystore password, again") == chosen))
+    usage_error("the two new passwords typed differ; nothing was changed");
+  // keytool refuses shorter store passwords: a store an admin could not manage with it helps nobody.
+  if (chosen.size() < 6) usage_error("the new store password has fewer than 6 characters, which keytool refuses", "choose a longer one");
+  return chosen;
+}
 
 std::string Options::keystore_path() const {
   if (keystore) return *keystore;
@@ -277,11 +294,13 @@ Keystore browse_keystore_at(const Options& o, const std::string& path) {
   }
 }
 
-bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change) {
+bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change,
+                     const Password* new_store_password) {
   const std::string& path = o.keystore_path();
   try {
     KeystoreUpdate update =
-        update_keystore(path, store_password(o), new_type, change, backup_policy(path, parent_folder(o.config_path()), o.config_path()));
+        update_keystore(path, store_password(o), new_type, change, backup_policy(path, parent_folder(o.config_path()), o.config_path()), 30,
+                        new_store_password);
     o.last_backup = update.backup;
     return update.written;
   } catch (const Error& e) {
@@ -289,6 +308,16 @@ bool change_keystore(const Options& o, StoreType new_type, const std::function<b
     Error explained = explain_password_error(o, e);
     throw Error(explained.code_id(), std::string(e.what()) + "; nothing was written").with_hint(explained.hint());
   }
+}
+
+Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& alias) {
+  const Entry* e = ks.find(alias);
+  if (!e) fail(ErrorCode::NO_SUCH_ENTRY, "no entry '" + alias + "' in " + o.keystore_path());
+  if (e->kind != EntryKind::PrivateKey || e->chain.empty())
+    fail(ErrorCode::NOT_A_KEY_ENTRY, "'" + e->alias + "' is a " + std::string(entry_kind_name(e->kind)) + ", not a key entry with a certificate chain");
+  Entry opened = *e;
+  fmt::open_entry(opened, store_password(o));
+  return opened;
 }
 
 bool expiring(const Options& o, const Entry& e) {

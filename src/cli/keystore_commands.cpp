@@ -18,6 +18,87 @@
 namespace midks::cli {
 
 
+namespace {
+
+// The alias's entry in the keystore as it is now, if the keystore exists (read with the password).
+std::optional<EntryKind> existing_kind(const Options& o, const std::string& alias) {
+  struct stat st {};
+  if (::stat(o.keystore_path().c_str(), &st) != 0) return std::nullopt;
+  Keystore ks = open_keystore(o);
+  const Entry* e = ks.find(alias);
+  return e ? std::optional<EntryKind>(e->kind) : std::nullopt;
+}
+
+// keytool's "certificate reply": certificates without a key, for an entry that holds the key
+// (csr --keystore made it). The reply's leaf must be that key's; its chain is completed from the
+// files and the keystore's trusted certificates, and replaces the entry's (no -previous copy).
+Result import_reply(const Options& o, const std::string& alias, const std::vector<std::string>& files) {
+  ImportedKey reply;
+  std::string stored;
+  change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
+    Entry current = opened_key_entry(ks, o, alias);
+    std::vector<Bytes> trusted;
+    for (const Entry& e : ks.entries())
+      if (e.kind == EntryKind::TrustedCert) trusted.push_back(e.chain.front());
+    ImportOptions options;
+    options.force = o.force;
+    options.existing_key = &current.plain;
+    options.known_issuers = trusted;
+    options.known_issuers_origin = "the keystore's trusted certificates";
+    options.known_issuers_fix = "pass the CA certificates up to the root with the reply, or import the root first (-a <alias> root.pem)";
+    reply = import_bundle_files(files, options);  // KEY_MISMATCH: the reply is for another key
+    Entry entry = current;
+    entry.chain = reply.chain;
+    entry.created_ms = now_ms();
+    entry.key_password.reset();
+    stored = ks.put(std::move(entry)).alias;
+    return true;
+  });
+  Result r;
+  r.field("command", "import").field("keystore", o.keystore_path()).field("alias", stored).field("reply", true);
+  r.field("backup", o.last_backup).field("certificate", certificate_object(reply.leaf)).field("chain_length", reply.chain.size());
+  r.text("Installed the certificate reply into '" + stored + "' of " + o.keystore_path() + " (its key stays; the chain replaces the old one)\n" +
+         "  subject   " + reply.leaf.subject_display + "\n" + "  issuer    " + reply.leaf.issuer_display + "\n" +
+         "  expires   " + expiry_text(reply.leaf.not_after) + "\n" + "  chain     " + std::to_string(reply.chain.size()) +
+         " certificate(s), leaf first\n" + (o.last_backup.empty() ? "" : "  backup    " + o.last_backup + "\n"));
+  r.field("notes", reply.notes, lines("note: ", reply.notes));
+  r.add(findings_node(reply.findings));
+  r.text("check: keytool -list -v -alias " + stored + " -keystore " + shell_quoted(o.keystore_path()) + "   (it asks for the store password)\n");
+  return r;
+}
+
+// keytool -importcert: one certificate without a key, under an alias that holds no key, becomes
+// a trusted certificate entry. Never the MID's alias: there a lone certificate is a bundle that lost its key.
+std::optional<Result> import_trusted(const Options& o, const std::string& alias, const std::vector<std::string>& files,
+                                     const Password* passphrase) {
+  if (java_lower(alias) == kMidKeyAlias) return std::nullopt;
+  std::vector<Bytes> certs = bundle_certificates(files, passphrase);
+  if (certs.size() != 1) return std::nullopt;
+  CertFacts cert = describe_certificate(certs.front());
+  std::string stored;
+  bool changed = change_keystore(o, o.storetype.value_or(StoreType::Jks), [&](Keystore& ks) {
+    if (const Entry* old = ks.find(alias); old && old->kind == EntryKind::TrustedCert && old->chain == certs) {
+      stored = old->alias;
+      return false;
+    }
+    Entry entry;
+    entry.alias = alias;
+    entry.kind = EntryKind::TrustedCert;
+    entry.created_ms = now_ms();
+    entry.chain = certs;
+    stored = ks.put(std::move(entry)).alias;
+    return true;
+  });
+  Result r;
+  r.field("command", "import").field("keystore", o.keystore_path()).field("alias", stored).field("trusted", true).field("changed", changed);
+  r.field("backup", o.last_backup).field("certificate", certificate_object(cert));
+  r.text("Added '" + stored + "' to " + o.keystore_path() + " as a trusted certificate" + (changed ? "" : " (it already was: nothing changed)") + "\n" +
+         "  subject   " + cert.subject_display + "\n  expires   " + expiry_text(cert.not_after) + "\n  SHA-256   " + cert.sha256 + "\n");
+  return r;
+}
+
+}  // namespace
+
 Result cmd_import(const Options& o) {
   std::string alias = checked_alias(o.args[0]);
   std::vector<std::string> files(o.args.begin() + 1, o.args.end());
@@ -25,19 +106,27 @@ Result cmd_import(const Options& o) {
   ImportOptions options;
   options.passphrase = passphrase ? &*passphrase : nullptr;
   options.force = o.force;
-  ImportedKey imported = [&] {
-    try {
-      return import_bundle_files(files, options);  // validates fully before anything is written
-    } catch (const Error& e) {
-      // An encrypted key and nobody said how to open it: ask, if someone is at a terminal.
-      if (e.code_id() != ErrorCode::PASSPHRASE_NEEDED || passphrase || !::isatty(STDIN_FILENO)) throw;
-      SecretSource ask;
-      ask.prompt = true;
-      passphrase = read_secret(ask, "keypass", "passphrase of the encrypted key");
-      options.passphrase = &*passphrase;
-      return import_bundle_files(files, options);
+  std::optional<ImportedKey> read;
+  try {
+    read = import_bundle_files(files, options);  // validates fully before anything is written
+  } catch (const Error& e) {
+    if (e.code_id() == ErrorCode::NO_PRIVATE_KEY) {
+      // Certificates alone: a reply for the key the alias holds, or a CA to trust.
+      std::optional<EntryKind> kind = existing_kind(o, alias);
+      if (kind == EntryKind::PrivateKey) return import_reply(o, alias, files);
+      if (!kind || kind == EntryKind::TrustedCert)
+        if (auto trusted = import_trusted(o, alias, files, options.passphrase)) return std::move(*trusted);
+      throw;
     }
-  }();
+    // An encrypted key and nobody said how to open it: ask, if someone is at a terminal.
+    if (e.code_id() != ErrorCode::PASSPHRASE_NEEDED || passphrase || !::isatty(STDIN_FILENO)) throw;
+    SecretSource ask;
+    ask.prompt = true;
+    passphrase = read_secret(ask, "keypass", "passphrase of the encrypted key");
+    options.passphrase = &*passphrase;
+    read = import_bundle_files(files, options);
+  }
+  ImportedKey& imported = *read;
   std::vector<Finding> findings = imported.findings;
   std::vector<std::string> notes = imported.notes;
   std::size_t chain_length = imported.chain.size();
@@ -354,6 +443,18 @@ bool add_checklist(std::vector<Object>& checks, const std::vector<std::string>& 
   return ok;
 }
 
+// On a FIPS-mode MID (evidence: the wrapper-override.conf that says so) the JVM reads BCFKS only.
+Object fips_check(const std::string& path, StoreType type, const std::string& evidence) {
+  const std::string title = "the keystore type suits this FIPS-mode MID (BCFKS)";
+  if (store_type_name(type) == "BCFKS") return finding_check("ok", title, {});
+  Finding f{Severity::Refusable, "FIPS_KEYSTORE_TYPE",
+            "this MID runs in FIPS mode (" + evidence + " passes " + kFipsApprovedOnlyFlag + "), and its Bouncy Castle FIPS JVM reads only BCFKS keystores; " +
+                path + " is " + std::string(store_type_name(type)),
+            "convert it: manage-certificates convert " + shell_quoted(path + ".bcfks") + " --to bcfks --keystore " + shell_quoted(path) +
+                ", check it, move it over " + shell_quoted(path) + " (keep the original), and restart the MID Server"};
+  return finding_check("problem", title, {&f});
+}
+
 // A target of doctor: what it is, then its checks.
 Object target_object(const std::string& target, const char* kind, std::vector<Object> checks) {
   Object t;
@@ -452,6 +553,7 @@ Result cmd_doctor(const Options& o) {
     }
     reports.push_back(target_object(u.path, "keystore", std::move(checks)));
   }
+  const std::string fips = fips_mode_evidence(o.agent_dir);
   // The same checks -m makes before it switches the MID to its certificate.
   for (const auto& [path, ks] : keystores) {
     std::string store_check = "the store opens with its password (" + std::string(store_type_name(ks.type())) + ")";
@@ -462,6 +564,10 @@ Result cmd_doctor(const Options& o) {
     } catch (const Error& e) {
       checks.push_back(finding_check("ok", store_check, {}));
       checks.push_back(failed(key_check, e, true));
+    }
+    if (!fips.empty()) {
+      checks.push_back(fips_check(path, ks.type(), fips));
+      if (store_type_name(ks.type()) != "BCFKS") all_ok = false, exit_code = std::max(exit_code, exit_status(ExitCode::Input));
     }
     reports.push_back(target_object(path, "keystore", std::move(checks)));
   }

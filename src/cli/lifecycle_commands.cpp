@@ -40,17 +40,6 @@ std::optional<std::string> mid_name(const Options& o) {
   return name;
 }
 
-// The key entry under alias, opened with the store password (as the MID opens it).
-Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& alias) {
-  const Entry* e = ks.find(alias);
-  if (!e) fail(ErrorCode::NO_SUCH_ENTRY, "no entry '" + alias + "' in " + o.keystore_path());
-  if (e->kind != EntryKind::PrivateKey || e->chain.empty())
-    fail(ErrorCode::NOT_A_KEY_ENTRY, "'" + e->alias + "' is a " + std::string(entry_kind_name(e->kind)) + ", not a key entry with a certificate chain");
-  Entry opened = *e;
-  fmt::open_entry(opened, store_password(o));
-  return opened;
-}
-
 std::string signed_days(std::int64_t d) { return (d >= 0 ? "+" : "") + std::to_string(d); }
 
 // Whether a file's first bytes are those of a keystore. Only "this is no keystore" says no: a file
@@ -70,6 +59,52 @@ bool holds_a_keystore(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// csr --keystore/--alias: the key pair inside the keystore, as keytool -genkeypair makes it, or
+// (keytool -certreq) a request for the key an entry already holds.
+Result csr_in_keystore(const Options& o, CsrSpec spec) {
+  const std::string alias = checked_alias(o.alias.value_or(kMidKeyAlias));
+  const std::string dir = o.out_dir.value_or(".");
+  const std::string csr_path = dir + "/" + (o.args.empty() ? java_lower(alias) : o.args[0]) + ".csr";
+  const std::string path = o.keystore_path();
+  std::string csr_pem;
+  bool existing = false;
+  Result r;
+  change_keystore(o, o.storetype.value_or(StoreType::Jks), [&](Keystore& ks) {
+    if (const Entry* e = ks.find(alias)) {
+      if (o.key_type) usage_error("'" + e->alias + "' already holds a key; --key-type is only for a new one", "leave out --key-type, or choose another --alias");
+      Entry opened = opened_key_entry(ks, o, alias);
+      csr_pem = make_request_for(opened.plain, opened.chain.front(), spec);
+      existing = true;
+      return false;  // the keystore stays as it is
+    }
+    if (spec.subject.empty()) usage_error("a new key pair needs --subject", "e.g. --subject 'CN=acme.example,O=Acme,C=US'");
+    KeyPairRequest made = make_key_pair_request(spec);
+    Entry entry;
+    entry.kind = EntryKind::PrivateKey;
+    entry.alias = alias;
+    entry.created_ms = now_ms();
+    entry.plain = std::move(made.pkcs8);
+    entry.chain = {std::move(made.placeholder_cert)};
+    ks.put(std::move(entry));
+    csr_pem = std::move(made.csr_pem);
+    return true;
+  });
+  platform::create_folders(dir, 0755);
+  write_file_atomically(csr_path, view(csr_pem), WriteOptions::with_mode(0644));
+  r.field("command", "csr").field("csr", csr_path).field("keystore", path).field("alias", java_lower(alias)).field("new_key", !existing);
+  r.field("backup", o.last_backup);
+  r.text((existing ? "Wrote " + csr_path + " for the key already in '" + alias + "' of " + path + "\n"
+                   : "Made a new " + spec.key_type + " key pair in " + path + " under '" + java_lower(alias) +
+                         "' (with a self-signed placeholder certificate, as keytool -genkeypair does)\n  and its request " + csr_path + "\n") +
+         "next: have your CA sign " + csr_path + ", then import its reply (the signed certificate and its CA chain) with\n"
+         "  manage-certificates -a " + java_lower(alias) + " <reply.pem> --keystore " + shell_quoted(path) + "\n");
+  return r;
+}
+
+}  // namespace
+
 Result cmd_csr(const Options& o) {
   CsrSpec spec;
   spec.key_type = o.key_type.value_or("rsa2048");
@@ -79,10 +114,11 @@ Result cmd_csr(const Options& o) {
   } else if (auto name = mid_name(o)) {
     spec.subject = "CN=";
     for (char c : *name) spec.subject += c == ',' || c == '\\' || c == '/' ? std::string("\\") + c : std::string(1, c);
-  } else {
+  }
+  if (o.keystore || o.alias) return csr_in_keystore(o, spec);
+  if (spec.subject.empty())
     usage_error("no --subject given and no MID name in " + o.config_path(),
          "pass --subject CN=<mid name>,O=<organisation>, or run from the MID's agent folder");
-  }
   std::string base = o.args.empty() ? "midserver" : o.args[0];
   std::string key_path = base + ".key", csr_path = base + ".csr";
   if (exists(key_path) && !o.force)

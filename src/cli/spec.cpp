@@ -7,12 +7,12 @@ namespace midks::cli {
 
 namespace {
 
-StoreType parse_storetype(std::string t) {
+StoreType parse_storetype(const std::string& option, std::string t) {
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (t == "jks") return StoreType::Jks;
   if (t == "pkcs12" || t == "p12") return StoreType::Pkcs12;
   if (t == "jceks") return StoreType::Jceks;
-  usage_error("unknown --storetype " + t, "use jks, pkcs12 or jceks");
+  usage_error("unknown " + option + " " + t, "use jks, pkcs12 or jceks");
 }
 
 int parse_count(const std::string& option, const std::string& v, std::size_t max_digits, const char* unit) {
@@ -48,7 +48,8 @@ const std::vector<OptionSpec>& option_table() {
       {"--config", "FILE", "the MID's config.xml (default: config.xml in the agent folder)",
        [](Options& o, const std::string& v) { o.config = v; }},
       {"--storetype", "TYPE", "type of a new keystore: jks (default), pkcs12 or jceks",
-       [](Options& o, const std::string& v) { o.storetype = parse_storetype(v); }},
+       [](Options& o, const std::string& v) { o.storetype = parse_storetype("--storetype", v); }},
+      {"--to", "TYPE", "the type to convert to: jks, jceks or pkcs12", [](Options& o, const std::string& v) { o.to_type = parse_storetype("--to", v); }},
       {"--storepass-env", "VAR", "store password from an environment variable (default: config.xml's mid.keystore.password, else changeit)",
        [](Options& o, const std::string& v) { o.storepass.env = v; }},
       {"--storepass-file", "FILE", "store password from a file (first line)", [](Options& o, const std::string& v) { o.storepass.file = v; }},
@@ -56,6 +57,12 @@ const std::vector<OptionSpec>& option_table() {
        [](Options& o, const std::string& v) { o.storepass.arg = v; }, true},
       {"--storepass-prompt", "", "ask for the store password on the terminal (no echo)",
        [](Options& o, const std::string&) { o.storepass.prompt = true; }},
+      {"--new-storepass-env", "VAR", "the new store password from an environment variable",
+       [](Options& o, const std::string& v) { o.new_storepass.env = v; }},
+      {"--new-storepass-file", "FILE", "the new store password from a file (first line)",
+       [](Options& o, const std::string& v) { o.new_storepass.file = v; }},
+      {"--new-storepass-prompt", "", "ask for the new store password on the terminal, twice (no echo)",
+       [](Options& o, const std::string&) { o.new_storepass.prompt = true; }},
       {"--keypass-env", "VAR", "passphrase of an encrypted key or PFX, from an environment variable",
        [](Options& o, const std::string& v) { o.keypass.env = v; }},
       {"--keypass-file", "FILE", "passphrase of an encrypted key or PFX, from a file (first line)",
@@ -190,14 +197,19 @@ const std::vector<CommandSpec>& command_table() {
        {{"-s", "what this MID folder holds"}, {"status --expiry-warn 30 --json", "for monitoring: exit 3 within 30 days of an expiry"}},
        {E::Input, E::ExpiryWarning, E::Io, E::Password, E::Internal},
        cmd_status},
-      {{"csr"}, "[<name>]", 0, 1, "make a private key (<name>.key, 0600) and a clientAuth certificate request (<name>.csr)",
+      {{"csr"}, "[<name>]", 0, 1,
+       "make a key and a clientAuth certificate request: as files (<name>.key, 0600, and <name>.csr), or inside a keystore",
        "Makes a new key and a certificate signing request for a client-authentication certificate (keyUsage "
-       "digitalSignature, extendedKeyUsage clientAuth). The key is written 0600 and never overwritten without --force.",
-       with({{"--agent-dir", "--config", "--subject", "--key-type", "--san", "--force"}, kKeypass, kOutput}),
+       "digitalSignature, extendedKeyUsage clientAuth). Without --keystore or --alias, the key is written to <name>.key "
+       "(0600, never overwritten without --force). With them, as keytool -genkeypair and -certreq do, the key pair goes into "
+       "the keystore under the alias with a self-signed placeholder certificate, the request to <alias>.csr, and the CA's "
+       "reply is imported later with -a <alias> <reply>, which pairs it with the key.",
+       with({kStore, {"--storetype", "--alias", "--out-dir", "--subject", "--key-type", "--san", "--force"}, kKeypass, kOutput}),
        {{"csr", "midserver.key and midserver.csr for CN=<the MID's name in config.xml>"},
         {"csr mid01 --subject 'CN=mid01,O=Acme,C=US' --san DNS:mid01.acme.example", "with a subject and a DNS name"},
-        {"csr mid01 --key-type ec256 --keypass-env KEY_PASS", "an EC key, encrypted with $KEY_PASS"}},
-       {E::Input, E::Io, E::Internal},
+        {"csr --keystore outbound.jks --alias mydomain --subject 'CN=acme.example,O=Acme' --storepass-env KS_PASS",
+         "a key pair inside a new keystore and mydomain.csr, for the instance's outbound mutual authentication"}},
+       {E::Input, E::Io, E::Password, E::Internal},
        cmd_csr},
       {{"split"}, "[<file>...]", 0, 64, "write the CA chain and the leaf as the instance needs them (from a bundle, or the keystore)",
        "Writes each CA certificate (for sys_ca_certificate) and the leaf (for the MID user's sys_user_certificate) as "
@@ -231,6 +243,27 @@ const std::vector<CommandSpec>& command_table() {
         {"expiry '/opt/servicenow/*/agent/security/agent_keystore' --warn 30", "every MID on the host; exit 3 within 30 days"}},
        {E::Input, E::ExpiryWarning, E::Io, E::Password, E::Internal},
        cmd_expiry},
+      {{"convert"}, "<out-file>", 1, 1, "write every entry of the keystore into a new keystore of another type (--to)",
+       "Writes every entry of the keystore (the MID's, or --keystore) into a new file of the type --to names, as keytool "
+       "-importkeystore does: keys are protected anew for that type, keys with a password of their own keep it (pass it with "
+       "--keypass-*). The new file is read back and compared before it is written (mode 0600); what the type cannot hold is "
+       "refused, naming the entries. An existing file is never overwritten without --force; the keystore itself never.",
+       with({kStore, kKeypass, {"--to", "--new-storepass-env", "--new-storepass-file", "--new-storepass-prompt", "--force"}, kOutput}),
+       {{"convert agent_keystore.p12 --to pkcs12", "the MID's keystore as PKCS12, same password"},
+        {"convert --keystore old.jceks new.jks --to jks --new-storepass-env NEW_PASS", "a JCEKS store as JKS with another password"},
+        {"convert midwss-too.jks --to jks --keypass-env MIDWSS_PASS", "keys with their own password (midwss) opened with it"}},
+       {E::Input, E::Io, E::Password, E::Internal},
+       cmd_convert},
+      {{"passwd"}, "", 0, 0, "change the keystore's store password (and every key password that was the same)",
+       "Changes the store password, and the password of every key that had the same one (as the MID needs); keys with a "
+       "password of their own are left as they are and listed. One atomic write, with a backup. When the keystore is the "
+       "MID's, config.xml's mid.keystore.password follows: replaced where it held the old password in plain text, added "
+       "(secure=\"true\", so the MID encrypts it at start) where it was absent.",
+       with({kStore, {"--new-storepass-env", "--new-storepass-file", "--new-storepass-prompt"}, kOutput}),
+       {{"passwd", "asks for the new password twice"},
+        {"passwd --storepass-env OLD_PASS --new-storepass-env NEW_PASS", "both from the environment, for scripts"}},
+       {E::Input, E::Io, E::Password, E::Internal},
+       cmd_passwd},
       {{"doctor"}, "[<file|keystore>...]", 0, 64,
        "check bundles or keystores against everything that breaks MID mutual TLS (no file: the MID's keystore)",
        "Runs the seed's troubleshooting table as checks on bundle files (as -a would read them) or keystores (as -m would "

@@ -7,7 +7,7 @@ set -uo pipefail
 bin=$1
 . "$2/tests/interop/lib.sh"
 cd "$work"
-commands="-a -g -l -d -r -m -b -s csr split verify renew expiry doctor"
+commands="-a -g -l -d -r -m -b -s csr split verify renew expiry convert passwd doctor"
 
 for c in $commands; do
   out=$("$bin" "$c" --help 2>&1); rc=$?
@@ -38,7 +38,7 @@ out=$("$bin" --help 2>&1); rc=$?
 check "--help: the command list and every exit code 0-10" '[ $rc -eq 0 ] && grep -q "^  doctor" <<<"$out" && grep -qE "^  10 +an internal error" <<<"$out"'
 
 man=$("$bin" --man); rc=$?
-check "--man: a roff page with every command and exit status" '[ $rc -eq 0 ] && grep -q "^\.TH MANAGE-CERTIFICATES 1" <<<"$man" && grep -q "^\.SH EXIT STATUS" <<<"$man" && [ "$(grep -c "^\.SS" <<<"$man")" -eq 14 ]'
+check "--man: a roff page with every command and exit status" '[ $rc -eq 0 ] && grep -q "^\.TH MANAGE-CERTIFICATES 1" <<<"$man" && grep -q "^\.SH EXIT STATUS" <<<"$man" && [ "$(grep -c "^\.SS" <<<"$man")" -eq 16 ]'
 if command -v groff >/dev/null 2>&1 || command -v nroff >/dev/null 2>&1; then
   warnings=$( (nroff -man -ww <<<"$man" >/dev/null) 2>&1)
   check "the man page renders without warnings" '[ -z "$warnings" ]'

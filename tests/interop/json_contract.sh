@@ -15,6 +15,9 @@ openssl x509 -req -in r.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 -e
 sleep 1
 openssl x509 -req -in r.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 20 -extfile <(printf 'extendedKeyUsage=clientAuth\n') -out r2.pem 2>/dev/null
 cat r1.pem ca.pem r.key > r1.bundle
+printf 'n3w-pass\n' > newpw.txt
+# A certificate reply for a key pair that csr --keystore makes, signed by the same CA.
+reply() { openssl x509 -req -in ob.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 -extfile <(printf 'extendedKeyUsage=clientAuth\n') -out ob.pem 2>/dev/null; }
 j() { "$bin" "$@" --json 2>/dev/null; }
 {
   echo "-a	$(j -a defaultsecuritykeypairhandle "$b/seed-order.pem")"
@@ -28,11 +31,17 @@ j() { "$bin" "$@" --json 2>/dev/null; }
   echo "-b	$(j -b mid.user --instance-password-file pw.txt)"
   echo "doctor	$(j doctor "$b/seed-order.pem")"
   echo "csr	$(j csr c --subject CN=x)"
+  echo "csr	$(j csr --keystore ob.jks --alias ob --subject CN=ob)"
+  reply
+  echo "-a	$(j -a jsonca ca.pem --keystore ob.jks)"
+  echo "-a	$(j -a ob ob.pem --keystore ob.jks)"
+  echo "convert	$(j convert converted.p12 --to pkcs12)"
   echo "split	$(j split --out-dir up)"
   echo "verify	$(j verify --url https://127.0.0.1:1 --timeout 1)"
   echo "renew	$(j renew renewing r2.pem --prune)"
   echo "expiry	$(j expiry security/agent_keystore /nonexistent)"
   echo "-d	$(j -d second)"
+  echo "passwd	$(j passwd --new-storepass-file newpw.txt)"
   echo "error	$(j -g nosuch)"
 } > outputs.tsv
 python3 - "$src/docs/json.md" outputs.tsv <<'PY'
