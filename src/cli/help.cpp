@@ -133,7 +133,7 @@ void print_bash_completion() {
                "_manage_certificates() {\n"
                "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} command='' opts='' w\n"
                "  case $prev in\n"
-               "    --storetype) COMPREPLY=($(compgen -W 'jks pkcs12 jceks' -- \"$cur\")); return ;;\n"
+               "    --storetype) COMPREPLY=($(compgen -W 'jks pkcs12 jceks bcfks' -- \"$cur\")); return ;;\n"
                "    --agent-dir|--out-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
                "    --key-type) COMPREPLY=($(compgen -W 'rsa2048 rsa3072 rsa4096 ec256 ec384' -- \"$cur\")); return ;;\n"
                "    --keystore|--config|--server-ca|--*-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"

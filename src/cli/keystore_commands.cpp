@@ -387,11 +387,7 @@ Result cmd_doctor(const Options& o) {
     std::optional<StoreType> type;
     try {
       type = detect_keystore_type(content);
-    } catch (const Error& e) {
-      if (e.code_id() == ErrorCode::BCFKS_UNSUPPORTED) {  // a keystore, just not one we read: never a bundle
-        unreadable_stores.push_back({path, e.with_context(path), std::nullopt});
-        continue;
-      }
+    } catch (const Error&) {  // no keystore: a bundle file, then
     }
     try {
       if (type) keystores.emplace_back(path, read_keystore_data(content, &store_password(o)));
@@ -401,7 +397,7 @@ Result cmd_doctor(const Options& o) {
       } else {
         Error explained = explain_password_error(o, e.with_context(path));
         std::optional<Keystore> unverified;
-        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD) unverified = read_keystore_data(content, nullptr);
+        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD && (type == StoreType::Jks || type == StoreType::Jceks)) unverified = read_keystore_data(content, nullptr);
         unreadable_stores.push_back({path, explained, std::move(unverified)});
       }
     }

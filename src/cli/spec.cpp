@@ -12,7 +12,8 @@ StoreType parse_storetype(std::string t) {
   if (t == "jks") return StoreType::Jks;
   if (t == "pkcs12" || t == "p12") return StoreType::Pkcs12;
   if (t == "jceks") return StoreType::Jceks;
-  usage_error("unknown --storetype " + t, "use jks, pkcs12 or jceks");
+  if (t == "bcfks") return StoreType::Bcfks;
+  usage_error("unknown --storetype " + t, "use jks, pkcs12, jceks or bcfks");
 }
 
 int parse_count(const std::string& option, const std::string& v, std::size_t max_digits, const char* unit) {
@@ -47,7 +48,7 @@ const std::vector<OptionSpec>& option_table() {
        [](Options& o, const std::string& v) { o.keystore = v; }},
       {"--config", "FILE", "the MID's config.xml (default: config.xml in the agent folder)",
        [](Options& o, const std::string& v) { o.config = v; }},
-      {"--storetype", "TYPE", "type of a new keystore: jks (default), pkcs12 or jceks",
+      {"--storetype", "TYPE", "type of a new keystore: jks (default), pkcs12, jceks or bcfks (Bouncy Castle FIPS)",
        [](Options& o, const std::string& v) { o.storetype = parse_storetype(v); }},
       {"--storepass-env", "VAR", "store password from an environment variable (default: config.xml's mid.keystore.password, else changeit)",
        [](Options& o, const std::string& v) { o.storepass.env = v; }},
