@@ -73,7 +73,9 @@ Result cmd_import(const Options& o) {
          "  SHA-256   " + leaf.sha256 + "\n" + (o.last_backup.empty() ? "" : "  backup    " + o.last_backup + "\n"));
   r.field("notes", notes, lines("note: ", notes));
   r.add(findings_node(findings));
-  r.text("check: keytool -list -v -alias " + put.alias + " -keystore " + shell_quoted(path) + "   (it asks for the store password)\n" +
+  // keytool knows BCFKS only through a Bouncy Castle provider (bc-fips.jar on a FIPS MID).
+  const std::string bc = type == StoreType::Bcfks ? " -storetype BCFKS -providerpath <bc-fips.jar or bcprov.jar> -providerclass <its provider class>" : "";
+  r.text("check: keytool -list -v -alias " + put.alias + " -keystore " + shell_quoted(path) + bc + "   (it asks for the store password)\n" +
          "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
          "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
          "  the MID Server.\n");

@@ -44,7 +44,7 @@ const std::vector<OptionSpec>& option_table() {
       {"--agent-dir", "DIR", "the MID's agent folder (default: the current folder)", [](Options& o, const std::string& v) { o.agent_dir = v; }},
       {"--keystore", "FILE",
        "keystore (default: the first of security/agent_keystore, security/agent_keystore.jks, keystore/agent_keystore, "
-       "keystore/agent_keystore.jks in the agent folder that exists; new: security/agent_keystore; JKS, JCEKS or PKCS12, detected)",
+       "keystore/agent_keystore.jks in the agent folder that exists; new: security/agent_keystore; JKS, JCEKS, PKCS12 or BCFKS, detected)",
        [](Options& o, const std::string& v) { o.keystore = v; }},
       {"--config", "FILE", "the MID's config.xml (default: config.xml in the agent folder)",
        [](Options& o, const std::string& v) { o.config = v; }},
