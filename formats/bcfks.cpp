@@ -532,8 +532,11 @@ Entry read_object(DerReader& objects) {
   return e;
 }
 
+}  // namespace
+
 // ObjectStoreData: version, integrityAlgorithm (must be the MAC's), dates, objects, comment?
-void read_store_data(ByteView plain, ByteView mac_alg, Keystore& ks) {
+Keystore read_bcfks_store_data(ByteView plain, ByteView mac_alg) {
+  Keystore ks(StoreType::Bcfks);
   DerReader r(plain, "the decrypted BCFKS store data");
   DerReader s = r.enter(r.next(der::kSequence, "the store data"));
   r.expect_end("the store data");
@@ -552,7 +555,10 @@ void read_store_data(ByteView plain, ByteView mac_alg, Keystore& ks) {
       corrupt("more than " + std::to_string(limits::kMaxBcfksObjects) + " objects");
     ks.put(read_object(objects), Keystore::AliasCase::AsFound);  // BC keeps aliases as given; a repeat: the last wins
   }
+  return ks;
 }
+
+namespace {
 
 Keystore read_unchecked(ByteView data, const Password& password) {
   DerReader file(data, "the BCFKS keystore");
@@ -581,14 +587,12 @@ Keystore read_unchecked(ByteView data, const Password& password) {
 
   // The store's own encryption, read (and its cost checked) before any KDF runs.
   DerReader sd = in.enter(store_data);
-  Keystore ks(StoreType::Bcfks);
   if (sd.peek_tag() == der::kInteger) {
     // An unencrypted ObjectStoreData (BC reads it; it writes none): the MAC still covers it.
     Bytes mac_now = hmac_sha512(derive(mac_kdf, password, "INTEGRITY_CHECK", kMacKeyLen), store_data.encoded, mac_md);
     if (mac_now.size() != mac.content.size() || CRYPTO_memcmp(mac_now.data(), mac.content.data(), mac_now.size()) != 0)
       fail(ErrorCode::WRONG_STORE_PASSWORD, "keystore password is incorrect, or the file was altered after it was written (BCFKS integrity MAC check failed)");
-    read_store_data(store_data.encoded, mac_alg.encoded, ks);
-    return ks;
+    return read_bcfks_store_data(store_data.encoded, mac_alg.encoded);
   }
   AlgId enc_alg = read_alg_id(sd, "the store encryption");
   Pbes2 enc = read_pbes2(enc_alg, sd, "the store encryption of the keystore");
@@ -600,8 +604,7 @@ Keystore read_unchecked(ByteView data, const Password& password) {
     fail(ErrorCode::WRONG_STORE_PASSWORD, "keystore password is incorrect, or the file was altered after it was written (BCFKS integrity MAC check failed)");
   std::optional<SecureBytes> plain = aes_open(enc, derive(enc.kdf, password, "STORE_ENCRYPTION", kAesKeyLen), encrypted.content);
   if (!plain) corrupt("the store data does not decrypt with the password its MAC verifies with");
-  read_store_data(plain->view(), mac_alg.encoded, ks);
-  return ks;
+  return read_bcfks_store_data(plain->view(), mac_alg.encoded);
 }
 
 }  // namespace

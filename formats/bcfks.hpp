@@ -30,6 +30,11 @@ bool looks_like_bcfks(ByteView data);
 // (signature-protected stores, scrypt). Keys stay sealed (SealFormat::Bcfks*) until open_entry.
 Keystore read_bcfks(ByteView data, const Password& store_password);
 
+// The decrypted ObjectStoreData behind the MAC, as read_bcfks parses it once the MAC verified and
+// the store decrypted; mac_algorithm is the integrity check's AlgorithmIdentifier DER the store
+// data must name (empty: not compared). For the fuzzer, which cannot get past a MAC.
+Keystore read_bcfks_store_data(ByteView store_data, ByteView mac_algorithm = {});
+
 // What BC 1.72 writes by default: every object under PBKDF2-HMAC-SHA512 (fresh 64-byte salts) and
 // AES-256-CCM (12-byte nonce, 8-byte tag), HMAC-SHA512 integrity check. Keys that came sealed
 // from a BCFKS store are carried as they are; open keys are sealed with their key password.
