@@ -24,7 +24,6 @@ namespace {
 // BcFKSKeyStoreSpi's ObjectData types.
 enum ObjectType : std::uint64_t { kCertificate = 0, kPrivateKey = 1, kSecretKey = 2, kProtectedPrivateKey = 3, kProtectedSecretKey = 4 };
 
-constexpr std::uint8_t kTagBitString = 0x03;
 constexpr std::uint8_t kTagUtf8String = 0x0C;
 constexpr std::uint8_t kTagGeneralizedTime = 0x18;
 
