@@ -93,7 +93,7 @@ void print_man_page() {
   std::cout << ".TH MANAGE-CERTIFICATES 1 \"\" \"" << kProgram << " " << MIDKS_VERSION << "\" \"User Commands\"\n"
             << ".SH NAME\n" << kProgram << " \\- native keystore engine for MID Server mutual TLS\n"
             << ".SH SYNOPSIS\n.B " << kProgram << "\n.I command\n[\\fIarguments\\fR] [\\fIoptions\\fR]\n"
-            << ".SH DESCRIPTION\nReads and writes the MID Server's Java keystore (JKS, JCEKS, PKCS12) without a JVM, imports "
+            << ".SH DESCRIPTION\nReads and writes the MID Server's Java keystore (JKS, JCEKS, PKCS12, BCFKS) without a JVM, imports "
                "certificate bundles for mutual TLS, and edits config.xml for mutual or basic authentication. Run it from the "
                "MID's agent folder; it finds the keystore there (security/agent_keystore and the older layouts).\n"
             << ".SH COMMANDS\n";
