@@ -200,8 +200,8 @@ struct Kdf {
 };
 
 // A KeyDerivationFunc: PBKDF2 with HMAC-SHA512 or HMAC-SHA3-512 (BC's two PRFs). The iteration
-// count and key length are checked here, before any KDF can run.
-Kdf read_kdf(DerReader& r, const std::string& what) {
+// count (against limit) and key length are checked here, before any KDF can run.
+Kdf read_kdf(DerReader& r, const std::string& what, std::uint64_t limit = limits::kMaxPbeIterations) {
   AlgId alg = read_alg_id(r, "the key-derivation function of " + what);
   if (oid_scrypt().is(alg.oid))
     fail(ErrorCode::UNSUPPORTED_ALGORITHM, what + " uses scrypt, which this version does not read in BCFKS stores (BC's default is PBKDF2)");
@@ -212,7 +212,7 @@ Kdf read_kdf(DerReader& r, const std::string& what) {
   k.salt = p.next(der::kOctetString, "the PBKDF2 salt").content;
   DerElement iter = p.next();
   k.iterations = read_uint(iter, p, "the PBKDF2 iteration count");
-  check_iterations(k.iterations, limits::kMaxPbeIterations, what);
+  check_iterations(k.iterations, limit, what);
   if (k.iterations == 0) corrupt(what + " asks for 0 PBKDF2 iterations");
   if (p.peek_tag() == der::kInteger) {
     DerElement len = p.next();
@@ -579,7 +579,7 @@ Keystore read_unchecked(ByteView data, const Password& password) {
                          : oid_hmac_sha3_512().is(mac_alg.oid) ? EVP_sha3_512()
                                                                : nullptr;
   if (!mac_md) corrupt("the integrity MAC is neither HMAC-SHA512 nor HMAC-SHA3-512");
-  Kdf mac_kdf = read_kdf(c, "the integrity MAC of the keystore");
+  Kdf mac_kdf = read_kdf(c, "the integrity MAC of the keystore", limits::kMaxMacIterations);
   if (!mac_kdf.key_length) corrupt("the integrity MAC's PBKDF2 has no key length");
   DerElement mac = c.next(der::kOctetString, "the MAC");
   c.expect_end("the integrity check");
