@@ -97,6 +97,25 @@ check "-l with a wrong store password: exit 5 WRONG_STORE_PASSWORD" '[ $rc -eq 5
 WRONG=not-changeit MIDKS_TEST_NOW=1811808000 run -a other "$bundles/seed-order.pem" --keystore "$new" --storepass-env WRONG
 check "-a with a wrong store password: exit 5, the file byte-identical" '[ $rc -eq 5 ] && cmp -s "$new" before.bcfks'
 
+# ---- damaged and hostile files through the command line: each refused with its code ----
+python3 - "$fx/bcfks/keypair.bcfks" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+open("huge-iterations.bcfks", "wb").write(d.replace(bytes.fromhex("020300c800"), bytes.fromhex("02037fffff"), 1))  # 51200 -> 8388607
+open("truncated.bcfks", "wb").write(d[: len(d) // 2])
+flipped = bytearray(d); flipped[-10] ^= 0x5A  # inside the integrity MAC
+open("flipped.bcfks", "wb").write(bytes(flipped))
+PY
+t0=$(date +%s%N); run -l --keystore huge-iterations.bcfks; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "-l of a BCFKS store asking 8388607 PBKDF2 iterations: exit 2 ITERATIONS_TOO_HIGH after ${ms} ms (refused before any KDF)" \
+  '[ $rc -eq 2 ] && grep -q ITERATIONS_TOO_HIGH <<<"$out" && [ $ms -lt 2000 ]'
+run -l --keystore truncated.bcfks
+check "-l of a BCFKS store cut in half: exit 2 KEYSTORE_TRUNCATED" '[ $rc -eq 2 ] && grep -q KEYSTORE_TRUNCATED <<<"$out"'
+cp flipped.bcfks flipped.before
+MIDKS_TEST_NOW=1811808000 run -a other "$bundles/seed-order.pem" --keystore flipped.bcfks
+check "-a into a BCFKS store whose MAC was altered: exit 5 WRONG_STORE_PASSWORD (password or alteration), the file byte-identical" \
+  '[ $rc -eq 5 ] && grep -q WRONG_STORE_PASSWORD <<<"$out" && cmp -s flipped.bcfks flipped.before'
+
 # ---- keystores converted into BCFKS by the library (tests/tools/ks_tool) ----
 for f in keytool-agent.jks keytool-mixed.p12 openssl-legacy-3des.p12; do
   KS_INPASS=changeit KS_STOREPASS=changeit "$ks_tool" convert "$fx/$f" "conv-$f.bcfks" BCFKS
