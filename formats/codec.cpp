@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "bcfks.hpp"
 #include "byte_reader.hpp"
 #include "der_reader.hpp"
 #include "java_serial.hpp"
@@ -25,21 +26,6 @@ bool looks_like_pem(ByteView data) {
   return data.size() - i >= sizeof kBegin - 1 && std::equal(kBegin, kBegin + sizeof kBegin - 1, data.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
-// Bouncy Castle's BCFKS is DER too, but its ObjectStore is SEQUENCE { storeData SEQUENCE,
-// integrityCheck (SEQUENCE PbkdMacIntegrityCheck | [0] SignatureCheck) } and nothing else, where
-// a PKCS#12 PFX opens with INTEGER version. Both elements must be seen: a DER certificate is
-// SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }, and a truncated file proves nothing.
-bool is_bcfks(ByteView data) {
-  DerReader file(data, "the keystore");
-  auto store = file.try_next();
-  if (!store || store->tag != der::kSequence) return false;
-  DerReader in = file.enter(*store);
-  auto content = in.try_next();
-  if (!content || content->tag != der::kSequence) return false;
-  auto check = in.try_next();
-  return check && (check->tag == der::kSequence || check->tag == der::context(0)) && in.at_end();
-}
-
 }  // namespace
 
 StoreType detect_store_type(ByteView data) {
@@ -53,10 +39,9 @@ StoreType detect_store_type(ByteView data) {
   }
   // DER SEQUENCE with a definite length: the only outer shape a PKCS#12 PFX can have.
   if (auto outer = peek_der_header(data); outer && outer->tag == der::kSequence) {
-    if (is_bcfks(data))
-      fail(ErrorCode::BCFKS_UNSUPPORTED, "this is a Bouncy Castle FIPS keystore (BCFKS, as FIPS-mode MID Servers use), which this version can neither read "
-                 "nor write; it is never rewritten");
-    return StoreType::Pkcs12;
+    // Bouncy Castle's BCFKS is DER too; its ObjectStore opens with a SEQUENCE where a PFX has its
+    // INTEGER version.
+    return looks_like_bcfks(data) ? StoreType::Bcfks : StoreType::Pkcs12;
   }
   if (looks_like_pem(data))
     fail(ErrorCode::NOT_A_KEYSTORE, "this is a PEM text file, not a keystore");
@@ -73,11 +58,22 @@ Keystore read_keystore(ByteView data, const Password* store_password) {
       fail(ErrorCode::STORE_PASSWORD_NEEDED, "a PKCS12 keystore cannot be read without its password");
     return read_pkcs12(data, *store_password);
   }
+  if (type == StoreType::Bcfks) {
+    if (!store_password)
+      fail(ErrorCode::STORE_PASSWORD_NEEDED, "a BCFKS keystore cannot be read without its password (its contents are encrypted)");
+    return read_bcfks(data, *store_password);
+  }
   return read_java_keystore(data, store_password);
 }
 
 Bytes write_keystore(const Keystore& ks, const Password& store_password) {
-  return ks.type() == StoreType::Pkcs12 ? write_pkcs12(ks, store_password) : write_java_keystore(ks, store_password);
+  switch (ks.type()) {
+    case StoreType::Pkcs12: return write_pkcs12(ks, store_password);
+    case StoreType::Bcfks: return write_bcfks(ks, store_password);
+    case StoreType::Jks:
+    case StoreType::Jceks: break;
+  }
+  return write_java_keystore(ks, store_password);
 }
 
 void open_entry(Entry& entry, const Password& key_password) {
@@ -94,6 +90,12 @@ void open_entry(Entry& entry, const Password& key_password) {
     case SealFormat::Pkcs12SecretBag:
       entry.plain = secret_key_from_pkcs8(open_private_key(entry.sealed, key_password).view(), entry.secret_algorithm,
                                           "secret key '" + entry.alias + "'");
+      break;
+    case SealFormat::BcfksPrivateKey:
+      entry.plain = open_bcfks_private_key(entry.sealed, key_password);
+      break;
+    case SealFormat::BcfksSecretKey:
+      entry.plain = open_bcfks_secret_key(entry.sealed, key_password, entry.secret_algorithm);
       break;
     case SealFormat::None:
       fail(ErrorCode::KEYSTORE_CORRUPT, "entry '" + entry.alias + "' holds no key material");

@@ -4,12 +4,12 @@
 
 namespace midks::fmt {
 
-// Throws ErrorKind::Input with a specific message for empty, truncated, PEM and unknown files
-// (code NOT_A_KEYSTORE) and for Bouncy Castle FIPS keystores, which are recognised but not read
-// (code BCFKS_UNSUPPORTED).
+// Throws ErrorKind::Input with a specific message for empty, PEM and unknown files (code
+// NOT_A_KEYSTORE). JKS and JCEKS by their magic; DER by shape: BCFKS or PKCS#12.
 StoreType detect_store_type(ByteView data);
 
-// store_password may be null for JKS/JCEKS (entries listed, integrity not verified).
+// store_password may be null for JKS/JCEKS (entries listed, integrity not verified); PKCS#12 and
+// BCFKS need it (STORE_PASSWORD_NEEDED).
 Keystore read_keystore(ByteView data, const Password* store_password);
 Bytes write_keystore(const Keystore& ks, const Password& store_password);
 

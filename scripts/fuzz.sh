@@ -18,8 +18,12 @@ for f in "$seeds"/*.jceks; do
 done
 bundle_seeds=build-fuzz/bundle-seeds && rm -rf "$bundle_seeds" && mkdir -p "$bundle_seeds"
 find testdata/bundles -type f ! -name cases.tsv -exec cp --backup=numbered -t "$bundle_seeds" {} +
-for target in keystore jks pkcs12 java_serial key_protection bundle config; do
+# BCFKS: the keytool+BC stores (every mutation that reaches the MAC costs one PBKDF2 of the count it states).
+bcfks_seeds=build-fuzz/bcfks-seeds && rm -rf "$bcfks_seeds" && mkdir -p "$bcfks_seeds" && cp testdata/keystores/bcfks/*.bcfks "$bcfks_seeds"/
+cp testdata/keystores/bcfks/*.bcfks "$seeds"/
+for target in keystore jks pkcs12 java_serial key_protection bundle config bcfks; do
   seed_dir=$seeds; [ "$target" = bundle ] && seed_dir=$bundle_seeds; [ "$target" = config ] && seed_dir=testdata/config
+  [ "$target" = bcfks ] && seed_dir=$bcfks_seeds
   corpus=build-fuzz/corpus/$target && mkdir -p "$corpus"
   regressions=tests/fuzz/regressions/$target
   if [ -d "$regressions" ]; then build-fuzz/tests/fuzz/fuzz_$target "$regressions"/* >/dev/null 2>&1 ||

@@ -11,7 +11,7 @@ packages=(
   libtinyxml2-dev                        # config.xml
   googletest libgtest-dev                # unit tests
   openjdk-17-jdk-headless                # keytool, javac, java: the interop peers
-  libbcprov-java                         # Bouncy Castle for keytool: BCFKS stores to recognise
+  libbcprov-java                         # Bouncy Castle for keytool and the JVM: the BCFKS peer
   python3                                # parses --json output in the end-to-end tests
   dpkg-dev                               # the .deb (cpack)
   time                                   # /usr/bin/time: peak RSS in scripts/bench.sh

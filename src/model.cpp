@@ -31,6 +31,7 @@ std::string_view store_type_name(StoreType type) {
     case StoreType::Jks: return "JKS";
     case StoreType::Jceks: return "JCEKS";
     case StoreType::Pkcs12: return "PKCS12";
+    case StoreType::Bcfks: return "BCFKS";
   }
   return "?";
 }

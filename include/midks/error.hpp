@@ -49,7 +49,6 @@ enum class ErrorKind : int {
   X(KEYSTORE_TRUNCATED, Input)     /* a keystore (or a field in it) ends early */                           \
   X(KEYSTORE_CORRUPT, Input)       /* a keystore whose structure is wrong */                                \
   X(DER_MALFORMED, Input)          /* ASN.1 DER that does not parse (a truncated or overlong field) */      \
-  X(BCFKS_UNSUPPORTED, Input)      /* a Bouncy Castle FIPS keystore */                                      \
   X(UNSUPPORTED_ALGORITHM, Input)  /* a key protection or PBE scheme we do not implement */                 \
   X(ENTRY_NOT_STORABLE, Input)     /* an entry the target keystore type cannot hold */                      \
   X(ITERATIONS_TOO_HIGH, Input)    /* an attacker-chosen work factor above our limits */                    \

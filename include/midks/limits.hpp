@@ -2,6 +2,7 @@
 // against these same constants before doing the work the number asks for, so a hostile file is
 // refused at once instead of spinning a KDF for hours.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace midks::limits {
@@ -26,5 +27,14 @@ inline constexpr std::uint64_t kMaxScryptWork = std::uint64_t{1} << 22;  // N * 
 // Constructed DER elements inside one another that the DER reader (formats/der_reader.hpp) enters.
 // X.509 certificates, PKCS#8 and PKCS#12 structures go about ten deep.
 inline constexpr int kMaxDerDepth = 32;
+
+// Bouncy Castle FIPS keystores (formats/bcfks.cpp). PBKDF2 iterations there are bounded by
+// kMaxPbeIterations like everywhere; BC derives 32-byte AES keys and 64-byte HMAC keys, so a file
+// asking PBKDF2 for more output (each 64 bytes cost a full run of the iterations) is refused.
+inline constexpr std::uint64_t kMaxBcfksDerivedKeyBytes = 128;
+// Objects (entries) in one store and certificates in one key entry's chain: far above any real
+// store (a JDK cacerts converted to BCFKS holds about 150), low enough to bound the work.
+inline constexpr std::size_t kMaxBcfksObjects = 100'000;
+inline constexpr std::size_t kMaxBcfksChainLength = 64;
 
 }  // namespace midks::limits

@@ -12,8 +12,8 @@
 
 namespace midks {
 
-enum class StoreType { Jks, Jceks, Pkcs12 };
-std::string_view store_type_name(StoreType type);  // "JKS", "JCEKS", "PKCS12" as keytool prints them
+enum class StoreType { Jks, Jceks, Pkcs12, Bcfks };
+std::string_view store_type_name(StoreType type);  // "JKS", "JCEKS", "PKCS12", "BCFKS" as keytool prints them
 
 enum class EntryKind { PrivateKey, TrustedCert, SecretKey };
 std::string_view entry_kind_name(EntryKind kind);  // "PrivateKeyEntry", … as keytool prints them
@@ -25,6 +25,8 @@ enum class SealFormat {
   EncryptedPrivateKeyInfo,  // DER EncryptedPrivateKeyInfo: JKS, JCEKS and PKCS#12 key entries
   JavaSealedObject,         // JCEKS secret key: serialized SealedObjectForKeyProtector, verbatim
   Pkcs12SecretBag,          // PKCS#12 secret key: the secretBag's secretValue DER, verbatim
+  BcfksPrivateKey,          // BCFKS key: its EncryptedPrivateKeyInfo (PBES2, BC's PBKDF2 input, AES-CCM/KWP), verbatim
+  BcfksSecretKey,           // BCFKS secret key: its EncryptedSecretKeyData DER, verbatim
 };
 
 struct Entry {

@@ -286,7 +286,7 @@ Keystore browse_keystore_at(const Options& o, const std::string& path) {
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::Password || o.storepass_origin == PasswordOrigin::Given) throw e.with_context(path);
     StoreType type = detect_keystore_type(data);
-    if (type == StoreType::Pkcs12) throw explain_password_error(o, e.with_context(path));
+    if (type == StoreType::Pkcs12 || type == StoreType::Bcfks) throw explain_password_error(o, e.with_context(path));
     Keystore ks = read_keystore_data(data, nullptr);
     std::cerr << "warning [STORE_PASSWORD_UNKNOWN]: " << path << ": " << unknown_password_hint(o)
               << ". Showing its certificates without checking the keystore's integrity, as keytool does without -storepass.\n";

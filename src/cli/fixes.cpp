@@ -17,15 +17,13 @@ std::string_view fix_for(ErrorCode code) {
     case ErrorCode::URL_INVALID: return "give the instance's address, e.g. https://acme.service-now.com, and a proxy as host:port";
     case ErrorCode::NO_AGENT_FOLDER: return "run from the MID's agent folder, or pass the right --agent-dir (or --keystore)";
     case ErrorCode::NOT_A_KEYSTORE:
-      return "check the path: a keystore is JKS, JCEKS or PKCS#12; an empty file can be restored from security_backup/ or "
+      return "check the path: a keystore is JKS, JCEKS, PKCS#12 or BCFKS; an empty file can be restored from security_backup/ or "
              "deleted to start a new one";
     case ErrorCode::KEYSTORE_TRUNCATED:
       return "the file is incomplete: restore it from security_backup/ (or the copy it came from) and check the disk it is on";
     case ErrorCode::KEYSTORE_CORRUPT:
       return "the file is damaged or was not written by Java: restore it from security_backup/; keytool refuses it too";
     case ErrorCode::DER_MALFORMED: return "the file is damaged: export or copy it again from its source";
-    case ErrorCode::BCFKS_UNSUPPORTED:
-      return "manage it with keytool and the Bouncy Castle FIPS provider (keytool -storetype BCFKS -providerpath bc-fips.jar ...)";
     case ErrorCode::UNSUPPORTED_ALGORITHM:
       return "open the entry with keytool and store it again with a standard algorithm (keytool -importkeystore into PKCS12)";
     case ErrorCode::ENTRY_NOT_STORABLE:

@@ -93,7 +93,7 @@ void print_man_page() {
   std::cout << ".TH MANAGE-CERTIFICATES 1 \"\" \"" << kProgram << " " << MIDKS_VERSION << "\" \"User Commands\"\n"
             << ".SH NAME\n" << kProgram << " \\- native keystore engine for MID Server mutual TLS\n"
             << ".SH SYNOPSIS\n.B " << kProgram << "\n.I command\n[\\fIarguments\\fR] [\\fIoptions\\fR]\n"
-            << ".SH DESCRIPTION\nReads and writes the MID Server's Java keystore (JKS, JCEKS, PKCS12) without a JVM, imports "
+            << ".SH DESCRIPTION\nReads and writes the MID Server's Java keystore (JKS, JCEKS, PKCS12, BCFKS) without a JVM, imports "
                "certificate bundles for mutual TLS, and edits config.xml for mutual or basic authentication. Run it from the "
                "MID's agent folder; it finds the keystore there (security/agent_keystore and the older layouts).\n"
             << ".SH COMMANDS\n";
@@ -133,7 +133,7 @@ void print_bash_completion() {
                "_manage_certificates() {\n"
                "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} command='' opts='' w\n"
                "  case $prev in\n"
-               "    --storetype) COMPREPLY=($(compgen -W 'jks pkcs12 jceks' -- \"$cur\")); return ;;\n"
+               "    --storetype) COMPREPLY=($(compgen -W 'jks pkcs12 jceks bcfks' -- \"$cur\")); return ;;\n"
                "    --agent-dir|--out-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
                "    --key-type) COMPREPLY=($(compgen -W 'rsa2048 rsa3072 rsa4096 ec256 ec384' -- \"$cur\")); return ;;\n"
                "    --keystore|--config|--server-ca|--*-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"

@@ -162,7 +162,9 @@ Result cmd_import(const Options& o) {
          "  SHA-256   " + leaf.sha256 + "\n" + (o.last_backup.empty() ? "" : "  backup    " + o.last_backup + "\n"));
   r.field("notes", notes, lines("note: ", notes));
   r.add(findings_node(findings));
-  r.text("check: keytool -list -v -alias " + put.alias + " -keystore " + shell_quoted(path) + "   (it asks for the store password)\n" +
+  // keytool knows BCFKS only through a Bouncy Castle provider (bc-fips.jar on a FIPS MID).
+  const std::string bc = type == StoreType::Bcfks ? " -storetype BCFKS -providerpath <bc-fips.jar or bcprov.jar> -providerclass <its provider class>" : "";
+  r.text("check: keytool -list -v -alias " + put.alias + " -keystore " + shell_quoted(path) + bc + "   (it asks for the store password)\n" +
          "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
          "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
          "  the MID Server.\n");
@@ -446,7 +448,7 @@ bool add_checklist(std::vector<Object>& checks, const std::vector<std::string>& 
 // On a FIPS-mode MID (evidence: the wrapper-override.conf that says so) the JVM reads BCFKS only.
 Object fips_check(const std::string& path, StoreType type, const std::string& evidence) {
   const std::string title = "the keystore type suits this FIPS-mode MID (BCFKS)";
-  if (store_type_name(type) == "BCFKS") return finding_check("ok", title, {});
+  if (type == StoreType::Bcfks) return finding_check("ok", title, {});
   Finding f{Severity::Refusable, "FIPS_KEYSTORE_TYPE",
             "this MID runs in FIPS mode (" + evidence + " passes " + kFipsApprovedOnlyFlag + "), and its Bouncy Castle FIPS JVM reads only BCFKS keystores; " +
                 path + " is " + std::string(store_type_name(type)),
@@ -488,11 +490,7 @@ Result cmd_doctor(const Options& o) {
     std::optional<StoreType> type;
     try {
       type = detect_keystore_type(content);
-    } catch (const Error& e) {
-      if (e.code_id() == ErrorCode::BCFKS_UNSUPPORTED) {  // a keystore, just not one we read: never a bundle
-        unreadable_stores.push_back({path, e.with_context(path), std::nullopt});
-        continue;
-      }
+    } catch (const Error&) {  // no keystore: a bundle file, then
     }
     try {
       if (type) keystores.emplace_back(path, read_keystore_data(content, &store_password(o)));
@@ -502,7 +500,7 @@ Result cmd_doctor(const Options& o) {
       } else {
         Error explained = explain_password_error(o, e.with_context(path));
         std::optional<Keystore> unverified;
-        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD) unverified = read_keystore_data(content, nullptr);
+        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD && (type == StoreType::Jks || type == StoreType::Jceks)) unverified = read_keystore_data(content, nullptr);
         unreadable_stores.push_back({path, explained, std::move(unverified)});
       }
     }
@@ -567,7 +565,7 @@ Result cmd_doctor(const Options& o) {
     }
     if (!fips.empty()) {
       checks.push_back(fips_check(path, ks.type(), fips));
-      if (store_type_name(ks.type()) != "BCFKS") all_ok = false, exit_code = std::max(exit_code, exit_status(ExitCode::Input));
+      if (ks.type() != StoreType::Bcfks) all_ok = false, exit_code = std::max(exit_code, exit_status(ExitCode::Input));
     }
     reports.push_back(target_object(path, "keystore", std::move(checks)));
   }

@@ -12,7 +12,8 @@ StoreType parse_storetype(const std::string& option, std::string t) {
   if (t == "jks") return StoreType::Jks;
   if (t == "pkcs12" || t == "p12") return StoreType::Pkcs12;
   if (t == "jceks") return StoreType::Jceks;
-  usage_error("unknown " + option + " " + t, "use jks, pkcs12 or jceks");
+  if (t == "bcfks") return StoreType::Bcfks;
+  usage_error("unknown " + option + " " + t, "use jks, pkcs12, jceks or bcfks");
 }
 
 int parse_count(const std::string& option, const std::string& v, std::size_t max_digits, const char* unit) {
@@ -43,13 +44,13 @@ const std::vector<OptionSpec>& option_table() {
       {"--agent-dir", "DIR", "the MID's agent folder (default: the current folder)", [](Options& o, const std::string& v) { o.agent_dir = v; }},
       {"--keystore", "FILE",
        "keystore (default: the first of security/agent_keystore, security/agent_keystore.jks, keystore/agent_keystore, "
-       "keystore/agent_keystore.jks in the agent folder that exists; new: security/agent_keystore; JKS, JCEKS or PKCS12, detected)",
+       "keystore/agent_keystore.jks in the agent folder that exists; new: security/agent_keystore; JKS, JCEKS, PKCS12 or BCFKS, detected)",
        [](Options& o, const std::string& v) { o.keystore = v; }},
       {"--config", "FILE", "the MID's config.xml (default: config.xml in the agent folder)",
        [](Options& o, const std::string& v) { o.config = v; }},
-      {"--storetype", "TYPE", "type of a new keystore: jks (default), pkcs12 or jceks",
+      {"--storetype", "TYPE", "type of a new keystore: jks (default), pkcs12, jceks or bcfks (Bouncy Castle FIPS)",
        [](Options& o, const std::string& v) { o.storetype = parse_storetype("--storetype", v); }},
-      {"--to", "TYPE", "the type to convert to: jks, jceks or pkcs12", [](Options& o, const std::string& v) { o.to_type = parse_storetype("--to", v); }},
+      {"--to", "TYPE", "the type to convert to: jks, jceks, pkcs12 or bcfks", [](Options& o, const std::string& v) { o.to_type = parse_storetype("--to", v); }},
       {"--storepass-env", "VAR", "store password from an environment variable (default: config.xml's mid.keystore.password, else changeit)",
        [](Options& o, const std::string& v) { o.storepass.env = v; }},
       {"--storepass-file", "FILE", "store password from a file (first line)", [](Options& o, const std::string& v) { o.storepass.file = v; }},

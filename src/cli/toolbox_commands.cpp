@@ -35,7 +35,7 @@ bool is_mid_keystore(const Options& o) {
 }  // namespace
 
 Result cmd_convert(const Options& o) {
-  if (!o.to_type) usage_error("convert needs the type to write", "add --to jks, --to jceks or --to pkcs12");
+  if (!o.to_type) usage_error("convert needs the type to write", "add --to jks, --to jceks, --to pkcs12 or --to bcfks");
   const std::string& out = o.args[0];
   const std::string source_path = o.keystore_path();
   Keystore source = open_keystore(o);

@@ -2,6 +2,7 @@
 //   bench_engine gen-truststore OUT N SRC   N trusted entries, certificates cycled from SRC (store pass changeit)
 //   bench_engine cycle IN OUT               load + list + save; prints "load_ms list_ms encode_ms write_ms entries"
 //   bench_engine pkcs12-floor RUNS          median ms of writing a 1-key PKCS#12 and of the PBKDF2 work alone
+//   bench_engine bcfks-floor RUNS           the same for BCFKS (PBKDF2-HMAC-SHA512, 51200 iterations)
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
 
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bcfks.hpp"
 #include "codec.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/ossl.hpp"
@@ -90,6 +92,35 @@ int pkcs12_floor(int runs) {
   return 0;
 }
 
+// BCFKS: writing a store whose key is open (so sealed anew) runs PBKDF2-HMAC-SHA512 three times at
+// the store's iteration count: the key's encryption key, the store's, and the integrity MAC's key.
+// The floor is those three derivations alone, with inputs of the same lengths (64-byte salts;
+// password and purpose as BC's UTF-16 bytes); rounds alternate write and floor.
+int bcfks_floor(int runs) {
+  Keystore ks = load_keystore(std::string(MIDKS_SOURCE_DIR) + "/testdata/keystores/keytool-agent.jks", &kPass);
+  fmt::open_entry(ks.entries().front(), kPass);
+  ks.entries().front().key_password.reset();
+  ks.set_type(StoreType::Bcfks);
+  std::vector<double> write, floor;
+  unsigned char out[64], salt[64] = {1};
+  // "changeit" and each purpose as UTF-16BE with a 2-byte NUL, as the writer hashes them.
+  auto input_len = [](std::size_t purpose_chars) { return static_cast<int>((8 + 1) * 2 + (purpose_chars + 1) * 2); };
+  std::vector<char> input(128, 'x');
+  for (int r = 0; r < runs; ++r) {
+    auto t = Clock::now();
+    Bytes store = fmt::write_keystore(ks, kPass);
+    write.push_back(ms_since(t));
+    t = Clock::now();
+    PKCS5_PBKDF2_HMAC(input.data(), input_len(22), salt, 64, fmt::kBcfksIterations, EVP_sha512(), 32, out);  // PRIVATE_KEY_ENCRYPTION
+    PKCS5_PBKDF2_HMAC(input.data(), input_len(16), salt, 64, fmt::kBcfksIterations, EVP_sha512(), 32, out);  // STORE_ENCRYPTION
+    PKCS5_PBKDF2_HMAC(input.data(), input_len(15), salt, 64, fmt::kBcfksIterations, EVP_sha512(), 64, out);  // INTEGRITY_CHECK
+    floor.push_back(ms_since(t));
+    if (store.empty()) return 1;
+  }
+  std::printf("%.2f %.2f\n", median(write), median(floor));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,7 +129,8 @@ int main(int argc, char** argv) {
     if (verb == "gen-truststore" && argc == 5) return gen_truststore(argv[2], std::stoul(argv[3]), argv[4]);
     if (verb == "cycle" && argc == 4) return cycle(argv[2], argv[3]);
     if (verb == "pkcs12-floor" && argc == 3) return pkcs12_floor(std::stoi(argv[2]));
-    std::cerr << "usage: bench_engine gen-truststore OUT N SRC | cycle IN OUT | pkcs12-floor RUNS\n";
+    if (verb == "bcfks-floor" && argc == 3) return bcfks_floor(std::stoi(argv[2]));
+    std::cerr << "usage: bench_engine gen-truststore OUT N SRC | cycle IN OUT | pkcs12-floor RUNS | bcfks-floor RUNS\n";
     return 1;
   } catch (const Error& e) {
     std::cerr << "bench_engine: " << e.what() << "\n";

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bcfks.hpp"
 #include "byte_reader.hpp"
 #include "codec.hpp"
 #include "java_serial.hpp"
@@ -54,6 +55,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MidConfig after = MidConfig::parse(again.text(), "fuzz-removed");
     if (after.get("mid.instance.username") || after.get("mid.instance.password") || after.get("mid.fuzz.added") != std::string("1"))
       __builtin_trap();
+#elif MIDKS_FUZZ_TARGET == 8  // BCFKS: the whole store (structure and limits up to the MAC), then the
+                              // same bytes as the decrypted store data behind the MAC (objects, keys' parameters)
+    try {
+      fmt::read_bcfks(in, password);
+    } catch (const Error&) {
+    }
+    fmt::read_bcfks_store_data(in);
 #endif
   } catch (const Error&) {
   }

@@ -4,7 +4,7 @@
 # new entries, refusals, prune, and a Java handshake against a root-only server presenting the
 # renewed certificate with the chain completed from the entry, JKS and JCEKS), expiry (fixtures
 # that expire at chosen dates, one damaged store, a glob that also matches what is no keystore),
-# and BCFKS keystores refused untouched.
+# and a BCFKS keystore taken like the others.
 #   lifecycle_test.sh <manage-certificates> <source dir>
 set -uo pipefail
 bin=$1; src=$2; bundles=$src/testdata/bundles
@@ -178,11 +178,14 @@ check "… --json: the lock and the text file listed under skipped, no errors" '
 run expiry "$g/agent_keystore.lock"
 check "… the same empty file named without a wildcard is still an error: exit 2" '[ $rc -eq 2 ] && grep -q "empty" <<<"$out"'
 
-# ---- BCFKS (a FIPS-mode MID's keystore): recognised, refused, never rewritten ----
+# ---- BCFKS (a FIPS-mode MID's keystore): read and written like the others (tests/interop/bcfks_interop.sh
+# has the rest, judged by keytool with Bouncy Castle) ----
 mkdir -p "$work/fips" && cp "$src/testdata/keystores/bcfks/keypair.bcfks" "$work/fips/agent_keystore.bcfks"
-run -a defaultsecuritykeypairhandle "$bundles/seed-order.pem" --keystore "$work/fips/agent_keystore.bcfks"
-check "-a into a BCFKS keystore: exit 2 BCFKS_UNSUPPORTED, the file untouched, no backup" '[ $rc -eq 2 ] && grep -q "BCFKS_UNSUPPORTED" <<<"$out" && grep -q "keytool" <<<"$out" && cmp -s "$work/fips/agent_keystore.bcfks" "$src/testdata/keystores/bcfks/keypair.bcfks" && [ "$(ls "$work/fips" | grep -v "\.lock$")" = agent_keystore.bcfks ]'
+MIDKS_TEST_NOW=1811808000 run -a midks-import "$bundles/seed-order.pem" --keystore "$work/fips/agent_keystore.bcfks"
+check "-a into a BCFKS keystore: exit 0, the store stays BCFKS" '[ $rc -eq 0 ] && grep -q "(BCFKS)" <<<"$out"'
+run -l --keystore "$work/fips/agent_keystore.bcfks"
+check "… -l lists the keytool-made entry and the new one" '[ $rc -eq 0 ] && grep -q "defaultsecuritykeypairhandle" <<<"$out" && grep -q "midks-import" <<<"$out"'
 run expiry "$work/fips/agent_keystore*"
-check "expiry over a glob that matches a BCFKS keystore: reported, not skipped (it is a keystore), exit 2" '[ $rc -eq 2 ] && grep -q "Bouncy Castle FIPS keystore" <<<"$out"'
+check "expiry over a glob that matches a BCFKS keystore: its entries listed, exit 0" '[ $rc -eq 0 ] && grep -q "defaultsecuritykeypairhandle" <<<"$out" && grep -q "midks-import" <<<"$out"'
 
 finish

@@ -6,7 +6,9 @@
 // key manager presents that alias only, as the MID presents defaultsecuritykeypairhandle. With env
 // KEY_MANAGER=PKIX the PKIX key manager is used instead of SunX509: SunX509 must recover every key
 // entry with the store password, so it cannot load a MID keystore whose midwss has its own key
-// password; PKIX skips such entries.
+// password; PKIX skips such entries. With env EXTRA_PROVIDER set to a provider class on the class
+// path (org.bouncycastle.jce.provider.BouncyCastleProvider), that provider is registered first, so
+// that BCFKS stores load as on a FIPS-mode MID.
 import java.io.*;
 import java.net.*;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,14 @@ import java.util.Arrays;
 import javax.net.ssl.*;
 
 public class MtlsClient {
+    static void addExtraProvider() throws Exception {
+        String extra = System.getenv("EXTRA_PROVIDER");
+        if (extra != null && !extra.isEmpty())
+            java.security.Security.addProvider((java.security.Provider) Class.forName(extra).getDeclaredConstructor().newInstance());
+    }
+
     public static void main(String[] args) throws Exception {
+        addExtraProvider();
         int port = Integer.parseInt(args[0]);
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);

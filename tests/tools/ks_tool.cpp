@@ -31,6 +31,7 @@ StoreType parse_type(const std::string& t) {
   if (t == "JKS") return StoreType::Jks;
   if (t == "JCEKS") return StoreType::Jceks;
   if (t == "PKCS12") return StoreType::Pkcs12;
+  if (t == "BCFKS") return StoreType::Bcfks;
   fail(ErrorCode::USAGE, "unknown store type " + t);
 }
 

@@ -20,6 +20,7 @@ std::vector<Source> sources() {
       {fixtures_dir() + "/keytool-agent.jks", "changeit", {}},
       {fixtures_dir() + "/keytool-mixed.jceks", "changeit", {{"ec-key", "other-key-pass"}}},
       {fixtures_dir() + "/keytool-mixed.p12", "changeit", {}},
+      {fixtures_dir() + "/bcfks/mixed.bcfks", "changeit", {{"ec-own-pass", "other-key-pass"}}},
       {fixtures_dir() + "/openssl-legacy-rc2.p12", "changeit", {}},
       {peer_dir() + "/jks/custom_entry_passwords.jks", "store_password", {{"private", "private_password"}}},
       {peer_dir() + "/jks/non_ascii_password.jks", "ლ(ಠ益ಠლ)", {}},
@@ -67,7 +68,7 @@ TEST(RoundTrip, EveryFormatConvertsToEveryOtherWithTheSameKeys) {
       auto kp = s.keypasses.find(e.alias);
       if (e.is_key()) fmt::open_entry(e, Password(kp != s.keypasses.end() ? kp->second : s.storepass));
     }
-    for (StoreType target : {StoreType::Jks, StoreType::Jceks, StoreType::Pkcs12}) {
+    for (StoreType target : {StoreType::Jks, StoreType::Jceks, StoreType::Pkcs12, StoreType::Bcfks}) {
       SCOPED_TRACE(s.path + " -> " + std::string(store_type_name(target)));
       Keystore converted(target);
       for (const Entry& e : original.entries())

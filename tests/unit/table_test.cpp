@@ -35,10 +35,13 @@ std::vector<Vector> peer_vectors() {
   return out;
 }
 
-std::vector<Vector> our_fixtures() {
+// A fixtures.tsv (file, store password, alias=key password,…) and keytool's listing of each file
+// in expected/ beside it: testdata/keystores (scripts/gen-testdata.sh) and its bcfks/ folder
+// (scripts/gen-bcfks.sh, keytool with Bouncy Castle).
+std::vector<Vector> fixtures_in(const std::string& dir) {
   std::vector<Vector> out;
-  for (const auto& row : read_tsv(fixtures_dir() + "/fixtures.tsv")) {
-    Vector v{row.at(0), fixtures_dir(), true, row.at(1), {}, true, fixtures_dir() + "/expected/" + row.at(0) + ".keytool.txt"};
+  for (const auto& row : read_tsv(dir + "/fixtures.tsv")) {
+    Vector v{row.at(0), dir, true, row.at(1), {}, true, dir + "/expected/" + row.at(0) + ".keytool.txt"};
     std::stringstream pairs(row.size() > 2 ? row[2] : "");
     for (std::string pair; std::getline(pairs, pair, ',');)
       if (auto eq = pair.find('='); eq != std::string::npos) v.keypasses[pair.substr(0, eq)] = pair.substr(eq + 1);
@@ -101,7 +104,8 @@ TEST_P(KeystoreTable, WrongStorePasswordIsReportedAsSuch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(PeerVectors, KeystoreTable, testing::ValuesIn(peer_vectors()), name_of);
-INSTANTIATE_TEST_SUITE_P(Fixtures, KeystoreTable, testing::ValuesIn(our_fixtures()), name_of);
+INSTANTIATE_TEST_SUITE_P(Fixtures, KeystoreTable, testing::ValuesIn(fixtures_in(fixtures_dir())), name_of);
+INSTANTIATE_TEST_SUITE_P(Bcfks, KeystoreTable, testing::ValuesIn(fixtures_in(fixtures_dir() + "/bcfks")), name_of);
 
 TEST(SecretKeys, OpenToTheAlgorithmAndLengthJavaMade) {
   struct Row {
@@ -116,6 +120,7 @@ TEST(SecretKeys, OpenToTheAlgorithmAndLengthJavaMade) {
       {peer_dir() + "/jceks/custom_entry_passwords.jceks", "store_password", "secret", "secret_password", "AES", 16},
       {fixtures_dir() + "/keytool-mixed.jceks", "changeit", "aes-secret", "changeit", "AES", 32},
       {fixtures_dir() + "/keytool-mixed.jceks", "changeit", "desede-secret", "changeit", "DESede", 24},
+      {fixtures_dir() + "/bcfks/mixed.bcfks", "changeit", "aes-secret", "changeit", "AES", 32},
   };
   for (const Row& r : rows) {
     SCOPED_TRACE(r.path + " " + r.alias);
