@@ -152,7 +152,9 @@ Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
         if (!jceks)
           fail(ErrorCode::ENTRY_NOT_STORABLE, "entry '" + e.alias + "' is a secret key, which a JKS keystore cannot hold");
         if (e.sealed_as != SealFormat::JavaSealedObject)
-          fail(ErrorCode::ENTRY_NOT_STORABLE, "secret key '" + e.alias + "' did not come from a JCEKS store; writing it as JCEKS is not supported");
+          fail(ErrorCode::ENTRY_NOT_STORABLE, "secret key '" + e.alias + "' did not come from a JCEKS store: JCEKS keeps secret keys as "
+                                                  "Java-serialized objects, and only those read from a JCEKS store can be written back; "
+                                                  "keep it in PKCS12 or BCFKS");
         w.u32(3);
         w.java_utf(e.alias);
         w.u64(static_cast<std::uint64_t>(e.created_ms));

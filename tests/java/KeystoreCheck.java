@@ -7,7 +7,7 @@
 // Prints one line per entry, sorted by alias:
 //   <alias> PrivateKeyEntry <SHA-256 of the leaf> chain=<n> key=<algorithm> matches-leaf
 //   <alias> trustedCertEntry <SHA-256>
-//   <alias> SecretKeyEntry <algorithm> <bits>
+//   <alias> SecretKeyEntry <algorithm> <bits> sha256=<SHA-256 of the key bytes>
 // and "fail <alias> <reason>" for an entry that does not open or whose key is not its leaf's.
 import java.io.FileInputStream;
 import java.io.InputStream;
@@ -46,7 +46,9 @@ public class KeystoreCheck {
     static String describe(KeyStore ks, String alias, char[] pass) throws Exception {
         if (ks.isCertificateEntry(alias)) return alias + " trustedCertEntry " + fingerprint(ks.getCertificate(alias));
         Key key = ks.getKey(alias, pass);
-        if (key instanceof SecretKey) return alias + " SecretKeyEntry " + key.getAlgorithm() + " " + key.getEncoded().length * 8;
+        // The key's digest, never the key: the same secret key in two stores prints the same line.
+        if (key instanceof SecretKey)
+            return alias + " SecretKeyEntry " + key.getAlgorithm() + " " + key.getEncoded().length * 8 + " sha256=" + sha256(key.getEncoded());
         if (!(key instanceof PrivateKey)) throw new Exception("no key recovered");
         Certificate[] chain = ks.getCertificateChain(alias);
         X509Certificate leaf = (X509Certificate) chain[0];
@@ -64,8 +66,10 @@ public class KeystoreCheck {
         return alias + " PrivateKeyEntry " + fingerprint(leaf) + " chain=" + chain.length + " key=" + key.getAlgorithm() + " matches-leaf";
     }
 
-    static String fingerprint(Certificate c) throws Exception {
-        byte[] d = MessageDigest.getInstance("SHA-256").digest(c.getEncoded());
+    static String fingerprint(Certificate c) throws Exception { return sha256(c.getEncoded()); }
+
+    static String sha256(byte[] data) throws Exception {
+        byte[] d = MessageDigest.getInstance("SHA-256").digest(data);
         StringBuilder sb = new StringBuilder();
         for (byte b : d) sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02X", b));
         return sb.toString();
