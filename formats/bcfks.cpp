@@ -372,7 +372,7 @@ std::pair<Bytes, Bytes> aes_seal(ByteView plain, const Password& password, const
   return {std::move(alg), std::move(out)};
 }
 
-Bytes hmac_sha512(const SecureBytes& key, ByteView data, const EVP_MD* md = EVP_sha512()) {
+Bytes hmac(const SecureBytes& key, ByteView data, const EVP_MD* md = EVP_sha512()) {
   Bytes mac(EVP_MAX_MD_SIZE);
   unsigned int len = 0;
   if (!HMAC(md, key.data(), static_cast<int>(key.size()), data.data(), data.size(), mac.data(), &len))
@@ -584,13 +584,18 @@ Keystore read_unchecked(ByteView data, const Password& password) {
   DerElement mac = c.next(der::kOctetString, "the MAC");
   c.expect_end("the integrity check");
 
+  // BC's MAC covers the DER of the store data as it is in the file.
+  auto verify_mac = [&] {
+    Bytes mac_now = hmac(derive(mac_kdf, password, "INTEGRITY_CHECK", kMacKeyLen), store_data.encoded, mac_md);
+    if (mac_now.size() != mac.content.size() || CRYPTO_memcmp(mac_now.data(), mac.content.data(), mac_now.size()) != 0)
+      fail(ErrorCode::WRONG_STORE_PASSWORD, "keystore password is incorrect, or the file was altered after it was written (BCFKS integrity MAC check failed)");
+  };
+
   // The store's own encryption, read (and its cost checked) before any KDF runs.
   DerReader sd = in.enter(store_data);
   if (sd.peek_tag() == der::kInteger) {
     // An unencrypted ObjectStoreData (BC reads it; it writes none): the MAC still covers it.
-    Bytes mac_now = hmac_sha512(derive(mac_kdf, password, "INTEGRITY_CHECK", kMacKeyLen), store_data.encoded, mac_md);
-    if (mac_now.size() != mac.content.size() || CRYPTO_memcmp(mac_now.data(), mac.content.data(), mac_now.size()) != 0)
-      fail(ErrorCode::WRONG_STORE_PASSWORD, "keystore password is incorrect, or the file was altered after it was written (BCFKS integrity MAC check failed)");
+    verify_mac();
     return read_bcfks_store_data(store_data.encoded, mac_alg.encoded);
   }
   AlgId enc_alg = read_alg_id(sd, "the store encryption");
@@ -598,9 +603,7 @@ Keystore read_unchecked(ByteView data, const Password& password) {
   DerElement encrypted = sd.next(der::kOctetString, "the encrypted store data");
   sd.expect_end("the encrypted store data");
 
-  Bytes mac_now = hmac_sha512(derive(mac_kdf, password, "INTEGRITY_CHECK", kMacKeyLen), store_data.encoded, mac_md);
-  if (mac_now.size() != mac.content.size() || CRYPTO_memcmp(mac_now.data(), mac.content.data(), mac_now.size()) != 0)
-    fail(ErrorCode::WRONG_STORE_PASSWORD, "keystore password is incorrect, or the file was altered after it was written (BCFKS integrity MAC check failed)");
+  verify_mac();
   std::optional<SecureBytes> plain = aes_open(enc, derive(enc.kdf, password, "STORE_ENCRYPTION", kAesKeyLen), encrypted.content);
   if (!plain) corrupt("the store data does not decrypt with the password its MAC verifies with");
   return read_bcfks_store_data(plain->view(), mac_alg.encoded);
@@ -702,7 +705,7 @@ Bytes write_bcfks(const Keystore& ks, const Password& password, int iterations) 
   auto [enc_alg, encrypted] = aes_seal(store_data, password, "STORE_ENCRYPTION", iterations);
   Bytes encrypted_store = tlv(der::kSequence, {enc_alg, der_octets(encrypted)});
   NewKdf mac_kdf = new_kdf(iterations, kMacKeyLen);
-  Bytes mac = hmac_sha512(derive(mac_kdf.kdf, password, "INTEGRITY_CHECK", kMacKeyLen), encrypted_store);
+  Bytes mac = hmac(derive(mac_kdf.kdf, password, "INTEGRITY_CHECK", kMacKeyLen), encrypted_store);
   Bytes check = tlv(der::kSequence, {mac_alg, mac_kdf.der, der_octets(mac)});
   return tlv(der::kSequence, {encrypted_store, check});
 }

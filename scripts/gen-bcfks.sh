@@ -2,7 +2,8 @@
 # Regenerates testdata/keystores/bcfks: Bouncy Castle FIPS keystores (BCFKS, what FIPS-mode MIDs
 # use), made by keytool with Debian's Bouncy Castle provider (libbcprov-java 1.72), and keytool's
 # listing of each (bcfks/expected/*.keytool.txt) with bcfks/fixtures.tsv, the table the unit tests
-# read (file, store password, alias=key password where it differs).
+# read (file, store password, alias=key password where it differs); signed.bcfks and scrypt.bcfks
+# are the variants we refuse.
 # The generated files are committed; run this only to change them. It reads the fixture PKI in
 # testdata/keystores/ (scripts/gen-testdata.sh), so run that first when regenerating both.
 set -euo pipefail
@@ -39,6 +40,13 @@ bc -genseckey -keystore $ks -keypass $SP -alias aes-secret -keyalg AES -keysize 
 kt -importkeystore -noprompt -srckeystore "$pki/openssl-modern.p12" -srcstoretype PKCS12 -srcstorepass $SP \
   -destkeystore $ks -deststoretype BCFKS -deststorepass $SP 2>/dev/null
 
+# What keytool cannot ask for, through BC's BCFKSLoadStoreParameter (scripts/BcfksVariants.java):
+# AES-256-KWP with HMAC-SHA3-512 (read), and a signature-protected and an scrypt-protected store
+# (refused with UNSUPPORTED_ALGORITHM).
+work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+javac -cp "$bcprov" -d "$work" scripts/BcfksVariants.java
+java -cp "$work:$bcprov" BcfksVariants "$pki/openssl-modern.p12" $SP "$out"
+
 # --- keytool's verdict on each, for the table tests ---
 printf 'file\tstorepass\tkeypasses\n' > "$out/fixtures.tsv"
 add() {  # add FILE STOREPASS [alias=keypass,…]
@@ -48,4 +56,5 @@ add() {  # add FILE STOREPASS [alias=keypass,…]
 add keypair.bcfks $SP
 add empty.bcfks $SP
 add mixed.bcfks $SP ec-own-pass=other-key-pass
+add kwp-sha3.bcfks $SP rsa-own-pass=other-key-pass
 ls -l "$out"

@@ -85,6 +85,10 @@ agree mixed.bcfks "after -a into it (the EC key still opens with its own passwor
 jvm_check mixed.bcfks
 check "… and the EC key does not open with the store password" 'grep -q "^fail ec-own-pass" <<<"$jvm_out" && [ $jvm_rc -ne 0 ]'
 check "… the AES key is still 256 bits" 'grep -q "^aes-secret SecretKeyEntry AES 256 sha256=" <<<"$jvm_out"'
+cp "$fx/bcfks/kwp-sha3.bcfks" kwp.bcfks
+MIDKS_TEST_NOW=1811808000 run -a midks-import "$bundles/seed-order.pem" --keystore kwp.bcfks
+check "-a into a BC-made store under AES-256-KWP and HMAC-SHA3-512" '[ $rc -eq 0 ]'
+agree kwp.bcfks "after -a into the KWP/SHA3 store (its KWP-sealed key still opens with its own password)" rsa-own-pass=other-key-pass
 run -r --keystore mixed.bcfks
 check "-r: exit 0" '[ $rc -eq 0 ]'
 agree mixed.bcfks "after -r"

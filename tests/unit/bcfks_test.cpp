@@ -181,6 +181,33 @@ TEST(Bcfks, EveryFlippedByteIsRefused) {
   }
 }
 
+TEST(Bcfks, SignatureAndScryptProtectedStoresAreRefusedByName) {
+  // Made by BC's BCFKSLoadStoreParameter (scripts/BcfksVariants.java); keytool writes neither.
+  for (const char* name : {"/bcfks/signed.bcfks", "/bcfks/scrypt.bcfks"}) {
+    SCOPED_TRACE(name);
+    Bytes data = read_file(fixtures_dir() + name);
+    EXPECT_EQ(fmt::detect_store_type(data), StoreType::Bcfks);
+    std::string message;
+    EXPECT_EQ(code_of_read(data), "UNSUPPORTED_ALGORITHM");
+    EXPECT_EQ(error_kind_of([&] { fmt::read_keystore(data, &kStorePass); }, &message), ErrorKind::Input);
+    EXPECT_NE(message.find(std::string(name).find("signed") != std::string::npos ? "signature" : "scrypt"), std::string::npos) << message;
+  }
+}
+
+TEST(Bcfks, KwpAndSha3StoresKeepTheirKeysThroughOurWrite) {
+  // AES-256-KWP store and keys, HMAC-SHA3-512 integrity, PBKDF2-HMAC-SHA3-512 at 20000 rounds.
+  Keystore ks = load("/bcfks/kwp-sha3.bcfks");
+  Keystore back = fmt::read_keystore(fmt::write_keystore(ks, kStorePass), &kStorePass);
+  Entry* key = back.find("rsa-own-pass");
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->sealed, ks.find("rsa-own-pass")->sealed);  // the KWP-sealed key, unopened
+  fmt::open_entry(*key, Password("other-key-pass"));
+  expect_key_matches_leaf(*key);
+  Entry* aes = back.find("aes-128");
+  fmt::open_entry(*aes, kStorePass);
+  EXPECT_EQ(aes->plain.size(), 16u);
+}
+
 // The DER INTEGER 51200 (BC's iteration count) as it appears in every PBKDF2-params.
 const Bytes kIterations51200 = {0x02, 0x03, 0x00, 0xC8, 0x00};
 // 8388607, above limits::kMaxPbeIterations, in the same five bytes (so no length changes).

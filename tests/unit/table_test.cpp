@@ -121,6 +121,7 @@ TEST(SecretKeys, OpenToTheAlgorithmAndLengthJavaMade) {
       {fixtures_dir() + "/keytool-mixed.jceks", "changeit", "aes-secret", "changeit", "AES", 32},
       {fixtures_dir() + "/keytool-mixed.jceks", "changeit", "desede-secret", "changeit", "DESede", 24},
       {fixtures_dir() + "/bcfks/mixed.bcfks", "changeit", "aes-secret", "changeit", "AES", 32},
+      {fixtures_dir() + "/bcfks/kwp-sha3.bcfks", "changeit", "aes-128", "changeit", "AES", 16},
   };
   for (const Row& r : rows) {
     SCOPED_TRACE(r.path + " " + r.alias);
