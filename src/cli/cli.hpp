@@ -84,6 +84,8 @@ std::string lines(const std::string& prefix, const std::vector<std::string>& ite
 std::string printed(const char* format, ...) __attribute__((format(printf, 1, 2)));  // printf into a string
 std::string shell_quoted(const std::string& word);          // for command lines we print to copy
 std::string parent_folder(const std::string& path);         // "." for a bare name
+// "keytool -list -v [-alias A] -keystore P …": the line to check a keystore we wrote with keytool.
+std::string keytool_check(const std::string& path, StoreType type, const std::string& alias = {});
 
 // MID_KEY_REPLACED for the MID's config.xml (the values encrypted with the replaced key).
 Finding mid_key_replaced(const Options& o);

@@ -239,6 +239,13 @@ std::string parent_folder(const std::string& path) {
   return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
 }
 
+std::string keytool_check(const std::string& path, StoreType type, const std::string& alias) {
+  // keytool knows BCFKS only through a Bouncy Castle provider (bc-fips.jar on a FIPS MID).
+  const std::string bc = type == StoreType::Bcfks ? " -storetype BCFKS -providerpath <bc-fips.jar or bcprov.jar> -providerclass <its provider class>" : "";
+  return "keytool -list -v" + (alias.empty() ? std::string() : " -alias " + shell_quoted(alias)) + " -keystore " + shell_quoted(path) + bc +
+         "   (it asks for the store password)";
+}
+
 Finding mid_key_replaced(const Options& o) {
   try {
     if (const MidConfig* config = o.mid_config()) {

@@ -35,7 +35,9 @@ std::optional<EntryKind> existing_kind(const Options& o, const std::string& alia
 Result import_reply(const Options& o, const std::string& alias, const std::vector<std::string>& files) {
   ImportedKey reply;
   std::string stored;
-  change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
+  StoreType type = StoreType::Jks;
+  change_keystore(o, type, [&](Keystore& ks) {
+    type = ks.type();
     Entry current = opened_key_entry(ks, o, alias);
     std::vector<Bytes> trusted;
     for (const Entry& e : ks.entries())
@@ -63,7 +65,7 @@ Result import_reply(const Options& o, const std::string& alias, const std::vecto
          " certificate(s), leaf first\n" + (o.last_backup.empty() ? "" : "  backup    " + o.last_backup + "\n"));
   r.field("notes", reply.notes, lines("note: ", reply.notes));
   r.add(findings_node(reply.findings));
-  r.text("check: keytool -list -v -alias " + stored + " -keystore " + shell_quoted(o.keystore_path()) + "   (it asks for the store password)\n");
+  r.text("check: " + keytool_check(o.keystore_path(), type, stored) + "\n");
   return r;
 }
 
@@ -162,9 +164,7 @@ Result cmd_import(const Options& o) {
          "  SHA-256   " + leaf.sha256 + "\n" + (o.last_backup.empty() ? "" : "  backup    " + o.last_backup + "\n"));
   r.field("notes", notes, lines("note: ", notes));
   r.add(findings_node(findings));
-  // keytool knows BCFKS only through a Bouncy Castle provider (bc-fips.jar on a FIPS MID).
-  const std::string bc = type == StoreType::Bcfks ? " -storetype BCFKS -providerpath <bc-fips.jar or bcprov.jar> -providerclass <its provider class>" : "";
-  r.text("check: keytool -list -v -alias " + put.alias + " -keystore " + shell_quoted(path) + bc + "   (it asks for the store password)\n" +
+  r.text("check: " + keytool_check(path, type, put.alias) + "\n" +
          "next: 'manage-certificates split' writes the CA chain (for sys_ca_certificate) and the leaf (for\n"
          "  sys_user_certificate) to upload to the instance; then enable mutual authentication with -m and restart\n"
          "  the MID Server.\n");

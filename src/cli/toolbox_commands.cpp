@@ -14,10 +14,6 @@ namespace {
 
 namespace fs = boost::filesystem;
 
-std::string keytool_list(const std::string& path, StoreType type) {
-  return "keytool -list -keystore " + shell_quoted(path) + " -storetype " + std::string(store_type_name(type)) + "   (it asks for the store password)";
-}
-
 bool same_file(const std::string& a, const std::string& b) {
   boost::system::error_code ec;
   return fs::equivalent(a, b, ec) && !ec;
@@ -66,7 +62,7 @@ Result cmd_convert(const Options& o) {
   r.text("Converted " + std::to_string(c.entries) + (c.entries == 1 ? " entry" : " entries") + " of " + source_path + " (" + from_type + ") into " + out +
          " (" + to_type + ", read back and compared" + (new_password ? ", with the new store password" : "") + ")\n");
   r.field("own_key_password", c.own_password, c.own_password.empty() ? "" : "  keys with their own password, kept: " + joined(c.own_password) + "\n");
-  r.text("check: " + keytool_list(out, *o.to_type) + "\n");
+  r.text("check: " + keytool_check(out, *o.to_type) + "\n");
   return r;
 }
 
@@ -136,7 +132,7 @@ Result cmd_passwd(const Options& o) {
     }
   }
   r.field("config", config_outcome);
-  r.text("check: " + keytool_list(path, check.type()) + "\n" + (mid ? "next: restart the MID Server\n" : ""));
+  r.text("check: " + keytool_check(path, check.type()) + "\n" + (mid ? "next: restart the MID Server\n" : ""));
   return r;
 }
 

@@ -41,7 +41,15 @@ listing() {  # listing TYPE FILE PASSWORD
 jvm_check() {  # jvm_check TYPE FILE STOREPASS [alias=keypass]...
   local t=$1 f=$2 p=$3; shift 3
   STOREPASS=$p EXTRA_PROVIDER=$([ "$t" = BCFKS ] && echo org.bouncycastle.jce.provider.BouncyCastleProvider) \
-    java -cp "classes:$bc" KeystoreCheck "$t" "$f" "$@" 2>&1 | grep -v '^type '
+    java -cp "$work/classes:$bc" KeystoreCheck "$t" "$f" "$@" 2>&1 | grep -v '^type '
+}
+# jvm_ok EXPECTED-ENTRIES TYPE FILE STOREPASS [alias=keypass]...: the JVM recovered every entry
+# (KeystoreCheck exits 0 only then), and there were that many.
+jvm_ok() {
+  local n=$1 t=$2 f=$3 p=$4 lines; shift 4
+  lines=$(STOREPASS=$p EXTRA_PROVIDER=$([ "$t" = BCFKS ] && echo org.bouncycastle.jce.provider.BouncyCastleProvider) \
+    java -cp "$work/classes:$bc" KeystoreCheck "$t" "$f" "$@" 2>&1) || return 1
+  [ "$(grep -vc '^type ' <<<"$lines")" -eq "$n" ]
 }
 typename() { case $1 in jks) echo JKS ;; jceks) echo JCEKS ;; pkcs12) echo PKCS12 ;; bcfks) echo BCFKS ;; esac; }
 
@@ -116,10 +124,10 @@ for from in jks jceks pkcs12; do
     'ktype '"$F"' -list -keystore security/agent_keystore -storepass n3w-Store-pass >/dev/null 2>&1 && ! ktype '"$F"' -list -keystore security/agent_keystore -storepass changeit >/dev/null 2>&1'
   if [ $from = pkcs12 ]; then
     check "passwd PKCS12: every key now opens with the new password (midwss shared the store's)" \
-      '[ "$(jvm_check PKCS12 security/agent_keystore n3w-Store-pass | grep -c "^fail")" = 0 ] && grep -q "under the new password: .*midwss" <<<"$out"'
+      'jvm_ok 5 PKCS12 security/agent_keystore n3w-Store-pass && grep -q "under the new password: .*midwss" <<<"$out"'
   else
     check "passwd $F: the MID key and the secret key follow; midwss keeps midwsspass and is reported" \
-      '[ "$(jvm_check '"$F"' security/agent_keystore n3w-Store-pass midwss=midwsspass | grep -c "^fail")" = 0 ] && grep -q "own password, unchanged: midwss" <<<"$out"'
+      'jvm_ok $([ $F = JKS ] && echo 4 || echo 5) '"$F"' security/agent_keystore n3w-Store-pass midwss=midwsspass && ! jvm_ok 5 '"$F"' security/agent_keystore n3w-Store-pass && grep -q "own password, unchanged: midwss" <<<"$out"'
   fi
   check "passwd $F: config.xml gains mid.keystore.password (secure=\"true\") and nothing else changes" \
     '[ "$(diff "$work/config-before.xml" config.xml | grep "^[<>]")" = "> "'"'"'    <parameter name="mid.keystore.password" secure="true" value="n3w-Store-pass"/>'"'"' ]' ||
@@ -147,6 +155,12 @@ check "passwd to the same password: exit 0, nothing written" '[ $rc -eq 0 ] && g
 run passwd --keystore "$work/newpass.p12" --storepass-env NEW_PASS --new-storepass-env NEWER_PASS
 check "passwd on a keystore that is not the MID's: config.xml untouched" \
   '[ $rc -eq 0 ] && grep -q "value=\"n3wer-Store-pass\"" config.xml && kt -list -keystore "$work/newpass.p12" -storepass n3wer-Store-pass >/dev/null 2>&1'
+
+# BCFKS made by Bouncy Castle: the keys that shared the store password follow it, ec-own-pass keeps its own.
+cp "$src/testdata/keystores/bcfks/mixed.bcfks" "$work/mixed.bcfks"
+run passwd --keystore "$work/mixed.bcfks" --storepass-env CHANGEIT --new-storepass-env NEWER_PASS
+check "passwd on a BCFKS store from Bouncy Castle: a JVM with BC recovers every key, ec-own-pass with its own password" \
+  '[ $rc -eq 0 ] && grep -q "own password, unchanged: ec-own-pass" <<<"$out" && jvm_ok 5 BCFKS "$work/mixed.bcfks" n3wer-Store-pass ec-own-pass=other-key-pass'
 
 # The MID's key after passwd: a JVM presents it (the MID's bundle imported first).
 cd "$work/mid-pkcs12/agent"
