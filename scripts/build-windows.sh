@@ -88,9 +88,11 @@ if [ ! -f "$ossl/.done" ]; then
   echo "build-windows: building OpenSSL $ossl_v"
   work=$(mktemp -d) && rm -rf "$ossl"
   tar -xf "$(orig_tarball "$ossl_src")" -C "$work" --strip-components=1
+  # Its compiler warnings go to a log beside the library, not into CI's output.
   (cd "$work" && CC=$host-gcc-posix AR=$host-ar RANLIB=$host-ranlib RC=$host-windres \
-     ./Configure mingw64 no-shared no-module no-tests --cross-compile-prefix= --prefix="$ossl" --libdir=lib >/dev/null &&
-   make -j"$jobs" build_libs >/dev/null && make install_dev >/dev/null)
+     ./Configure mingw64 no-shared no-module no-tests --cross-compile-prefix= --prefix="$ossl" --libdir=lib &&
+   make -j"$jobs" build_libs && make install_dev) > "$cache/openssl-$ossl_v.log" 2>&1 ||
+    { tail -20 "$cache/openssl-$ossl_v.log"; exit 1; }
   rm -rf "$work"
   touch "$ossl/.done"
 fi

@@ -55,6 +55,13 @@ std::string error_text(DWORD code) {
 }
 std::string last_error_text() { return error_text(::GetLastError()); }
 
+// A path for the calls that want it whole: absolute, with backslashes (ReplaceFileW refuses a
+// relative "security/agent_keystore" with ERROR_DIRECTORY).
+std::wstring full_path(const std::string& path) {
+  fs::path whole = fs::absolute(fs::path(path));
+  return whole.make_preferred().wstring();
+}
+
 bool is_missing(DWORD code) { return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND; }
 
 // A handle closed when it goes out of scope.
@@ -296,7 +303,7 @@ void replace_file(const std::string& requested_path, ByteView data, const WriteO
   if (replacing && (old & FILE_ATTRIBUTE_READONLY))
     fail(ErrorCode::READ_ONLY, path + " is read-only (its read-only attribute is set); nothing was written");
   std::string tmp = temp_path_for(path);
-  std::wstring wtmp = wide(tmp), wpath = wide(path);
+  std::wstring wtmp = full_path(tmp), wpath = full_path(path);
   {
     // No security descriptor of our own: the file inherits its folder's ACL, so it is readable by
     // whom the folder lets read it (the MID's service account) and never by more.
@@ -314,7 +321,7 @@ void replace_file(const std::string& requested_path, ByteView data, const WriteO
     // ReplaceFileW keeps the replaced file's ACL and attributes and, asked to, moves it to the .bak
     // in the same step; on failure the replaced file stays where it was.
     const bool keep = options.keep_previous;
-    std::wstring bak = wide(path + ".bak");
+    std::wstring bak = full_path(path + ".bak");
     if (!::ReplaceFileW(wpath.c_str(), wtmp.c_str(), keep ? bak.c_str() : nullptr, REPLACEFILE_IGNORE_MERGE_ERRORS, nullptr, nullptr)) {
       std::string why = last_error_text();
       ::DeleteFileW(wtmp.c_str());
