@@ -106,6 +106,31 @@ mkdir -p "$work/lone bat" && cp "$src/scripts/windows/manage-certificates.bat" "
 run_cmd wine cmd /c "$(winpath "$work/lone bat/manage-certificates.bat")" -l
 check "the .bat without its .exe says so (exit 4)" '[ "$rc" = 4 ] && grep -q "manage-certificates.exe was not found" <<<"$out"'
 
+# ---- verify: --server-ca, the Windows ROOT store, config.xml's proxy ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server-ca.key -out server-ca.pem \
+  -days 2 -subj "/CN=Instance Public CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreateserial -days 2 \
+  -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
+awk '/BEGIN CERT/{n++} n==3' "$bundles/seed-order.pem" | sed '/BEGIN PRIVATE KEY/,$d' > our-root.pem
+start_s_server -cert server.pem -key server.key -CAfile our-root.pem -Verify 3 -verify_return_error -quiet
+va="$work/verify agent"; mkdir -p "$va"; cp "$src/testdata/config/basic-auth.xml" "$va/config.xml"
+cd "$va"  # a folder with config.xml: the .bat uses it as the agent folder, not its own ..\..
+bat_full -a defaultsecuritykeypairhandle "$(winpath "$bundles/seed-order.pem")" --quiet
+check "-a from another folder with config.xml writes that folder's keystore" '[ "$rc" = 0 ] && [ -f "$va/security/agent_keystore" ]'
+bat_full verify --url "https://127.0.0.1:$port" --server-ca "$(winpath "$work/server-ca.pem")" --timeout 5
+check "verify --server-ca: mutual TLS with the server completes (exit 0)" '[ "$rc" = 0 ] && grep -q "result: ok" <<<"$out"'
+bat_full verify --url "https://127.0.0.1:$port" --timeout 5
+check "verify judges the server by the Windows ROOT store, which lacks the test CA (exit 9)" '[ "$rc" = 9 ]'
+rm -f "$work/proxy.port"
+python3 "$src/tests/interop/connect_proxy.py" "$work/proxy.port" & pids+=($!)
+for _ in $(seq 1 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
+proxy_port=$(cat "$work/proxy.port")
+sed -i "s|</parameters>|  <parameter name=\"mid.proxy.use_proxy\" value=\"true\"/>\n  <parameter name=\"mid.proxy.host\" value=\"127.0.0.1\"/>\n  <parameter name=\"mid.proxy.port\" value=\"$proxy_port\"/>\n</parameters>|" config.xml
+bat_full verify --url "https://127.0.0.1:$port" --server-ca "$(winpath "$work/server-ca.pem")" --timeout 5
+check "verify goes through the proxy config.xml names (exit 0)" '[ "$rc" = 0 ] && grep -q "through the proxy 127.0.0.1:$proxy_port" <<<"$out"'
+cd "$work"
+
 # ---- every keystore the .exe wrote, in a JVM mutual-TLS handshake as the MID presents its key ----
 printf 'ok JKS %s\nok PKCS12 %s\nok JCEKS %s\n' "$ks" "$p12" "$jceks" > "$work/windows-stores.plan"
 run_cmd bash "$src/tests/interop/mtls_handshake.sh" "$linux_build/tests/ks_tool" "$src" "$linux_build/manage-certificates" "$work/windows-stores.plan"
