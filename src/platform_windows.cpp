@@ -158,6 +158,7 @@ void wipe_argument(int argc, char** argv, std::size_t index) {
 
 std::optional<std::string> environment(const std::string& name) {
   std::wstring key = wide(name);
+  ::SetLastError(0);  // an empty value also answers 0, without an error
   DWORD n = ::GetEnvironmentVariableW(key.c_str(), nullptr, 0);
   if (n == 0) return ::GetLastError() == ERROR_ENVVAR_NOT_FOUND ? std::nullopt : std::optional<std::string>("");
   std::wstring value(n, L'\0');

@@ -68,6 +68,17 @@ check "-g shows the key entry's certificate" '[ "$rc" = 0 ] && grep -q "mid-serv
 bat -d "clé-zürich"
 check "-d deletes the non-ASCII alias" '[ "$rc" = 0 ] && kt_list "$ks" && ! grep -q "clé-zürich" <<<"$out"'
 
+# Four writers at once (LockFileEx serialises them): every one's entry is in the keystore after.
+for i in 1 2 3 4; do
+  (cd "$agent" && wine cmd /c 'bin\scripts\manage-certificates.bat' -a "writer-$i" "$(winpath "$bundles/seed-order.pem")" --quiet \
+     > "$work/writer-$i.log" 2>&1; echo $? > "$work/writer-$i.rc") &
+done
+wait
+kt_list "$ks"
+check "four concurrent imports all succeed and all four entries are there" \
+  '[ "$(cat "$work"/writer-*.rc | sort -u)" = 0 ] && [ "$(grep -c "^writer-[1-4]," <<<"$out")" = 4 ]'
+for i in 1 2 3 4; do bat -d "writer-$i" --quiet; done
+
 before=$(sha "$ks") n=$(backups)
 bat -a defaultsecuritykeypairhandle "$(winpath "$bundles/expired.pem")"
 check "an expired bundle is refused (EXPIRED, exit non-zero)" '[ "$rc" != 0 ] && grep -q EXPIRED <<<"$out"'
