@@ -105,7 +105,7 @@ Bytes der_time(std::int64_t ms) {
   if (frac < 0) frac += 1000, --secs;
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
-  if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+  if (!OPENSSL_gmtime(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
     fail(ErrorCode::ENTRY_NOT_STORABLE, "a date outside the years 0-9999 cannot be stored in BCFKS");
   char text[32];
   int n = std::snprintf(text, sizeof text, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,

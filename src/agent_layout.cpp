@@ -1,9 +1,5 @@
 #include "midks/agent_layout.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/filesystem.hpp>
 #include <cerrno>
@@ -21,11 +17,6 @@ namespace midks {
 namespace fs = boost::filesystem;
 
 namespace {
-
-bool exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 std::string joined_path(const std::string& dir, const std::string& name) { return dir.empty() || dir == "." ? name : dir + "/" + name; }
 
@@ -53,25 +44,23 @@ std::vector<std::string> existing_backups(const std::string& folder, const std::
 }
 
 std::int64_t backup_time_ms(const std::string& file, const std::string& name) {
-  std::tm tm {};
   std::string stamp = file.substr(name.size() + 1);  // yyyyMMdd-HHmmss.SSS
-  if (!::strptime(stamp.c_str(), "%Y%m%d-%H%M%S", &tm)) return 0;
-  return static_cast<std::int64_t>(::timegm(&tm)) * 1000 + std::atoi(stamp.c_str() + 16);
+  auto number = [&](std::size_t at, std::size_t digits) {
+    int value = -1;
+    auto [end, ec] = std::from_chars(stamp.data() + at, stamp.data() + at + digits, value);
+    return ec == std::errc() && end == stamp.data() + at + digits ? value : -1;
+  };
+  int year = number(0, 4), month = number(4, 2), day = number(6, 2), hour = number(9, 2), minute = number(11, 2), second = number(13, 2);
+  int millis = number(16, 3);
+  if (std::min({year, month, day, hour, minute, second, millis}) < 0 || month < 1 || month > 12 || day < 1 || day > 31) return 0;
+  return utc_seconds(year, month, day, hour, minute, second) * 1000 + millis;
 }
 
 void append_audit_line(const std::string& folder, const std::string& line, const platform::FileAttributes& like) {
   std::string log = joined_path(folder, kBackupAuditLog);
   // Created here: owned like the keystore. Already there: appended to as it is.
-  int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, like.mode & 0666);
-  bool created = fd >= 0;
-  if (!created && errno == EEXIST) fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) fail(ErrorCode::BACKUP_FAILED, "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
-  platform::UniqueFd owned(fd);
-  if (created) platform::adopt_owner(fd, log, like, platform::Ownership::Keep);
-  std::string text = line + "\n";
-  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    fail(ErrorCode::BACKUP_FAILED, "cannot write the backup audit trail " + log + ": " + std::strerror(errno));
-  ::fsync(fd);
+  if (std::string why = platform::append_to_file(log, line + "\n", like); !why.empty())
+    fail(ErrorCode::BACKUP_FAILED, "cannot write the backup audit trail " + log + ": " + why);
 }
 
 }  // namespace
@@ -80,7 +69,7 @@ KeystoreLocation locate_keystore(const std::string& agent_dir) {
   KeystoreLocation location;
   for (const char* candidate : kKeystoreCandidates) {
     std::string path = joined_path(agent_dir, candidate);
-    if (!exists(path)) continue;
+    if (!platform::exists(path)) continue;
     if (!location.exists) location.path = path, location.exists = true;
     else location.also_present.push_back(path);
   }
@@ -99,7 +88,7 @@ BackupPolicy backup_policy(const std::string& keystore_path, const std::string& 
   fs::path agent = fs::canonical(agent_dir.empty() ? fs::current_path() : fs::path(agent_dir), ec);
   bool in_agent = !ec && (keystore_folder == agent || keystore_folder.parent_path() == agent);
   policy.folder = ((in_agent ? agent : keystore_folder) / kBackupFolder).string();
-  if (!exists(config_path)) return policy;
+  if (!platform::exists(config_path)) return policy;
   try {
     MidConfig config = MidConfig::load(config_path);
     policy.max_backups = int_parameter(config, "mid.keystore.max_backups", policy.max_backups);
@@ -145,7 +134,7 @@ KeystoreBackup::KeystoreBackup(const std::string& keystore_path, ByteView curren
 }
 
 KeystoreBackup::~KeystoreBackup() {
-  if (created_ && !committed_) ::unlink(path_.c_str());  // the keystore was not changed: no backup of it
+  if (created_ && !committed_) platform::remove_file(path_);  // the keystore was not changed: no backup of it
 }
 
 void KeystoreBackup::commit() {
@@ -156,7 +145,7 @@ void KeystoreBackup::commit() {
   std::vector<std::string> kept = existing_backups(policy_.folder, name_);
   while (kept.size() > static_cast<std::size_t>(policy_.max_backups)) {
     std::string old_path = joined_path(policy_.folder, kept.front());
-    if (::unlink(old_path.c_str()) == 0)
+    if (platform::remove_file(old_path))
       append_audit_line(policy_.folder, when_ + " removed=" + kept.front() + " (mid.keystore.max_backups " + std::to_string(policy_.max_backups) + ")",
                         original_);
     kept.erase(kept.begin());
@@ -165,7 +154,7 @@ void KeystoreBackup::commit() {
 
 std::string fips_mode_evidence(const std::string& agent_dir) {
   std::string path = joined_path(agent_dir, kWrapperOverride);
-  if (!exists(path)) return {};
+  if (!platform::exists(path)) return {};
   Bytes text;
   try {
     text = read_file(path, 1u << 20);

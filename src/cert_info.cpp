@@ -1,10 +1,12 @@
 #include "midks/cert_info.hpp"
 
 #include <openssl/asn1.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <chrono>
 #include <optional>
 
 #include "der_reader.hpp"
@@ -23,10 +25,16 @@ std::string colon_hex(ByteView bytes) {
   return out;
 }
 
+std::int64_t utc_seconds(int year, int month, int day, int hour, int minute, int second) {
+  using namespace std::chrono;
+  auto date = sys_days(year_month_day(std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)), std::chrono::day(static_cast<unsigned>(day))));
+  return date.time_since_epoch().count() * std::int64_t{86400} + hour * 3600 + minute * 60 + second;
+}
+
 std::string utc_text(std::int64_t seconds_since_epoch, const char* format) {
   std::time_t t = static_cast<std::time_t>(seconds_since_epoch);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  OPENSSL_gmtime(&t, &tm);  // gmtime_r is POSIX only
   char buf[64];
   std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
   return std::string(buf, n);
@@ -54,7 +62,7 @@ std::string print_name(const X509_NAME* name, unsigned long flags) {
 std::time_t asn1_time(const ASN1_TIME* t) {
   struct tm tm {};
   if (!ASN1_TIME_to_tm(t, &tm)) return 0;
-  return timegm(&tm);
+  return static_cast<std::time_t>(utc_seconds(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec));
 }
 
 // Subject, issuer and validity read straight from the TBSCertificate, without building an X509

@@ -1,7 +1,5 @@
 #include "midks/keystore_transaction.hpp"
 
-#include <sys/stat.h>
-
 #include <boost/filesystem.hpp>
 
 #include "codec.hpp"
@@ -20,8 +18,7 @@ KeystoreUpdate update_keystore(const std::string& path, const Password& store_pa
   fs::path dir = fs::path(path).parent_path();
   if (!dir.empty()) platform::create_folders(dir.string(), 0700);
   platform::FolderLock lock(path, path, lock_timeout_s);
-  struct stat st {};
-  bool exists = ::stat(path.c_str(), &st) == 0;
+  bool exists = platform::exists(path);
   Bytes before = exists ? read_file(path) : Bytes{};
   Keystore ks = [&] {
     if (!exists) return Keystore(new_type);

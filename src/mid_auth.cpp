@@ -1,7 +1,5 @@
 #include "midks/mid_auth.hpp"
 
-#include <sys/stat.h>
-
 #include "codec.hpp"
 #include "midks/agent_layout.hpp"
 #include "midks/cert_info.hpp"
@@ -71,8 +69,7 @@ Finding mid_key_replaced_finding(const std::vector<std::string>* encrypted, cons
 }
 
 void refuse_if_mid_key_in_use(const std::string& config_path, const std::string& action) {
-  struct stat st {};
-  if (::stat(config_path.c_str(), &st) != 0) return;
+  if (!platform::exists(config_path)) return;
   std::optional<MidConfig> config;
   try {
     config = MidConfig::load(config_path);

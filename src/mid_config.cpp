@@ -1,6 +1,5 @@
 #include "midks/mid_config.hpp"
 
-#include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <tinyxml2.h>
 
@@ -10,6 +9,7 @@
 
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
+#include "midks/platform.hpp"
 
 namespace midks {
 
@@ -70,9 +70,8 @@ void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const s
 bool is_encrypted_value(std::string_view value) { return value.rfind("encrypted:", 0) == 0; }
 
 MidConfig MidConfig::load(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + path + ": " + std::strerror(errno));
+  if (platform::PathCheck there = platform::check_path(path); !there.exists) {
+    if (!there.error.empty()) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + path + ": " + there.error);
     fail(ErrorCode::NO_CONFIG_XML, "no config.xml at " + path);
   }
   Bytes data = read_file(path, 4u << 20);

@@ -1,17 +1,15 @@
 #include "midks/model.hpp"
 
 #include "midks/error.hpp"
+#include "midks/platform.hpp"
 #include "midks/utf8.hpp"
 
 #include <algorithm>
 #include <iterator>
 
 #include <chrono>
-#include <clocale>
 #include <cstdlib>
 #include <cstring>
-#include <cwctype>
-#include <locale.h>
 
 namespace midks {
 
@@ -45,19 +43,9 @@ std::string_view entry_kind_name(EntryKind kind) {
   return "?";
 }
 
-namespace {
-
-locale_t utf8_locale() {
-  static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-  return loc;
-}
-
-}  // namespace
-
 std::string java_lower(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  locale_t loc = nullptr;  // opened at the first non-ASCII byte only: most aliases never need it
   for (std::size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
@@ -67,13 +55,12 @@ std::string java_lower(std::string_view s) {
     }
     char32_t cp = 0;
     std::size_t at = i;
-    if (!loc) loc = utf8_locale();
-    if (!loc || !utf8::next(s, i, cp)) {  // not decodable: keep the byte as it is
+    if (!utf8::next(s, i, cp)) {  // not decodable: keep the byte as it is
       out += static_cast<char>(c);
       i = at + 1;
       continue;
     }
-    utf8::append(out, static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), loc)));
+    utf8::append(out, platform::lower_case(cp));  // the system's Unicode tables, only for non-ASCII
   }
   return out;
 }

@@ -1,13 +1,25 @@
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/filesystem.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <cwctype>
+#include <locale.h>
 #include <thread>
 
 #include "midks/error.hpp"
@@ -17,8 +29,72 @@ namespace midks::platform {
 
 namespace fs = boost::filesystem;
 
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
+namespace {
+
+// An open file descriptor, closed when it goes out of scope.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void io_fail(ErrorCode code, const std::string& what, const std::string& path, int err) {
+  fail(code, what + " " + path + ": " + std::strerror(err));
+}
+
+void write_all(int fd, ByteView data, const std::string& path) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot write", path, errno);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void fsync_dir(const fs::path& dir) {
+  UniqueFd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.get() >= 0) ::fsync(d.get());
+}
+
+// Gives a file we just created the owner and group it should have.
+//  Ownership::Keep (a replacement, a backup): exactly like's owner and group, whoever we are; if
+//    the system refuses, the write is refused (OWNER_NOT_KEPT) rather than taking the file over.
+//  Ownership::LikeFolder (a new file): when we run as root, like's (the folder's), so the MID's
+//    user can still read and replace it; anybody else creates files as themselves.
+enum class Ownership { Keep, LikeFolder };
+void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ownership how) {
+  if (how == Ownership::LikeFolder && ::geteuid() != 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_uid == like.uid && st.st_gid == like.gid) return;
+  if (::fchown(fd, like.uid, like.gid) != 0)
+    fail(ErrorCode::OWNER_NOT_KEPT, "cannot give " + path + " the owner uid " + std::to_string(like.uid) + ", gid " + std::to_string(like.gid) + ": " +
+                   std::strerror(errno) + "; nothing was written");
+}
+
+}  // namespace
+
+std::vector<std::string> start_process(int argc, char** argv) {
+  // A peer that closes a socket (verify) or a pipe (| head) must give an error, not kill us.
+  ::signal(SIGPIPE, SIG_IGN);
+  return std::vector<std::string>(argv + 1, argv + argc);
+}
+
+void wipe_argument(int argc, char** argv, std::size_t index) {
+  if (index + 1 < static_cast<std::size_t>(argc)) OPENSSL_cleanse(argv[index + 1], std::strlen(argv[index + 1]));
+}
+
+std::optional<std::string> environment(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
 std::string real_folder_of(const std::string& file_path) {
@@ -41,26 +117,27 @@ FolderLock::FolderLock(const std::string& file_path, const std::string& what, in
   std::string folder = real_folder_of(file_path);
   // flock on the folder: every path to it (link, "..", bind mount) reaches the same inode, and no
   // lock file is left beside the keystore for a glob or for the MID's user to stumble on.
-  fd_ = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd_ < 0)
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
     fail(ErrorCode::LOCK_FAILED, "cannot open the folder " + folder + " to lock it: " + std::strerror(errno));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     if (err != EWOULDBLOCK && err != EINTR) {
-      ::close(fd_);
+      ::close(fd);
       fail(ErrorCode::LOCK_FAILED, "cannot lock the folder " + folder + ": " + std::strerror(err));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      ::close(fd_);
+      ::close(fd);
       fail(ErrorCode::LOCK_TIMEOUT, "another process has been changing " + what + " for " + std::to_string(timeout_s) + " s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  handle_ = fd;
 }
 
 FolderLock::~FolderLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));  // closing releases the flock
 }
 
 std::optional<FileAttributes> attributes_of(const std::string& path) {
@@ -69,13 +146,138 @@ std::optional<FileAttributes> attributes_of(const std::string& path) {
   return FileAttributes{st.st_uid, st.st_gid, static_cast<unsigned>(st.st_mode & 07777)};
 }
 
-void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ownership how) {
-  if (how == Ownership::LikeFolder && ::geteuid() != 0) return;
+PathCheck check_path(const std::string& path) {
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_uid == like.uid && st.st_gid == like.gid) return;
-  if (::fchown(fd, like.uid, like.gid) != 0)
-    fail(ErrorCode::OWNER_NOT_KEPT, "cannot give " + path + " the owner uid " + std::to_string(like.uid) + ", gid " + std::to_string(like.gid) + ": " +
-                   std::strerror(errno) + "; nothing was written");
+  if (::stat(path.c_str(), &st) == 0) return {true, ""};
+  return {false, errno == ENOENT ? "" : std::strerror(errno)};
+}
+
+bool entry_exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::vector<std::string> expand_pattern(const std::string& pattern) {
+  std::vector<std::string> paths;
+  glob_t g{};
+  if (::glob(pattern.c_str(), GLOB_NOCHECK, nullptr, &g) == 0)
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) paths.emplace_back(g.gl_pathv[i]);
+  ::globfree(&g);
+  return paths;
+}
+
+bool remove_file(const std::string& path) { return ::unlink(path.c_str()) == 0; }
+
+InputFile::InputFile(const std::string& path) : path_(path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) fail(ErrorCode::FILE_NOT_FOUND, "file not found: " + path);
+    io_fail(ErrorCode::FILE_UNREADABLE, "cannot open", path, errno);
+  }
+  handle_ = fd;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    io_fail(ErrorCode::FILE_UNREADABLE, "cannot stat", path, err);
+  }
+  kind_ = S_ISREG(st.st_mode) ? Kind::Regular : S_ISDIR(st.st_mode) ? Kind::Folder : S_ISFIFO(st.st_mode) ? Kind::Stream : Kind::Other;
+  size_ = static_cast<std::uint64_t>(st.st_size);
+}
+
+InputFile::~InputFile() {
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));
+}
+
+std::size_t InputFile::read(std::uint8_t* into, std::size_t n) {
+  for (;;) {
+    ssize_t got = ::read(static_cast<int>(handle_), into, n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) io_fail(ErrorCode::FILE_UNREADABLE, "cannot read", path_, errno);
+    return static_cast<std::size_t>(got);
+  }
+}
+
+void replace_file(const std::string& requested_path, ByteView data, const WriteOptions& options) {
+  std::string path = requested_path;
+  struct stat old {};
+  bool replacing = ::lstat(path.c_str(), &old) == 0;
+  if (replacing && S_ISLNK(old.st_mode)) {
+    // Write where the link points (a mounted secret, a shared folder), keeping the link.
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) io_fail(ErrorCode::FILE_UNREADABLE, "cannot follow the symbolic link", path, errno);
+    path = real;
+    std::free(real);
+    replacing = ::lstat(path.c_str(), &old) == 0;
+  }
+  if (replacing && !S_ISREG(old.st_mode)) fail(ErrorCode::FILE_WRITE_FAILED, path + " is not a regular file; nothing was written");
+  if (replacing && ::access(path.c_str(), W_OK) != 0)
+    fail(ErrorCode::READ_ONLY, path + " is read-only (" + std::strerror(errno) + "); nothing was written");
+  fs::path target(path);
+  fs::path dir = target.parent_path();
+  std::string folder = dir.empty() ? "." : dir.string();
+  // A replacement keeps its owner, group and mode (the MID reads it as its own user); a new file
+  // is owned like its folder.
+  std::optional<FileAttributes> like =
+      replacing ? FileAttributes{old.st_uid, old.st_gid, static_cast<unsigned>(old.st_mode & 07777)}
+                : options.like ? options.like : attributes_of(folder);
+  unsigned mode = replacing || options.like ? like->mode : options.new_mode;
+  std::string tmp = temp_path_for(path);
+  {
+    UniqueFd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (f.get() < 0) fail(ErrorCode::FILE_WRITE_FAILED, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
+    try {
+      if (like) adopt_owner(f.get(), path, *like, replacing || options.like ? Ownership::Keep : Ownership::LikeFolder);
+      write_all(f.get(), data, tmp);
+      if (::fchmod(f.get(), mode) != 0 || ::fsync(f.get()) != 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot flush", tmp, errno);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  // One previous generation as "<path>.bak". The file being replaced is linked under a temporary
+  // name first; the old .bak is replaced by it only after the new file is in place, and if that
+  // fails the link puts the replaced file back. So every failure leaves the file and its .bak as
+  // they were.
+  const bool keep = replacing && options.keep_previous;
+  const std::string bak = path + ".bak", bak_tmp = tmp + ".bak";
+  if (keep && ::link(path.c_str(), bak_tmp.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    io_fail(ErrorCode::BACKUP_FAILED, "cannot keep a backup as", bak, err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    if (keep) ::unlink(bak_tmp.c_str());
+    io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot replace", path, err);
+  }
+  if (keep && ::rename(bak_tmp.c_str(), bak.c_str()) != 0) {
+    int err = errno;
+    if (::rename(bak_tmp.c_str(), path.c_str()) != 0) {
+      int undo = errno;
+      fsync_dir(dir);
+      fail(ErrorCode::BACKUP_FAILED, "wrote " + path + " but could not keep the previous version as " + bak + " (" + std::strerror(err) +
+                     ") nor put it back (" + std::strerror(undo) + "); it is kept as " + bak_tmp);
+    }
+    fsync_dir(dir);
+    io_fail(ErrorCode::BACKUP_FAILED, "cannot keep a backup as", bak, err);
+  }
+  if (keep) ::unlink(bak_tmp.c_str());  // left only where .bak already was this very file (rename did nothing)
+  fsync_dir(dir);
+}
+
+std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes& like) {
+  // Created here: owned like `like`. Already there: appended to as it is.
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, like.mode & 0666);
+  bool created = fd >= 0;
+  if (!created && errno == EEXIST) fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::strerror(errno);
+  UniqueFd owned(fd);
+  if (created) adopt_owner(fd, path, like, Ownership::Keep);
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) return std::strerror(errno);
+  ::fsync(fd);
+  return "";
 }
 
 void create_folders(const std::string& path, unsigned mode) {
@@ -90,5 +292,123 @@ void create_folders(const std::string& path, unsigned mode) {
   if (folder.get() < 0) return;
   if (auto owner = attributes_of(parent.empty() ? "." : parent.string())) adopt_owner(folder.get(), path, *owner, Ownership::LikeFolder);
 }
+
+char32_t lower_case(char32_t cp) {
+  static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return loc ? static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), loc)) : cp;
+}
+
+std::uint32_t process_id() { return static_cast<std::uint32_t>(::getpid()); }
+
+bool process_running(std::uint32_t pid) { return !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH); }
+
+bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) != 0; }
+
+// Reads one line from the terminal with echo off; the buffer is wiped before it is released.
+Password prompt_secret(const std::string& what) {
+  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) fail(ErrorCode::SECRET_UNAVAILABLE, "cannot ask for the " + what + ": there is no terminal");
+  // Echo goes off before the question is shown: an answer typed (or sent) as soon as the question
+  // appears must neither be echoed nor discarded by the mode change.
+  termios saved {};
+  bool restore = ::tcgetattr(fd, &saved) == 0;
+  if (restore) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string question = what + ": ";
+  (void)!::write(fd, question.data(), question.size());
+  std::array<char, 1024> buf {};
+  std::size_t n = 0;
+  char c = 0;
+  while (n < buf.size() && ::read(fd, &c, 1) == 1 && c != '\n') buf[n++] = c;
+  if (n > 0 && buf[n - 1] == '\r') --n;
+  if (restore) ::tcsetattr(fd, TCSADRAIN, &saved);
+  (void)!::write(fd, "\n", 1);
+  ::close(fd);
+  Password p = Password::from_bytes(ByteView(reinterpret_cast<const std::uint8_t*>(buf.data()), n));
+  OPENSSL_cleanse(buf.data(), buf.size());
+  return p;
+}
+
+// ---- TCP ----
+
+TcpSocket::~TcpSocket() {
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));
+}
+
+TcpSocket& TcpSocket::operator=(TcpSocket&& other) noexcept {
+  std::swap(handle_, other.handle_);
+  return *this;
+}
+
+void TcpSocket::set_timeout(int timeout_ms) {
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  ::setsockopt(native(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(native(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+std::string TcpSocket::connect(const std::string& host, const std::string& port, int timeout_ms) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+    return "cannot resolve " + host + ": " + ::gai_strerror(rc);
+  std::string why = "no address";
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    TcpSocket s;
+    s.handle_ = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (s.handle_ < 0) continue;
+    int flags = ::fcntl(s.native(), F_GETFL);
+    ::fcntl(s.native(), F_SETFL, flags | O_NONBLOCK);
+    int rc = ::connect(s.native(), a->ai_addr, a->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{s.native(), POLLOUT, 0};
+      rc = ::poll(&p, 1, timeout_ms);
+      if (rc == 0) {
+        why = "no answer within " + std::to_string(timeout_ms / 1000) + " s";
+        continue;
+      }
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(s.native(), SOL_SOCKET, SO_ERROR, &err, &len);
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    }
+    if (rc != 0) {
+      why = std::strerror(errno);
+      continue;
+    }
+    ::fcntl(s.native(), F_SETFL, flags);
+    s.set_timeout(timeout_ms);
+    *this = std::move(s);
+    ::freeaddrinfo(found);
+    return "";
+  }
+  ::freeaddrinfo(found);
+  return why;
+}
+
+std::string TcpSocket::send_all(std::string_view data) {
+  if (::send(native(), data.data(), data.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(data.size())) return std::strerror(errno);
+  return "";
+}
+
+int TcpSocket::receive_byte(char& c) {
+  ssize_t n = ::recv(native(), &c, 1, 0);
+  return n > 0 ? 1 : n == 0 ? 0 : -1;
+}
+
+std::string last_socket_error() { return errno != 0 ? std::strerror(errno) : ""; }
+void clear_socket_error() { errno = 0; }
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+bool add_system_roots(X509_STORE* store) { return X509_STORE_set_default_paths(store) == 1; }
 
 }  // namespace midks::platform

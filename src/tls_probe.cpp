@@ -1,21 +1,14 @@
 #include "midks/tls_probe.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
 #include "midks/ossl.hpp"
+#include "midks/platform.hpp"
 #include "pkcs8.hpp"
 
 namespace midks {
@@ -25,84 +18,17 @@ namespace {
 using SslCtxPtr = ossl::Handle<SSL_CTX, SSL_CTX_free>;
 using SslPtr = ossl::Handle<SSL, SSL_free>;
 
-class Socket {
- public:
-  explicit Socket(int fd = -1) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  Socket& operator=(Socket&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-void set_io_timeout(int fd, int timeout_ms) {
-  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-// Connects to the first address that answers within the timeout; "" on success, else why not.
-std::string connect_tcp(const ProbeTarget& t, int timeout_ms, Socket& out) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &found); rc != 0)
-    return "cannot resolve " + t.host + ": " + ::gai_strerror(rc);
-  std::string why = "no address";
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    Socket s(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
-    if (s.get() < 0) continue;
-    int flags = ::fcntl(s.get(), F_GETFL);
-    ::fcntl(s.get(), F_SETFL, flags | O_NONBLOCK);
-    int rc = ::connect(s.get(), a->ai_addr, a->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{s.get(), POLLOUT, 0};
-      rc = ::poll(&p, 1, timeout_ms);
-      if (rc == 0) {
-        why = "no answer within " + std::to_string(timeout_ms / 1000) + " s";
-        continue;
-      }
-      int err = 0;
-      socklen_t len = sizeof err;
-      ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-      rc = err == 0 ? 0 : -1;
-      errno = err;
-    }
-    if (rc != 0) {
-      why = std::strerror(errno);
-      continue;
-    }
-    ::fcntl(s.get(), F_SETFL, flags);
-    set_io_timeout(s.get(), timeout_ms);
-    out = std::move(s);
-    ::freeaddrinfo(found);
-    return "";
-  }
-  ::freeaddrinfo(found);
-  return why;
-}
-
 // Asks an HTTP proxy for a tunnel to the target; "" when it answered 2xx, else why not.
-std::string open_tunnel(int fd, const ProbeTarget& target) {
+std::string open_tunnel(platform::TcpSocket& sock, const ProbeTarget& target) {
   std::string authority = (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" + target.port;
   std::string request = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n";
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
-    return std::string("cannot send to the proxy: ") + std::strerror(errno);
+  if (std::string why = sock.send_all(request); !why.empty()) return "cannot send to the proxy: " + why;
   std::string reply;
   char c = 0;
   // Byte by byte up to the blank line: nothing of the tunnelled TLS stream may be consumed.
   while (reply.size() < 8192 && reply.find("\r\n\r\n") == std::string::npos) {
-    ssize_t n = ::recv(fd, &c, 1, 0);
-    if (n <= 0) return n == 0 ? "the proxy closed the connection" : std::string("no answer from the proxy: ") + std::strerror(errno);
+    int n = sock.receive_byte(c);
+    if (n <= 0) return n == 0 ? "the proxy closed the connection" : "no answer from the proxy: " + platform::last_socket_error();
     reply += c;
   }
   std::string status = reply.substr(0, reply.find("\r\n"));
@@ -132,21 +58,17 @@ int record_certificate_request(SSL* ssl, void* arg) {
 // Why SSL_connect failed, in words. A server that accepts and hangs up (or resets) sends no alert:
 // OpenSSL sees an end of stream or a failed read or write (EPIPE now that SIGPIPE is ignored), and
 // a silent server shows as the socket timeout (a retryable read on a blocking socket).
-std::string handshake_failure(SSL* ssl, int rc, int saved_errno, int timeout_ms) {
+std::string handshake_failure(SSL* ssl, int rc, const std::string& socket_error, int timeout_ms) {
   int err = SSL_get_error(ssl, rc);
   std::string reason = ossl::drain_errors();
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
     return "the server did not answer the handshake within " + std::to_string(timeout_ms / 1000) + " s";
   bool closed = err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL || reason.find("unexpected eof") != std::string::npos;
   if (!closed) return reason.empty() ? "the handshake failed" : reason;
-  std::string how = !reason.empty() ? reason : saved_errno != 0 ? std::strerror(saved_errno) : "";
+  std::string how = !reason.empty() ? reason : socket_error;
   return "the server closed the connection during the handshake" + (how.empty() ? "" : " (" + how + ")");
 }
 
-bool is_ip_literal(const std::string& host) {
-  unsigned char buf[16];
-  return ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
 
 }  // namespace
 
@@ -202,17 +124,17 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
     fail(ErrorCode::NOT_A_KEY_ENTRY, "'" + entry.alias + "' is not an opened private-key entry with a certificate chain");
   ProbeReport report;
   report.address = (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" + target.port;
-  Socket sock;
+  platform::TcpSocket sock;
   if (options.proxy) {
     report.proxy = options.proxy->host + ":" + options.proxy->port;
-    std::string why = connect_tcp(*options.proxy, options.timeout_ms, sock);
+    std::string why = sock.connect(options.proxy->host, options.proxy->port, options.timeout_ms);
     if (!why.empty()) why = "cannot reach the proxy " + report.proxy + ": " + why;
-    if (why.empty()) why = open_tunnel(sock.get(), target);
+    if (why.empty()) why = open_tunnel(sock, target);
     if (!why.empty()) {
       report.detail = why;
       return report;
     }
-  } else if (std::string why = connect_tcp(target, options.timeout_ms, sock); !why.empty()) {
+  } else if (std::string why = sock.connect(target.host, target.port, options.timeout_ms); !why.empty()) {
     report.detail = why;
     return report;
   }
@@ -220,7 +142,7 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
 
   SslCtxPtr ctx(ossl::check_alloc(SSL_CTX_new(TLS_client_method()), "SSL_CTX_new"));
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  bool loaded = options.server_ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get()) == 1
+  bool loaded = options.server_ca_file.empty() ? platform::add_system_roots(SSL_CTX_get_cert_store(ctx.get()))
                                                 : SSL_CTX_load_verify_locations(ctx.get(), options.server_ca_file.c_str(), nullptr) == 1;
   if (!loaded) ossl::throw_last(ErrorCode::TRUST_STORE_UNREADABLE, "cannot load the trusted CAs from " + (options.server_ca_file.empty() ? std::string("the system store") : options.server_ca_file));
   // Verified, but judged after the handshake: the report needs every fact, not the first failure.
@@ -236,21 +158,21 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
     ossl::X509Ptr ca = ossl::parse_cert_der(entry.chain[i]);
     if (SSL_add1_chain_cert(ssl.get(), ca.get()) != 1) ossl::fail_internal("SSL_add1_chain_cert");
   }
-  if (is_ip_literal(target.host)) {
+  if (platform::is_ip_literal(target.host)) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), target.host.c_str());
   } else {
     SSL_set_tlsext_host_name(ssl.get(), target.host.c_str());
     SSL_set1_host(ssl.get(), target.host.c_str());
   }
-  SSL_set_fd(ssl.get(), sock.get());
+  SSL_set_fd(ssl.get(), sock.native());
 
   bool rejected = false;
-  errno = 0;
+  platform::clear_socket_error();
   int rc = SSL_connect(ssl.get());
-  int connect_errno = errno;
+  std::string connect_error = platform::last_socket_error();
   if (rc != 1) {
     rejected = true;
-    report.detail = handshake_failure(ssl.get(), rc, connect_errno, options.timeout_ms);
+    report.detail = handshake_failure(ssl.get(), rc, connect_error, options.timeout_ms);
   } else {
     report.handshake_completed = true;
     report.protocol = SSL_get_version(ssl.get());
@@ -258,7 +180,7 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
     // With TLS 1.3 the verdict on our certificate comes after the handshake: ask for something
     // and see whether the answer is data or an alert.
     std::string request = "HEAD / HTTP/1.1\r\nHost: " + target.host + "\r\nConnection: close\r\n\r\n";
-    set_io_timeout(sock.get(), std::min(options.timeout_ms, 3000));
+    sock.set_timeout(std::min(options.timeout_ms, 3000));
     char buf[256];
     if (SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())) <= 0 || SSL_read(ssl.get(), buf, sizeof buf) <= 0) {
       int err = SSL_get_error(ssl.get(), -1);

@@ -46,6 +46,8 @@ std::string rfc2253_name(const X509_NAME* name);
 std::string display_name(const X509_NAME* name);
 std::string fingerprint(ByteView der, const char* digest_name);  // "SHA256", "SHA1"
 std::string colon_hex(ByteView bytes);
+// Seconds since the epoch of a UTC calendar time (what timegm does, which Windows lacks).
+std::int64_t utc_seconds(int year, int month, int day, int hour, int minute, int second);
 // A UTC time formatted with strftime (e.g. "%Y-%m-%d").
 std::string utc_text(std::int64_t seconds_since_epoch, const char* format);
 

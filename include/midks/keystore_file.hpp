@@ -20,26 +20,8 @@ StoreType detect_keystore_type(ByteView data);
 Keystore load_keystore(const std::string& path, const Password* store_password);
 Keystore read_keystore_data(ByteView data, const Password* store_password);  // bytes already read
 
-// Writes to a temporary file in the same folder, fsyncs it, renames it over the target and fsyncs
-// the folder. A replacement keeps the old file's owner, group and mode; a new file gets new_mode
-// and, when we run as root, its folder's owner. A read-only file is refused; a symbolic link is
-// written through. Nothing changes on any failure.
-struct WriteOptions {
-  unsigned new_mode = 0600;
-  bool keep_previous = false;  // also keep the replaced file as "<path>.bak" (a hard link)
-  std::optional<platform::FileAttributes> like;  // a new file's owner, group and mode (a backup's: the original's)
-
-  static WriteOptions with_mode(unsigned mode) {
-    WriteOptions o;
-    o.new_mode = mode;
-    return o;
-  }
-  WriteOptions keeping_previous() const {
-    WriteOptions o = *this;
-    o.keep_previous = true;
-    return o;
-  }
-};
+// Atomic replacement, as platform::replace_file says.
+using platform::WriteOptions;
 void write_file_atomically(const std::string& path, ByteView data, const WriteOptions& options = {});
 // A keystore (new ones 0600). Backups are the caller's (KeystoreBackup, agent_layout.hpp): no .bak here.
 void save_keystore(const std::string& path, const Keystore& ks, const Password& store_password);

@@ -1,16 +1,38 @@
-// What differs between operating systems, behind one small interface: writer locks, file
-// ownership and modes, and folder creation. The engine calls only these; the POSIX
-// implementation is src/platform_posix.cpp.
+// What differs between operating systems, behind one small interface: files (reading, atomic
+// replacement, appending), writer locks, ownership and permissions, folder creation, the
+// process's start (command line, console, sockets), the console prompt, TCP sockets and the
+// system's trusted roots. The engine and the command line call only these. CMake builds one of
+// src/platform_posix.cpp or src/platform_windows.cpp; src/platform_common.cpp is shared.
+// Every path is UTF-8; the Windows implementation converts to and from UTF-16 at the system call.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "midks/secure.hpp"
+
+typedef struct x509_store_st X509_STORE;
 
 namespace midks::platform {
 
-// Serialises every writer of the files in one folder, whatever path they came by (a symbolic
-// link, "..", a bind mount): the lock is taken on the folder itself, as the file system knows it,
-// so nothing is left behind for a later user to trip over. Waits up to timeout_s, then fails with
-// LOCK_TIMEOUT. `what` names the file being changed, for that message.
+// Sets the process up once, first thing in main: UTF-8 paths for Boost.Filesystem, a console
+// that shows UTF-8, a peer closing a socket or pipe giving an error rather than a signal.
+// Returns the command line's arguments (without the program name) as UTF-8.
+std::vector<std::string> start_process(int argc, char** argv);
+// Wipes argument `index` (0 = the first after the program name) wherever the system keeps a
+// copy of the command line we can reach (a secret given on argv).
+void wipe_argument(int argc, char** argv, std::size_t index);
+
+// An environment variable's value as UTF-8.
+std::optional<std::string> environment(const std::string& name);
+
+// Serialises every writer of the files in one folder, whatever path they came by. Waits up to
+// timeout_s, then fails with LOCK_TIMEOUT. `what` names the file being changed, for that message.
+// POSIX: flock on the folder itself (as the file system knows it: a symbolic link, "..", a bind
+// mount reach the same inode), so nothing is left behind. Windows: LockFileEx on a hidden
+// ".midks.lock" in that folder (a folder cannot be locked there).
 class FolderLock {
  public:
   FolderLock(const std::string& file_path, const std::string& what, int timeout_s);
@@ -19,40 +41,144 @@ class FolderLock {
   FolderLock& operator=(const FolderLock&) = delete;
 
  private:
-  int fd_ = -1;
-};
-
-// An open file descriptor, closed when it goes out of scope.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  ~UniqueFd();
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
+  std::intptr_t handle_ = -1;
 };
 
 // The folder a file lies in once symbolic links are resolved ("." for a bare name).
 std::string real_folder_of(const std::string& file_path);
 
-// Owner, group and permission bits of an existing file or folder.
+// Owner, group and permission bits of an existing file or folder. On Windows: uid and gid 0, and
+// the mode says only read-only (0400) or not (0600); access there is the folder's inherited ACL.
 struct FileAttributes {
   unsigned uid = 0, gid = 0, mode = 0;
 };
 std::optional<FileAttributes> attributes_of(const std::string& path);
 
-// Gives a file we just created the owner and group it should have.
-//  Ownership::Keep (a replacement, a backup): exactly like's owner and group, whoever we are; if
-//    the system refuses, the write is refused (OWNER_NOT_KEPT) rather than taking the file over.
-//  Ownership::LikeFolder (a new file): when we run as root, like's (the folder's), so the MID's
-//    user can still read and replace it; anybody else creates files as themselves.
-enum class Ownership { Keep, LikeFolder };
-void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ownership how);
+// Whether something is at path (links followed); `error` is set when that cannot be told
+// (permission denied, ...) rather than "nothing there".
+struct PathCheck {
+  bool exists = false;
+  std::string error;
+};
+PathCheck check_path(const std::string& path);
+inline bool exists(const std::string& path) { return check_path(path).exists; }
+// Like exists, but a dangling symbolic link counts as there.
+bool entry_exists(const std::string& path);
 
-// Creates a folder (and missing parents) with `mode`, each owned like the folder it is created in.
+// The lower-case form of a (non-ASCII) Unicode code point, by the system's tables; the code
+// point itself when it has none. POSIX: towlower_l in C.UTF-8 (opened at the first call, so
+// ASCII-only work never loads it); Windows: LCMapStringEx with the invariant locale.
+char32_t lower_case(char32_t cp);
+
+// The paths a wildcard pattern (* ? [) matches, sorted; the pattern itself when nothing does.
+// POSIX: glob(3). Windows (whose shells leave patterns to the program): FindFirstFileW, wildcards
+// in the last component.
+std::vector<std::string> expand_pattern(const std::string& pattern);
+
+// Deletes a file; false if it could not be.
+bool remove_file(const std::string& path);
+
+// A file open for reading, closed when it goes out of scope. Opening fails with FILE_NOT_FOUND
+// or FILE_UNREADABLE naming the path and the system's reason.
+class InputFile {
+ public:
+  enum class Kind { Regular, Folder, Stream, Other };
+  explicit InputFile(const std::string& path);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  Kind kind() const { return kind_; }
+  std::uint64_t size() const { return size_; }
+  // Up to n bytes into `into`; 0 at the end. Fails with FILE_UNREADABLE.
+  std::size_t read(std::uint8_t* into, std::size_t n);
+
+ private:
+  std::string path_;
+  std::intptr_t handle_ = -1;
+  Kind kind_ = Kind::Other;
+  std::uint64_t size_ = 0;
+};
+
+// How replace_file treats a new file and the one it replaces.
+struct WriteOptions {
+  unsigned new_mode = 0600;
+  bool keep_previous = false;  // also keep the replaced file as "<path>.bak"
+  std::optional<FileAttributes> like;  // a new file's owner, group and mode (a backup's: the original's)
+
+  static WriteOptions with_mode(unsigned mode) {
+    WriteOptions o;
+    o.new_mode = mode;
+    return o;
+  }
+  WriteOptions keeping_previous() const {
+    WriteOptions o = *this;
+    o.keep_previous = true;
+    return o;
+  }
+};
+// Writes to a temporary file in the same folder, flushes it to the disk, puts it in the target's
+// place in one step and flushes that too, so a power loss leaves the old file or the new one.
+// POSIX: fsync, rename, fsync of the folder; a replacement keeps the old file's owner, group and
+// mode, a new file gets new_mode and, when we run as root, its folder's owner. Windows: a
+// write-through temporary file, FlushFileBuffers, ReplaceFileW (which keeps the replaced file's
+// ACL) or MoveFileExW with MOVEFILE_WRITE_THROUGH; a new file inherits its folder's ACL, never a
+// wider one. A read-only file is refused; a symbolic link is written through. Nothing changes on
+// any failure.
+void replace_file(const std::string& path, ByteView data, const WriteOptions& options);
+
+// Appends text to a file, flushed to the disk; a file created here gets like's owner and mode.
+// "" on success, else the system's reason.
+std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes& like);
+
+// Creates a folder (and missing parents) with `mode`, each owned like the folder it is created in
+// (Windows: each inherits its parent's ACL; mode is not used).
 void create_folders(const std::string& path, unsigned mode);
+
+// Our process id, and whether a process with that id still runs (stale temporary files).
+std::uint32_t process_id();
+bool process_running(std::uint32_t pid);
+
+// The temporary file a write of `target` uses (".<name>.tmp.<pid>", in its folder), once the ones
+// left by writers that were killed are removed. In platform_common.cpp.
+std::string temp_path_for(const std::string& target);
+
+// ---- the console ----
+bool stdin_is_terminal();
+// Asks at the console ("<what>: ") and reads one line with echo off. Fails with
+// SECRET_UNAVAILABLE when there is no console.
+Password prompt_secret(const std::string& what);
+
+// ---- TCP, for verify ----
+// A connected TCP socket with send and receive timeouts, closed when it goes out of scope.
+class TcpSocket {
+ public:
+  TcpSocket() = default;
+  ~TcpSocket();
+  TcpSocket(const TcpSocket&) = delete;
+  TcpSocket& operator=(const TcpSocket&) = delete;
+  TcpSocket& operator=(TcpSocket&& other) noexcept;
+  // Connects to the first address of host:port that answers within timeout_ms; "" on success,
+  // else why not.
+  std::string connect(const std::string& host, const std::string& port, int timeout_ms);
+  // "" when all was sent, else why not.
+  std::string send_all(std::string_view data);
+  // One byte: 1, 0 at the end of the stream, -1 on an error (last_error says which).
+  int receive_byte(char& c);
+  // Send and receive timeouts (connect sets them to its own).
+  void set_timeout(int timeout_ms);
+  // For SSL_set_fd.
+  int native() const { return static_cast<int>(handle_); }
+
+ private:
+  std::intptr_t handle_ = -1;
+};
+// The last socket error in words ("" when there was none); clear_socket_error resets it.
+std::string last_socket_error();
+void clear_socket_error();
+bool is_ip_literal(const std::string& host);
+
+// Adds the system's trusted root certificates to store (POSIX: OpenSSL's default paths;
+// Windows: the ROOT certificate store). False if none could be loaded.
+bool add_system_roots(X509_STORE* store);
 
 }  // namespace midks::platform

@@ -1,12 +1,11 @@
 // -m and -b: switch config.xml between mutual and basic authentication.
-#include <sys/stat.h>
-#include <unistd.h>
 
 
 #include "cli.hpp"
 #include "midks/mid_auth.hpp"
 #include "midks/error.hpp"
 #include "midks/mid_config.hpp"
+#include "midks/platform.hpp"
 
 namespace midks::cli {
 
@@ -65,15 +64,14 @@ Result cmd_basic(const Options& o) {
   SecretSource source = o.instance_password;
   if (o.args.size() > 1) source.arg = o.args[1];  // the original script's argv form
   if (!source.env && !source.file && !source.arg && !source.prompt) {
-    if (!::isatty(STDIN_FILENO))
+    if (!platform::stdin_is_terminal())
       usage_error("-b needs the password of instance user " + user,
            "pass it with --instance-password-env VAR or --instance-password-file FILE (or run at a terminal to be asked)");
     source.prompt = true;
   }
   std::optional<Password> password = read_secret(source, "instance-password", "password of instance user " + user);
   if (password->size() == 0) usage_error("the instance user's password is empty", "give the password of " + user);
-  struct stat st {};
-  bool have_keystore = ::stat(o.keystore_path().c_str(), &st) == 0;
+  bool have_keystore = platform::exists(o.keystore_path());
   // With --remove-key the store password is proved before config.xml is touched; without it -b only
   // edits config.xml, and a MID whose store password we do not know can still go back to basic auth.
   bool key_present = have_keystore && !(o.remove_key ? open_keystore(o) : browse_keystore(o)).matching(kMidKeyAlias).empty();

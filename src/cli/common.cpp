@@ -1,10 +1,5 @@
-#include <fcntl.h>
 #include <openssl/crypto.h>
-#include <sys/stat.h>
-#include <termios.h>
-#include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -19,42 +14,11 @@
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/mid_config.hpp"
+#include "midks/platform.hpp"
 
 namespace midks::cli {
 
 // ---- secrets ----
-
-namespace {
-
-// Reads one line from the terminal with echo off; the buffer is wiped before it is released.
-Password prompt_secret(const std::string& what) {
-  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) fail(ErrorCode::SECRET_UNAVAILABLE, "cannot ask for the " + what + ": there is no terminal");
-  // Echo goes off before the question is shown: an answer typed (or sent) as soon as the question
-  // appears must neither be echoed nor discarded by the mode change.
-  termios saved {};
-  bool restore = ::tcgetattr(fd, &saved) == 0;
-  if (restore) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(fd, TCSAFLUSH, &quiet);
-  }
-  std::string question = what + ": ";
-  (void)!::write(fd, question.data(), question.size());
-  std::array<char, 1024> buf {};
-  std::size_t n = 0;
-  char c = 0;
-  while (n < buf.size() && ::read(fd, &c, 1) == 1 && c != '\n') buf[n++] = c;
-  if (n > 0 && buf[n - 1] == '\r') --n;
-  if (restore) ::tcsetattr(fd, TCSADRAIN, &saved);
-  (void)!::write(fd, "\n", 1);
-  ::close(fd);
-  Password p = Password::from_bytes(ByteView(reinterpret_cast<const std::uint8_t*>(buf.data()), n));
-  OPENSSL_cleanse(buf.data(), buf.size());
-  return p;
-}
-
-}  // namespace
 
 SecretSource::~SecretSource() {
   if (arg) OPENSSL_cleanse(arg->data(), arg->size());
@@ -62,9 +26,11 @@ SecretSource::~SecretSource() {
 
 std::optional<Password> read_secret(const SecretSource& src, const std::string& option, const std::string& what) {
   if (src.env) {
-    const char* v = std::getenv(src.env->c_str());
+    std::optional<std::string> v = platform::environment(*src.env);
     if (!v) fail(ErrorCode::SECRET_UNAVAILABLE, "environment variable " + *src.env + " (from --" + option + "-env) is not set");
-    return Password(v);
+    Password p(*v);
+    OPENSSL_cleanse(v->data(), v->size());
+    return p;
   }
   if (src.file) {
     Bytes data = read_file(*src.file, 4096);  // pipes too: <(vault kv get …), /dev/stdin
@@ -79,7 +45,7 @@ std::optional<Password> read_secret(const SecretSource& src, const std::string& 
               << "prefer --" << option << "-env VAR, --" << option << "-file FILE or --" << option << "-prompt\n";
     return Password(*src.arg);
   }
-  if (src.prompt) return prompt_secret(what);
+  if (src.prompt) return platform::prompt_secret(what);
   return std::nullopt;
 }
 
@@ -134,7 +100,7 @@ std::optional<Password> new_store_password(const Options& o, bool ask) {
   SecretSource src = o.new_storepass;
   if (!src.env && !src.file && !src.prompt) {
     if (!ask) return std::nullopt;
-    if (!::isatty(STDIN_FILENO))
+    if (!platform::stdin_is_terminal())
       usage_error("no new store password given", "pass it with --new-storepass-env VAR, --new-storepass-file FILE or --new-storepass-prompt");
     src.prompt = true;
   }
@@ -162,13 +128,12 @@ std::string Options::config_path() const {
   if (config) return *config;
   std::string beside = agent_dir + "/config.xml";
   // `--keystore /opt/mid/agent/security/agent_keystore` from elsewhere: that MID's config.xml.
-  struct stat st {};
-  if (keystore && ::stat(beside.c_str(), &st) != 0)
+  if (keystore && !platform::exists(beside))
     for (const char* candidate : kKeystoreCandidates) {
       std::string tail = std::string("/") + candidate;
       if (keystore->size() > tail.size() && keystore->compare(keystore->size() - tail.size(), tail.size(), tail) == 0) {
         std::string derived = keystore->substr(0, keystore->size() - tail.size()) + "/config.xml";
-        if (::stat(derived.c_str(), &st) == 0) return derived;
+        if (platform::exists(derived)) return derived;
       }
     }
   return beside;
@@ -177,9 +142,8 @@ std::string Options::config_path() const {
 const MidConfig* Options::mid_config() const {
   if (config_error_) throw *config_error_;
   if (!config_read_) {
-    struct stat st {};
     try {
-      config_read_.emplace(::stat(config_path().c_str(), &st) == 0 ? std::optional<MidConfig>(MidConfig::load(config_path())) : std::nullopt);
+      config_read_.emplace(platform::exists(config_path()) ? std::optional<MidConfig>(MidConfig::load(config_path())) : std::nullopt);
     } catch (const Error& e) {
       config_error_ = e;
       throw;
@@ -259,9 +223,9 @@ Finding mid_key_replaced(const Options& o) {
 
 // A clear error for a missing keystore, before anything is created for it.
 void require_keystore(const Options& o) {
-  struct stat st {};
-  if (::stat(o.keystore_path().c_str(), &st) == 0) return;
-  if (errno != ENOENT) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + o.keystore_path() + ": " + std::strerror(errno));
+  platform::PathCheck there = platform::check_path(o.keystore_path());
+  if (there.exists) return;
+  if (!there.error.empty()) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + o.keystore_path() + ": " + there.error);
   throw Error(ErrorCode::NO_KEYSTORE, "no keystore at " + o.keystore_path())
       .with_hint("run from the MID's agent folder (or pass --agent-dir / --keystore); import a bundle with -a to create it");
 }

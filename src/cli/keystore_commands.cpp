@@ -1,7 +1,5 @@
 // The keystore commands: -a -g -l -d -r, status and doctor.
 #include <openssl/crypto.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
@@ -14,6 +12,7 @@
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/mid_config.hpp"
+#include "midks/platform.hpp"
 
 namespace midks::cli {
 
@@ -22,8 +21,7 @@ namespace {
 
 // The alias's entry in the keystore as it is now, if the keystore exists (read with the password).
 std::optional<EntryKind> existing_kind(const Options& o, const std::string& alias) {
-  struct stat st {};
-  if (::stat(o.keystore_path().c_str(), &st) != 0) return std::nullopt;
+  if (!platform::exists(o.keystore_path())) return std::nullopt;
   Keystore ks = open_keystore(o);
   const Entry* e = ks.find(alias);
   return e ? std::optional<EntryKind>(e->kind) : std::nullopt;
@@ -121,7 +119,7 @@ Result cmd_import(const Options& o) {
       throw;
     }
     // An encrypted key and nobody said how to open it: ask, if someone is at a terminal.
-    if (e.code_id() != ErrorCode::PASSPHRASE_NEEDED || passphrase || !::isatty(STDIN_FILENO)) throw;
+    if (e.code_id() != ErrorCode::PASSPHRASE_NEEDED || passphrase || !platform::stdin_is_terminal()) throw;
     SecretSource ask;
     ask.prompt = true;
     passphrase = read_secret(ask, "keypass", "passphrase of the encrypted key");
@@ -135,10 +133,9 @@ Result cmd_import(const Options& o) {
   CertFacts leaf = imported.leaf;
   std::string path = o.keystore_path();
   Result r;
-  struct stat st {};
-  if (!o.keystore && ::stat(o.agent_dir.c_str(), &st) != 0)
+  if (!o.keystore && !platform::exists(o.agent_dir))
     fail(ErrorCode::NO_AGENT_FOLDER, "there is no agent folder " + o.agent_dir);
-  if (!o.keystore && ::stat(path.c_str(), &st) != 0 && ::stat(o.config_path().c_str(), &st) != 0)
+  if (!o.keystore && !platform::exists(path) && !platform::exists(o.config_path()))
     r.text("warning [NO_CONFIG_XML]: " + o.config_path() + " does not exist: is " + o.agent_dir + " the MID's agent folder? The new keystore is " +
                path + "\n",
            Stream::ErrAlways);
@@ -320,8 +317,7 @@ ConfigFacts read_config_facts(const Options& o) {
 Result cmd_status(const Options& o) {
   ConfigFacts config = read_config_facts(o);
   std::string path = o.keystore_path();
-  struct stat st {};
-  bool exists = ::stat(path.c_str(), &st) == 0;
+  bool exists = platform::exists(path);
   std::optional<Keystore> ks;
   if (exists) ks = browse_keystore(o);
   std::vector<const Entry*> mid_keys = ks ? ks->matching(kMidKeyAlias) : std::vector<const Entry*>{};

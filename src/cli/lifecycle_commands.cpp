@@ -1,12 +1,9 @@
 // The commands the original never had, around the keystore's life: csr, split, verify, renew,
 // expiry.
-#include <glob.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "cli.hpp"
 #include "codec.hpp"
@@ -24,10 +21,7 @@ namespace midks::cli {
 
 namespace {
 
-bool exists(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
+bool exists(const std::string& path) { return platform::entry_exists(path); }
 
 ByteView view(const std::string& s) { return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); }
 
@@ -45,12 +39,18 @@ std::string signed_days(std::int64_t d) { return (d >= 0 ? "+" : "") + std::to_s
 // Whether a file's first bytes are those of a keystore. Only "this is no keystore" says no: a file
 // that cannot be opened, or a keystore that cannot be read, is left for the read to report.
 bool holds_a_keystore(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return true;
-  char head[64];
-  in.read(head, sizeof head);
+  std::uint8_t head[64];
+  std::size_t got = 0;
   try {
-    detect_keystore_type(ByteView(reinterpret_cast<const std::uint8_t*>(head), static_cast<std::size_t>(in.gcount())));
+    platform::InputFile in(path);
+    while (got < sizeof head)
+      if (std::size_t n = in.read(head + got, sizeof head - got); n > 0) got += n;
+      else break;
+  } catch (const Error&) {
+    return true;
+  }
+  try {
+    detect_keystore_type(ByteView(head, got));
   } catch (const Error& e) {
     return e.code_id() != ErrorCode::NOT_A_KEYSTORE;
   }
@@ -324,11 +324,8 @@ Result cmd_expiry(const Options& o) {
   std::vector<std::string> paths, skipped;
   for (const std::string& pattern : o.args) {
     bool wildcard = pattern.find_first_of("*?[") != std::string::npos;
-    glob_t g{};
-    if (::glob(pattern.c_str(), GLOB_NOCHECK, nullptr, &g) == 0)
-      for (std::size_t i = 0; i < g.gl_pathc; ++i)
-        (wildcard && !holds_a_keystore(g.gl_pathv[i]) ? skipped : paths).emplace_back(g.gl_pathv[i]);
-    ::globfree(&g);
+    for (const std::string& path : platform::expand_pattern(pattern))
+      (wildcard && !holds_a_keystore(path) ? skipped : paths).push_back(path);
   }
   struct Row {
     std::string keystore, alias, kind;

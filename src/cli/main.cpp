@@ -1,7 +1,6 @@
 // manage-certificates: the command line. A thin layer: parse (against the tables in spec.cpp),
 // run the command, print its Result (or the error) as text or JSON.
 #include <openssl/crypto.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <cstring>
@@ -13,13 +12,12 @@
 
 #include "spec.hpp"
 #include "midks/error.hpp"
+#include "midks/platform.hpp"
 
 namespace {
 
 using namespace midks;
 using namespace midks::cli;
-
-void wipe(char* arg) { OPENSSL_cleanse(arg, std::strlen(arg)); }
 
 }  // namespace
 
@@ -31,12 +29,10 @@ Result cmd_version(const Options&) {
 }  // namespace midks::cli
 
 int main(int argc, char** argv) {
-  // A peer that closes a socket (verify) or a pipe (| head) must give an error, not kill us.
-  ::signal(SIGPIPE, SIG_IGN);
   Options o;
   bool json_errors = false;
   try {
-    std::vector<std::string> args(argv + 1, argv + argc);
+    std::vector<std::string> args = platform::start_process(argc, argv);
     // The command first, wherever it stands: it decides which options are allowed.
     const CommandSpec* chosen = nullptr;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -61,7 +57,7 @@ int main(int argc, char** argv) {
           usage_error(a + " needs a value", "see manage-certificates " + chosen->names[0] + " --help");
         opt->set(o, opt->value.empty() ? std::string() : args[++i]);
         if (opt->secret) {
-          wipe(argv[i + 1]);
+          platform::wipe_argument(argc, argv, i);
           OPENSSL_cleanse(args[i].data(), args[i].size());
         }
       } else if (find_command(a)) {
@@ -79,7 +75,7 @@ int main(int argc, char** argv) {
     if (!chosen) usage_error("no command given", "see manage-certificates --help");
     if (chosen->secret_argument && positional_at.size() >= chosen->secret_argument) {
       std::size_t at = positional_at[chosen->secret_argument - 1];
-      wipe(argv[at]);
+      platform::wipe_argument(argc, argv, at - 1);
       OPENSSL_cleanse(args[at - 1].data(), args[at - 1].size());
     }
     if (o.help && chosen != find_command("--help")) {

@@ -4,10 +4,12 @@
 #  - stores written from PEM key + chain: JKS, JCEKS, PKCS12 x RSA, EC;
 #  - every bundle the importer accepts (testdata/bundles/cases.tsv, outcome ok), as JKS and PKCS12;
 #  - the keystore `manage-certificates -a` writes into a MID agent folder (JKS and PKCS12);
-#  - a certificate from an unknown CA must fail, or the test proves nothing.
-#   mtls_handshake.sh <ks_tool> <source dir> <manage-certificates>
+#  - a certificate from an unknown CA must fail, or the test proves nothing;
+#  - optionally, stores written elsewhere (tests/windows/windows_test.sh: by the Windows .exe),
+#    listed in PLAN as lines "want TYPE path", presented as the MID presents its key.
+#   mtls_handshake.sh <ks_tool> <source dir> <manage-certificates> [PLAN]
 set -euo pipefail
-ks_tool=$1; src=$2; manage=$3; pem=$src/testdata/keystores/pem; bundles=$src/testdata/bundles
+ks_tool=$1; src=$2; manage=$3; extra_plan=${4:-}; pem=$src/testdata/keystores/pem; bundles=$src/testdata/bundles
 source "$src/tests/interop/lib.sh"
 require java javac
 cd "$work"
@@ -75,6 +77,14 @@ mkdir -p agent-jks agent-p12
 (cd agent-p12 && "$manage" -a DefaultSecurityKeyPairHandle "$bundles/seed-order.pem" --quiet --storetype pkcs12)
 printf 'ok JKS agent-jks/security/agent_keystore\nok PKCS12 agent-p12/security/agent_keystore\n' >> plan-b
 run_client "$port" plan-b
+
+# 4. Stores written elsewhere, by the bundles' CA: only defaultsecuritykeypairhandle is presented,
+# with the PKIX key manager (a MID keystore's midwss has its own key password).
+if [ -n "$extra_plan" ]; then
+  export CLIENT_ALIAS=defaultsecuritykeypairhandle KEY_MANAGER=PKIX
+  run_client "$port" "$extra_plan"
+  unset CLIENT_ALIAS KEY_MANAGER
+fi
 
 if [ "$failed" -ne 0 ]; then echo "--- s_server logs"; tail -n 20 server-*.log; fi
 echo "$passed passed, $failed failed, $skipped skipped"

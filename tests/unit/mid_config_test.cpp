@@ -133,6 +133,9 @@ TEST(MidConfig, RefusesWhatIsNotAMidConfig) {
 }
 
 TEST(MidConfig, SavingKeepsTheModeAndABackup) {
+#ifdef _WIN32
+  GTEST_SKIP() << "POSIX file modes; on Windows a file gets its folder's ACL (tests/windows/windows_test.sh checks config.xml.bak)";
+#else
   std::string dir = testing::TempDir() + "/midks-config-test";
   std::string path = dir + "/config.xml";
   ::mkdir(dir.c_str(), 0700);
@@ -147,6 +150,7 @@ TEST(MidConfig, SavingKeepsTheModeAndABackup) {
   EXPECT_EQ(st.st_mode & 0777, 0640u);
   EXPECT_EQ(slurp(path + ".bak"), before);
   EXPECT_EQ(MidConfig::load(path).get(mid_param::kName), "renamed");
+#endif
 }
 
 TEST(MidConfig, SecretsAreReadIntoWipingMemoryOnly) {

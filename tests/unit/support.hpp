@@ -2,6 +2,7 @@
 // moment every date is judged at, and the optional system files some tests use.
 #pragma once
 #include <gtest/gtest.h>
+#include <openssl/crypto.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -36,11 +37,7 @@ inline std::string slurp(const std::string& path) {
 // The fixtures' validity windows are fixed dates (scripts/gen-bundles.sh); every test judges them
 // at this moment, never at the real clock, so no test changes its verdict as the years pass.
 inline std::time_t fixture_now() {
-  std::tm tm{};
-  tm.tm_year = 2027 - 1900;
-  tm.tm_mon = 5;
-  tm.tm_mday = 1;
-  return timegm(&tm);  // 2027-06-01T00:00:00Z
+  return static_cast<std::time_t>(utc_seconds(2027, 6, 1, 0, 0, 0));  // 2027-06-01T00:00:00Z
 }
 
 // Import options at fixture_now().
@@ -139,7 +136,7 @@ inline std::map<std::string, KeytoolEntry> parse_keytool_list(const std::string&
 inline std::string keytool_date(std::int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  OPENSSL_gmtime(&t, &tm);  // gmtime_r is POSIX only
   static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   return std::string(months[tm.tm_mon]) + " " + std::to_string(tm.tm_mday) + ", " + std::to_string(tm.tm_year + 1900);
 }

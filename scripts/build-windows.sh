@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Cross-builds manage-certificates.exe for 64-bit Windows from Debian packages only, and packs
+# midks-<version>-windows-x64.zip (the .exe, the drop-in manage-certificates.bat, a README).
+#   scripts/build-windows.sh            -> build-windows/ and build-windows/midks-*-windows-x64.zip
+# OpenSSL, tinyxml2 and Boost.Filesystem come from Debian's source packages and are built static
+# for x86_64-w64-mingw32 once, into $MIDKS_WINDOWS_CACHE (default ~/.cache/midks/windows), one
+# folder per library and version, so a warm run only builds midks itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src_dir=$PWD
+cache=${MIDKS_WINDOWS_CACHE:-$HOME/.cache/midks/windows}
+out=${MIDKS_WINDOWS_BUILD:-$src_dir/build-windows}
+jobs=${MIDKS_JOBS:-2}
+host=x86_64-w64-mingw32
+mkdir -p "$cache"
+
+packages=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine64 googletest
+          cmake make zip libboost-dev libtinyxml2-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "build-windows: installing ${missing[*]}"
+  sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ---- Debian source packages, through a private deb-src list made from the machine's own ----
+apt_dir=$cache/apt
+apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
+          -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
+apt_ready=0
+prepare_apt() {
+  [ "$apt_ready" = 1 ] && return
+  mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+  rm -f "$apt_dir/sources.list.d/"*
+  local n=0 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    sed -E 's/^Types:.*/Types: deb-src/' "$f" > "$apt_dir/sources.list.d/src$((n++)).sources"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" > "$apt_dir/sources.list.d/src$((n++)).list"
+  done
+  apt-get "${apt_opts[@]}" -qq update
+  apt_ready=1
+}
+
+# fetch_source NAME -> prints "<version> <folder holding the .dsc and tarballs>". Tries the listed
+# versions newest first: a mirror may list a version whose files it does not (yet) have.
+fetch_source() {
+  local name=$1 v dir
+  prepare_apt
+  for v in $(apt-cache "${apt_opts[@]}" showsrc "$name" | sed -n "s/^Version: //p" | sort -Vr -u); do
+    dir=$cache/src/$name-$v
+    if [ -f "$dir/.verified" ]; then echo "$v $dir"; return; fi
+    rm -rf "$dir" && mkdir -p "$dir"
+    if (cd "$dir" && apt-get "${apt_opts[@]}" -qq source --download-only "$name=$v" >/dev/null 2>&1) && verify_dsc "$dir"; then
+      touch "$dir/.verified"
+      echo "$v $dir"
+      return
+    fi
+    echo "build-windows: $name $v did not download whole; trying an older version" >&2
+    rm -rf "$dir"
+  done
+  echo "build-windows: no version of the source package $name could be downloaded" >&2
+  exit 1
+}
+
+# Every file the .dsc lists must be present with the sha256 it names.
+verify_dsc() {
+  local dir=$1 dsc
+  dsc=$(ls "$dir"/*.dsc 2>/dev/null | head -1)
+  [ -n "$dsc" ] || return 1
+  awk '/^Checksums-Sha256:/{on=1; next} /^[^ ]/{on=0} on && NF==3 {print $1 "  " $3}' "$dsc" > "$dir/sha256.list"
+  [ -s "$dir/sha256.list" ] && (cd "$dir" && sha256sum --quiet -c sha256.list)
+}
+
+orig_tarball() { ls "$1"/*.orig.tar.* | head -1; }
+
+# ---- OpenSSL: static, legacy provider built in (certutil's RC2/3DES PFX files open) ----
+read -r ossl_v ossl_src < <(fetch_source openssl)
+ossl=$cache/openssl-$ossl_v
+if [ ! -f "$ossl/.done" ]; then
+  echo "build-windows: building OpenSSL $ossl_v"
+  work=$(mktemp -d) && rm -rf "$ossl"
+  tar -xf "$(orig_tarball "$ossl_src")" -C "$work" --strip-components=1
+  # Its compiler warnings go to a log beside the library, not into CI's output.
+  (cd "$work" && CC=$host-gcc-posix AR=$host-ar RANLIB=$host-ranlib RC=$host-windres \
+     ./Configure mingw64 no-shared no-module no-tests --cross-compile-prefix= --prefix="$ossl" --libdir=lib &&
+   make -j"$jobs" build_libs && make install_dev) > "$cache/openssl-$ossl_v.log" 2>&1 ||
+    { tail -20 "$cache/openssl-$ossl_v.log"; exit 1; }
+  rm -rf "$work"
+  touch "$ossl/.done"
+fi
+
+# ---- tinyxml2: one source file ----
+read -r txml_v txml_src < <(fetch_source tinyxml2)
+txml=$cache/tinyxml2-$txml_v
+if [ ! -f "$txml/.done" ]; then
+  echo "build-windows: building tinyxml2 $txml_v"
+  work=$(mktemp -d) && rm -rf "$txml" && mkdir -p "$txml/include" "$txml/lib"
+  tar -xf "$(orig_tarball "$txml_src")" -C "$work" --strip-components=1
+  $host-g++-posix -O2 -c "$work/tinyxml2.cpp" -o "$work/tinyxml2.o"
+  $host-ar rcs "$txml/lib/libtinyxml2.a" "$work/tinyxml2.o"
+  cp "$work/tinyxml2.h" "$txml/include/"
+  rm -rf "$work"
+  touch "$txml/.done"
+fi
+
+# ---- Boost.Filesystem: its sources from the orig tarball, against Debian's own headers of the same
+# version (the tarball keeps headers per library); the include folder holds only a boost link, so no
+# Linux system header is on the cross compiler's path ----
+read -r boost_v boost_src < <(fetch_source boost1.74)
+boost=$cache/boost-$boost_v
+if [ ! -f "$boost/.done" ]; then
+  echo "build-windows: building Boost.Filesystem $boost_v"
+  work=$(mktemp -d) && rm -rf "$boost" && mkdir -p "$boost/include" "$boost/lib"
+  ln -s /usr/include/boost "$boost/include/boost"
+  tar -xf "$(orig_tarball "$boost_src")" -C "$work" --strip-components=1 --wildcards '*/libs/filesystem/src/*'
+  for f in "$work"/libs/filesystem/src/*.cpp; do
+    $host-g++-posix -O2 -DBOOST_FILESYSTEM_STATIC_LINK=1 -DBOOST_FILESYSTEM_SOURCE \
+      -isystem "$boost/include" -c "$f" -o "$work/$(basename "$f" .cpp).o" &
+    [ "$(jobs -r | wc -l)" -ge "$jobs" ] && wait -n
+  done
+  wait
+  $host-ar rcs "$boost/lib/libboost_filesystem.a" "$work"/*.o
+  rm -rf "$work"
+  touch "$boost/.done"
+fi
+
+# ---- GoogleTest, from the sources Debian ships in /usr/src/googletest ----
+gtest_v=$(dpkg-query -W -f='${Version}' googletest)
+gtest=$cache/googletest-$gtest_v
+if [ ! -f "$gtest/.done" ]; then
+  echo "build-windows: building GoogleTest $gtest_v"
+  rm -rf "$gtest" "$cache/googletest-build"
+  cmake -S /usr/src/googletest -B "$cache/googletest-build" -DCMAKE_TOOLCHAIN_FILE="$src_dir/cmake/mingw-w64-x86_64.cmake" \
+    -DCMAKE_BUILD_TYPE=Release -DBUILD_GMOCK=OFF -DCMAKE_INSTALL_PREFIX="$gtest" >/dev/null
+  cmake --build "$cache/googletest-build" -j"$jobs" >/dev/null
+  cmake --install "$cache/googletest-build" >/dev/null
+  rm -rf "$cache/googletest-build"
+  touch "$gtest/.done"
+fi
+
+# ---- midks ----
+cmake -S . -B "$out" -DCMAKE_TOOLCHAIN_FILE="$src_dir/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=Release \
+  -DMIDKS_WINDOWS_DEPS="$ossl;$txml;$boost;$gtest" -DOPENSSL_ROOT_DIR="$ossl" -DOPENSSL_USE_STATIC_LIBS=ON >/dev/null
+cmake --build "$out" -j"$jobs" --target manage-certificates unit_tests
+
+version=$(sed -nE 's/^project\(midks VERSION ([0-9.]+).*/\1/p' CMakeLists.txt)
+zip_dir=$out/zip && rm -rf "$zip_dir" && mkdir -p "$zip_dir"
+cp "$out/manage-certificates.exe" scripts/windows/manage-certificates.bat "$zip_dir/"
+cp scripts/windows/README.txt "$zip_dir/README.txt"
+rm -f "$out/midks-$version-windows-x64.zip"
+(cd "$zip_dir" && zip -q -X "$out/midks-$version-windows-x64.zip" manage-certificates.exe manage-certificates.bat README.txt)
+echo "build-windows: $out/midks-$version-windows-x64.zip"

@@ -1,0 +1,30 @@
+// What both platforms do the same way, on top of their primitives.
+#include <boost/filesystem.hpp>
+#include <string>
+
+#include "midks/platform.hpp"
+
+namespace midks::platform {
+
+namespace fs = boost::filesystem;
+
+// Temporary files are ".<name>.tmp.<pid>" (and ".<name>.tmp.<pid>.bak", the link to the replaced
+// file while a .bak is kept). One left by a process that was killed mid-write is removed by the
+// next writer; one whose process still runs is left alone.
+std::string temp_path_for(const std::string& target_path) {
+  fs::path target(target_path);
+  fs::path dir = target.parent_path();
+  std::string prefix = "." + target.filename().string() + ".tmp.";
+  boost::system::error_code ec;
+  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::string pid_text = name.substr(prefix.size());
+    if (pid_text.size() > 4 && pid_text.compare(pid_text.size() - 4, 4, ".bak") == 0) pid_text.resize(pid_text.size() - 4);
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    if (!process_running(static_cast<std::uint32_t>(std::stoul(pid_text)))) remove_file(it->path().string());
+  }
+  return (dir / (prefix + std::to_string(process_id()))).string();
+}
+
+}  // namespace midks::platform
