@@ -72,4 +72,9 @@ Bytes random_bytes(std::size_t n) {
   return out;
 }
 
+void prefer_hash_drbg() {
+  // Fails only once a generator is running, which then stays as it is: nothing to report.
+  if (RAND_set_DRBG_type(nullptr, "HASH-DRBG", nullptr, nullptr, "SHA256") != 1) drain_errors();
+}
+
 }  // namespace midks::ossl

@@ -1,6 +1,7 @@
 // Owning handles for every OpenSSL object the engine touches, and OpenSSL error-queue draining.
 #pragma once
 #include <openssl/bio.h>
+#include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
@@ -45,6 +46,7 @@ using CipherCtxPtr = Handle<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 using MdCtxPtr = Handle<EVP_MD_CTX, EVP_MD_CTX_free>;
 using ProviderPtr = Handle<OSSL_PROVIDER, free_provider>;
 using CStrPtr = Handle<char, free_cstr>;
+using DecoderCtxPtr = Handle<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free>;
 
 // Empties OpenSSL's error queue into one readable string ("" if empty). Never print the queue raw.
 std::string drain_errors();
@@ -111,5 +113,11 @@ auto with_legacy_retry(F&& attempt) -> decltype(attempt()) {
 
 // Cryptographically strong random bytes.
 Bytes random_bytes(std::size_t n);
+
+// Makes SHA-256 Hash_DRBG (SP 800-90A, 256-bit strength like OpenSSL's default AES-256 CTR_DRBG)
+// the random generator unless openssl.cnf chooses one: called before anything loads the config,
+// whose [random] section then still wins. CTR_DRBG's set-up fetches the whole cipher store, a
+// third of a JKS write's OpenSSL time; Hash_DRBG reuses the digests a keystore fetches anyway.
+void prefer_hash_drbg();
 
 }  // namespace midks::ossl

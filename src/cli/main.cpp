@@ -12,6 +12,7 @@
 
 #include "spec.hpp"
 #include "midks/error.hpp"
+#include "midks/ossl.hpp"
 #include "midks/platform.hpp"
 
 namespace {
@@ -29,6 +30,7 @@ Result cmd_version(const Options&) {
 }  // namespace midks::cli
 
 int main(int argc, char** argv) {
+  midks::ossl::prefer_hash_drbg();
   Options o;
   bool json_errors = false;
   try {
