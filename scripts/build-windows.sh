@@ -2,7 +2,8 @@
 # Cross-builds manage-certificates.exe for 64-bit Windows from Debian packages only, and packs
 # midks-<version>-windows-x64.zip (the .exe, the drop-in manage-certificates.bat, a README).
 #   scripts/build-windows.sh            -> build-windows/ and build-windows/midks-*-windows-x64.zip
-# OpenSSL, tinyxml2 and Boost.Filesystem come from Debian's source packages and are built static
+# OpenSSL, tinyxml2 and Boost.Filesystem come from Debian's source packages (kept in
+# ~/.cache/midks/debian-src, see scripts/packages.sh); OpenSSL and Boost.Filesystem are built static
 # for x86_64-w64-mingw32 once, into $MIDKS_WINDOWS_CACHE (default ~/.cache/midks/windows), one
 # folder per library and version, so a warm run only builds midks itself.
 set -euo pipefail
@@ -15,66 +16,12 @@ host=x86_64-w64-mingw32
 mkdir -p "$cache"
 
 packages=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine64 googletest
-          cmake make zip libboost-dev libtinyxml2-dev)
+          cmake make zip libboost-dev dpkg-dev)
 source scripts/packages.sh
 install_missing build-windows "${packages[@]}"
 
-# ---- Debian source packages, through a private deb-src list made from the machine's own ----
-apt_dir=$cache/apt
-apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
-          -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
-apt_ready=0
-prepare_apt() {
-  [ "$apt_ready" = 1 ] && return
-  mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-  rm -f "$apt_dir/sources.list.d/"*
-  local n=0 f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    sed -E 's/^Types:.*/Types: deb-src/' "$f" > "$apt_dir/sources.list.d/src$((n++)).sources"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" > "$apt_dir/sources.list.d/src$((n++)).list"
-  done
-  apt-get "${apt_opts[@]}" -qq update
-  apt_ready=1
-}
-
-# fetch_source NAME -> prints "<version> <folder holding the .dsc and tarballs>". Tries the listed
-# versions newest first: a mirror may list a version whose files it does not (yet) have.
-fetch_source() {
-  local name=$1 v dir
-  prepare_apt
-  for v in $(apt-cache "${apt_opts[@]}" showsrc "$name" | sed -n "s/^Version: //p" | sort -Vr -u); do
-    dir=$cache/src/$name-$v
-    if [ -f "$dir/.verified" ]; then echo "$v $dir"; return; fi
-    rm -rf "$dir" && mkdir -p "$dir"
-    if (cd "$dir" && apt-get "${apt_opts[@]}" -qq source --download-only "$name=$v" >/dev/null 2>&1) && verify_dsc "$dir"; then
-      touch "$dir/.verified"
-      echo "$v $dir"
-      return
-    fi
-    echo "build-windows: $name $v did not download whole; trying an older version" >&2
-    rm -rf "$dir"
-  done
-  echo "build-windows: no version of the source package $name could be downloaded" >&2
-  exit 1
-}
-
-# Every file the .dsc lists must be present with the sha256 it names.
-verify_dsc() {
-  local dir=$1 dsc
-  dsc=$(ls "$dir"/*.dsc 2>/dev/null | head -1)
-  [ -n "$dsc" ] || return 1
-  awk '/^Checksums-Sha256:/{on=1; next} /^[^ ]/{on=0} on && NF==3 {print $1 "  " $3}' "$dsc" > "$dir/sha256.list"
-  [ -s "$dir/sha256.list" ] && (cd "$dir" && sha256sum --quiet -c sha256.list)
-}
-
-orig_tarball() { ls "$1"/*.orig.tar.* | head -1; }
-
 # ---- OpenSSL: static, legacy provider built in (certutil's RC2/3DES PFX files open) ----
-read -r ossl_v ossl_src < <(fetch_source openssl)
+read -r ossl_v ossl_src < <(debian_source openssl)
 ossl=$cache/openssl-$ossl_v
 if [ ! -f "$ossl/.done" ]; then
   echo "build-windows: building OpenSSL $ossl_v"
@@ -89,24 +36,13 @@ if [ ! -f "$ossl/.done" ]; then
   touch "$ossl/.done"
 fi
 
-# ---- tinyxml2: one source file ----
-read -r txml_v txml_src < <(fetch_source tinyxml2)
-txml=$cache/tinyxml2-$txml_v
-if [ ! -f "$txml/.done" ]; then
-  echo "build-windows: building tinyxml2 $txml_v"
-  work=$(mktemp -d) && rm -rf "$txml" && mkdir -p "$txml/include" "$txml/lib"
-  tar -xf "$(orig_tarball "$txml_src")" -C "$work" --strip-components=1
-  $host-g++-posix -O2 -c "$work/tinyxml2.cpp" -o "$work/tinyxml2.o"
-  $host-ar rcs "$txml/lib/libtinyxml2.a" "$work/tinyxml2.o"
-  cp "$work/tinyxml2.h" "$txml/include/"
-  rm -rf "$work"
-  touch "$txml/.done"
-fi
+# ---- tinyxml2: compiled into the program by CMake, from the source package ----
+txml=$(tinyxml2_source)
 
 # ---- Boost.Filesystem: its sources from the orig tarball, against Debian's own headers of the same
 # version (the tarball keeps headers per library); the include folder holds only a boost link, so no
 # Linux system header is on the cross compiler's path ----
-read -r boost_v boost_src < <(fetch_source boost1.74)
+read -r boost_v boost_src < <(debian_source boost1.74)
 boost=$cache/boost-$boost_v
 if [ ! -f "$boost/.done" ]; then
   echo "build-windows: building Boost.Filesystem $boost_v"
@@ -140,7 +76,7 @@ fi
 
 # ---- midks ----
 cmake -S . -B "$out" -DCMAKE_TOOLCHAIN_FILE="$src_dir/cmake/mingw-w64-x86_64.cmake" -DCMAKE_BUILD_TYPE=Release \
-  -DMIDKS_WINDOWS_DEPS="$ossl;$txml;$boost;$gtest" -DOPENSSL_ROOT_DIR="$ossl" -DOPENSSL_USE_STATIC_LIBS=ON >/dev/null
+  -DMIDKS_WINDOWS_DEPS="$ossl;$boost;$gtest" -DMIDKS_TINYXML2_SOURCE_DIR="$txml" -DOPENSSL_ROOT_DIR="$ossl" -DOPENSSL_USE_STATIC_LIBS=ON >/dev/null
 cmake --build "$out" -j"$jobs" --target manage-certificates unit_tests
 
 version=$(sed -nE 's/^project\(midks VERSION ([0-9.]+).*/\1/p' CMakeLists.txt)

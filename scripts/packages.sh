@@ -12,3 +12,78 @@ install_missing() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# ---- Debian source packages, through a private deb-src list made from the machine's own (the
+# system's apt configuration is left alone). Downloads are checked against the .dsc and kept in
+# $MIDKS_SOURCE_CACHE (default ~/.cache/midks/debian-src), one folder per package and version. ----
+source_cache=${MIDKS_SOURCE_CACHE:-$HOME/.cache/midks/debian-src}
+apt_dir=$source_cache/apt
+apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
+          -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
+apt_ready=0
+prepare_apt() {
+  [ "$apt_ready" = 1 ] && return
+  mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+  rm -f "$apt_dir/sources.list.d/"*
+  local n=0 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    sed -E 's/^Types:.*/Types: deb-src/' "$f" > "$apt_dir/sources.list.d/src$((n++)).sources"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" > "$apt_dir/sources.list.d/src$((n++)).list"
+  done
+  apt-get "${apt_opts[@]}" -qq update
+  apt_ready=1
+}
+
+# Every file the .dsc lists must be present with the sha256 it names.
+verify_dsc() {
+  local dir=$1 dsc
+  dsc=$(ls "$dir"/*.dsc 2>/dev/null | head -1)
+  [ -n "$dsc" ] || return 1
+  awk '/^Checksums-Sha256:/{on=1; next} /^[^ ]/{on=0} on && NF==3 {print $1 "  " $3}' "$dsc" > "$dir/sha256.list"
+  [ -s "$dir/sha256.list" ] && (cd "$dir" && sha256sum --quiet -c sha256.list)
+}
+
+# debian_source NAME -> prints "<version> <folder holding the .dsc and tarballs>"; fails (exit 1)
+# when no version downloads. Tries the listed versions newest first: a mirror may list a version
+# whose files it does not (yet) have. A version downloaded and checked once is not fetched again.
+debian_source() {
+  local name=$1 v dir
+  for dir in $(ls -d "$source_cache/$name"-[0-9]* 2>/dev/null | sort -Vr); do
+    if [ -f "$dir/.verified" ] && [ -z "${MIDKS_SOURCE_REFRESH:-}" ]; then echo "${dir##*/$name-} $dir"; return; fi
+  done
+  prepare_apt
+  for v in $(apt-cache "${apt_opts[@]}" showsrc "$name" | sed -n "s/^Version: //p" | sort -Vr -u); do
+    dir=$source_cache/$name-$v
+    if [ -f "$dir/.verified" ]; then echo "$v $dir"; return; fi
+    rm -rf "$dir" && mkdir -p "$dir"
+    if (cd "$dir" && apt-get "${apt_opts[@]}" -qq source --download-only "$name=$v" >/dev/null 2>&1) && verify_dsc "$dir"; then
+      touch "$dir/.verified"
+      echo "$v $dir"
+      return
+    fi
+    echo "$name $v did not download whole; trying an older version" >&2
+    rm -rf "$dir"
+  done
+  echo "no version of the Debian source package $name could be downloaded" >&2
+  exit 1
+}
+
+orig_tarball() { ls "$1"/*.orig.tar.* | head -1; }
+
+# tinyxml2_source -> prints a folder holding tinyxml2.cpp and tinyxml2.h from Debian's source
+# package with Debian's patches applied (dpkg-source, from dpkg-dev): the library is one source
+# file, which CMake compiles in when given it as MIDKS_TINYXML2_SOURCE_DIR.
+tinyxml2_source() {
+  local v src
+  read -r v src < <(debian_source tinyxml2) || exit 1
+  if [ ! -f "$src/tree/tinyxml2.cpp" ]; then
+    rm -rf "$src/tree"
+    dpkg-source --no-check -x "$(ls "$src"/*.dsc | head -1)" "$src/tree" >/dev/null || exit 1
+  fi
+  [ -f "$src/tree/tinyxml2.cpp" ] && [ -f "$src/tree/tinyxml2.h" ] || exit 1
+  echo "$src/tree"
+}
