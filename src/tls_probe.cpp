@@ -1,6 +1,5 @@
 #include "midks/tls_probe.hpp"
 
-#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
@@ -10,13 +9,16 @@
 #include "midks/ossl.hpp"
 #include "midks/platform.hpp"
 #include "pkcs8.hpp"
+#include "ssl_api.hpp"
 
 namespace midks {
 
 namespace {
 
-using SslCtxPtr = ossl::Handle<SSL_CTX, SSL_CTX_free>;
-using SslPtr = ossl::Handle<SSL, SSL_free>;
+void free_ssl_ctx(SSL_CTX* ctx) { ssl_api().SSL_CTX_free(ctx); }
+void free_ssl(SSL* ssl) { ssl_api().SSL_free(ssl); }
+using SslCtxPtr = ossl::Handle<SSL_CTX, free_ssl_ctx>;
+using SslPtr = ossl::Handle<SSL, free_ssl>;
 
 // Asks an HTTP proxy for a tunnel to the target; "" when it answered 2xx, else why not.
 std::string open_tunnel(platform::TcpSocket& sock, const ProbeTarget& target) {
@@ -47,7 +49,7 @@ int record_certificate_request(SSL* ssl, void* arg) {
   auto* report = static_cast<ProbeReport*>(arg);
   report->client_cert_requested = true;
   try {  // no exception may cross OpenSSL's C frames
-    if (const STACK_OF(X509_NAME)* names = SSL_get0_peer_CA_list(ssl))
+    if (const STACK_OF(X509_NAME)* names = ssl_api().SSL_get0_peer_CA_list(ssl))
       for (int i = 0; i < sk_X509_NAME_num(names); ++i) report->acceptable_cas.push_back(name_text(sk_X509_NAME_value(names, i)));
   } catch (...) {
     return 0;  // fails the handshake, which the report then describes
@@ -59,7 +61,7 @@ int record_certificate_request(SSL* ssl, void* arg) {
 // OpenSSL sees an end of stream or a failed read or write (EPIPE now that SIGPIPE is ignored), and
 // a silent server shows as the socket timeout (a retryable read on a blocking socket).
 std::string handshake_failure(SSL* ssl, int rc, const std::string& socket_error, int timeout_ms) {
-  int err = SSL_get_error(ssl, rc);
+  int err = ssl_api().SSL_get_error(ssl, rc);
   std::string reason = ossl::drain_errors();
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
     return "the server did not answer the handshake within " + std::to_string(timeout_ms / 1000) + " s";
@@ -140,50 +142,53 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
   }
   report.connected = true;
 
-  SslCtxPtr ctx(ossl::check_alloc(SSL_CTX_new(TLS_client_method()), "SSL_CTX_new"));
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  bool loaded = options.server_ca_file.empty() ? platform::add_system_roots(SSL_CTX_get_cert_store(ctx.get()))
-                                                : SSL_CTX_load_verify_locations(ctx.get(), options.server_ca_file.c_str(), nullptr) == 1;
+  // The macros of <openssl/ssl.h> (SSL_CTX_set_min_proto_version, SSL_add1_chain_cert,
+  // SSL_set_tlsext_host_name, SSL_get_cipher_name) are spelt out: they name libssl's functions.
+  const SslApi& tls = ssl_api();
+  SslCtxPtr ctx(ossl::check_alloc(tls.SSL_CTX_new(tls.TLS_client_method()), "SSL_CTX_new"));
+  tls.SSL_CTX_ctrl(ctx.get(), SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, nullptr);
+  bool loaded = options.server_ca_file.empty() ? platform::add_system_roots(tls.SSL_CTX_get_cert_store(ctx.get()))
+                                                : tls.SSL_CTX_load_verify_locations(ctx.get(), options.server_ca_file.c_str(), nullptr) == 1;
   if (!loaded) ossl::throw_last(ErrorCode::TRUST_STORE_UNREADABLE, "cannot load the trusted CAs from " + (options.server_ca_file.empty() ? std::string("the system store") : options.server_ca_file));
   // Verified, but judged after the handshake: the report needs every fact, not the first failure.
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
-  SSL_CTX_set_cert_cb(ctx.get(), record_certificate_request, &report);
+  tls.SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  tls.SSL_CTX_set_cert_cb(ctx.get(), record_certificate_request, &report);
 
-  SslPtr ssl(ossl::check_alloc(SSL_new(ctx.get()), "SSL_new"));
+  SslPtr ssl(ossl::check_alloc(tls.SSL_new(ctx.get()), "SSL_new"));
   ossl::X509Ptr leaf = ossl::parse_cert_der(entry.chain.front());
   ossl::PkeyPtr key = fmt::try_private_key_from_pkcs8(entry.plain.view());
-  if (!key || SSL_use_certificate(ssl.get(), leaf.get()) != 1 || SSL_use_PrivateKey(ssl.get(), key.get()) != 1)
+  if (!key || tls.SSL_use_certificate(ssl.get(), leaf.get()) != 1 || tls.SSL_use_PrivateKey(ssl.get(), key.get()) != 1)
     ossl::throw_last(ErrorCode::KEY_UNREADABLE, "the key entry cannot be used for TLS");
   for (std::size_t i = 1; i < entry.chain.size(); ++i) {
     ossl::X509Ptr ca = ossl::parse_cert_der(entry.chain[i]);
-    if (SSL_add1_chain_cert(ssl.get(), ca.get()) != 1) ossl::fail_internal("SSL_add1_chain_cert");
+    if (tls.SSL_ctrl(ssl.get(), SSL_CTRL_CHAIN_CERT, 1, ca.get()) != 1) ossl::fail_internal("SSL_add1_chain_cert");
   }
   if (platform::is_ip_literal(target.host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), target.host.c_str());
+    X509_VERIFY_PARAM_set1_ip_asc(tls.SSL_get0_param(ssl.get()), target.host.c_str());
   } else {
-    SSL_set_tlsext_host_name(ssl.get(), target.host.c_str());
-    SSL_set1_host(ssl.get(), target.host.c_str());
+    tls.SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(target.host.c_str()));
+    tls.SSL_set1_host(ssl.get(), target.host.c_str());
   }
-  SSL_set_fd(ssl.get(), sock.native());
+  tls.SSL_set_fd(ssl.get(), sock.native());
 
   bool rejected = false;
   platform::clear_socket_error();
-  int rc = SSL_connect(ssl.get());
+  int rc = tls.SSL_connect(ssl.get());
   std::string connect_error = platform::last_socket_error();
   if (rc != 1) {
     rejected = true;
     report.detail = handshake_failure(ssl.get(), rc, connect_error, options.timeout_ms);
   } else {
     report.handshake_completed = true;
-    report.protocol = SSL_get_version(ssl.get());
-    report.cipher = SSL_get_cipher_name(ssl.get());
+    report.protocol = tls.SSL_get_version(ssl.get());
+    report.cipher = tls.SSL_CIPHER_get_name(tls.SSL_get_current_cipher(ssl.get()));
     // With TLS 1.3 the verdict on our certificate comes after the handshake: ask for something
     // and see whether the answer is data or an alert.
     std::string request = "HEAD / HTTP/1.1\r\nHost: " + target.host + "\r\nConnection: close\r\n\r\n";
     sock.set_timeout(std::min(options.timeout_ms, 3000));
     char buf[256];
-    if (SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())) <= 0 || SSL_read(ssl.get(), buf, sizeof buf) <= 0) {
-      int err = SSL_get_error(ssl.get(), -1);
+    if (tls.SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())) <= 0 || tls.SSL_read(ssl.get(), buf, sizeof buf) <= 0) {
+      int err = tls.SSL_get_error(ssl.get(), -1);
       std::string reason = ossl::drain_errors();
       if (err == SSL_ERROR_SSL || reason.find("alert") != std::string::npos) {
         rejected = true;
@@ -191,10 +196,10 @@ ProbeReport probe_mutual_tls(const ProbeTarget& target, const Entry& entry, cons
       }
     }
   }
-  if (X509* server = SSL_get0_peer_certificate(ssl.get())) {
+  if (X509* server = tls.SSL_get0_peer_certificate(ssl.get())) {
     report.server_subject = name_text(X509_get_subject_name(server));
     report.server_issuer = name_text(X509_get_issuer_name(server));
-    long verdict = SSL_get_verify_result(ssl.get());
+    long verdict = tls.SSL_get_verify_result(ssl.get());
     report.server_trusted = verdict == X509_V_OK;
     if (!report.server_trusted) report.server_verify_error = X509_verify_cert_error_string(verdict);
   }
