@@ -14,6 +14,9 @@ out=${MIDKS_WINDOWS_BUILD:-$src_dir/build-windows}
 jobs=${MIDKS_JOBS:-2}
 host=x86_64-w64-mingw32
 mkdir -p "$cache"
+# Source packages and apt lists now live in the shared cache (scripts/packages.sh); drop the
+# copies this script kept here before, and its tinyxml2 library (now compiled in by CMake).
+rm -rf "$cache/apt" "$cache/src" "$cache"/tinyxml2-*
 
 packages=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine64 googletest
           cmake make zip libboost-dev dpkg-dev)

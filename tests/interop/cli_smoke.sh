@@ -28,5 +28,12 @@ head -c 100 "$fixtures/keytool-agent.jks" > "$work/cut.jks"
 expect 2 "truncated.*offset" -- -l --keystore "$work/cut.jks"
 expect 4 "no keystore at" -- -l --keystore "$work/missing.jks"
 expect 5 "password is incorrect" -- -l --keystore "$fixtures/keytool-agent.jks" --storepass wrong-password
+# The random generator is ours (SHA-256 Hash_DRBG) only where openssl.cnf names none: a [random]
+# section is obeyed, so one naming a generator OpenSSL lacks fails the write, and nothing is written.
+printf 'openssl_conf = init\n[init]\nrandom = rand\n[rand]\nrandom = NO-SUCH-DRBG\n' > "$work/rand.cnf"
+OPENSSL_CONF=$work/rand.cnf expect 10 "random number generator failed.*unable to fetch drbg.*\[INTERNAL\]" -- \
+  -a defaultsecuritykeypairhandle "$2/testdata/bundles/seed-order.pem" --keystore "$work/rand.jks"
+if [ -e "$work/rand.jks" ]; then echo "FAIL the refused write left $work/rand.jks"; failed=$((failed + 1)); fi
+expect 0 "defaultsecuritykeypairhandle" -- -a defaultsecuritykeypairhandle "$2/testdata/bundles/seed-order.pem" --keystore "$work/rand.jks"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
