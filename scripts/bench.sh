@@ -15,13 +15,13 @@ cacerts=/etc/ssl/certs/java/cacerts
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# measure CMD… -> "wall_ms rss_kib" (wall from the clock, peak RSS of the process tree from GNU time)
+# measure CMD… -> "seconds rss_kib": wall time from fork to exit (bench_engine spawn, so no shell
+# fork is inside the window), peak RSS from GNU time, which runs the command; GNU time's own cost is
+# in the harness floor below, which is subtracted.
 measure() {
-  local t0 t1
-  t0=$(date +%s%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true
-  t1=$(date +%s%N)
-  echo "$(( (t1 - t0) / 1000 ))e-6 $(tail -1 "$work/rss")"  # seconds, KiB
+  local seconds
+  seconds=$("$engine" spawn /usr/bin/time -f '%M' -o "$work/rss" "$@")
+  echo "$seconds $(tail -1 "$work/rss")"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 quartile() { sort -g | awk -v q="$1" '{a[NR]=$1} END {i=int(NR*q+0.5); if (i<1) i=1; print a[i]}'; }
@@ -36,7 +36,7 @@ run_side() {
     if [[ $cmd == "rm -f "* ]]; then eval "$cmd"; continue; fi
     IFS=' ' read -ra argv <<<"$cmd"
     r=$(measure "${argv[@]}")
-    # Net of the harness's own cost (date + GNU time around an empty program), calibrated below.
+    # Net of the harness's own cost (GNU time around an empty program), calibrated below.
     total=$(awk -v a="$total" -v b="${r% *}" -v f="$floor" 'BEGIN{n = b - f; print a + (n > 0 ? n : 0)}')
     [ "${r#* }" -gt "$peak" ] && peak=${r#* }
   done
@@ -79,7 +79,7 @@ floor=0
 cal=(); for _ in $(seq 1 15); do r=$(measure /bin/true); cal+=("${r% *}"); done
 floor=$(printf '%s\n' "${cal[@]}" | median)
 echo "inputs in $work; $runs counted runs per side after a warm-up;" \
-  "harness floor (date + /usr/bin/time around /bin/true): $(awk -v f="$floor" 'BEGIN{printf "%.1f", f*1000}') ms, subtracted per command" >&2
+  "harness floor (/usr/bin/time around /bin/true): $(awk -v f="$floor" 'BEGIN{printf "%.1f", f*1000}') ms, subtracted per command" >&2
 "$bin" -a defaultsecuritykeypairhandle "$bundle" --keystore one.jks --quiet
 
 job "1. import bundle.pem into a new agent_keystore.jks" 40 2.0 \
