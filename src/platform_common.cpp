@@ -27,4 +27,12 @@ std::string temp_path_for(const std::string& target_path) {
   return (dir / (prefix + std::to_string(process_id()))).string();
 }
 
+void create_folders(const std::string& path, unsigned mode) {
+  fs::path target(path);
+  if (target.empty() || fs::exists(target)) return;
+  fs::path parent = target.parent_path();
+  if (!parent.empty()) create_folders(parent.string(), mode);
+  create_folder(path, parent.empty() ? "." : parent.string(), mode);
+}
+
 }  // namespace midks::platform

@@ -280,17 +280,13 @@ std::string append_to_file(const std::string& path, std::string_view text, const
   return "";
 }
 
-void create_folders(const std::string& path, unsigned mode) {
-  fs::path target(path);
-  if (target.empty() || fs::exists(target)) return;
-  fs::path parent = target.parent_path();
-  if (!parent.empty()) create_folders(parent.string(), mode);
-  if (::mkdir(target.c_str(), mode) != 0 && errno != EEXIST)
+void create_folder(const std::string& path, const std::string& parent, unsigned mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
     fail(ErrorCode::CREATE_FOLDER_FAILED, "cannot create the folder " + path + ": " + std::strerror(errno));
-  ::chmod(target.c_str(), mode);  // not narrowed by the umask
-  UniqueFd folder(::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ::chmod(path.c_str(), mode);  // not narrowed by the umask
+  UniqueFd folder(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (folder.get() < 0) return;
-  if (auto owner = attributes_of(parent.empty() ? "." : parent.string())) adopt_owner(folder.get(), path, *owner, Ownership::LikeFolder);
+  if (auto owner = attributes_of(parent)) adopt_owner(folder.get(), path, *owner, Ownership::LikeFolder);
 }
 
 char32_t lower_case(char32_t cp) {

@@ -348,11 +348,7 @@ std::string append_to_file(const std::string& path, std::string_view text, const
   return "";
 }
 
-void create_folders(const std::string& path, unsigned mode) {
-  fs::path target(path);
-  if (target.empty() || fs::exists(target)) return;
-  fs::path parent = target.parent_path();
-  if (!parent.empty()) create_folders(parent.string(), mode);
+void create_folder(const std::string& path, const std::string&, unsigned) {
   // No security descriptor: the folder inherits its parent's ACL (never a wider one).
   if (!::CreateDirectoryW(wide(path).c_str(), nullptr) && ::GetLastError() != ERROR_ALREADY_EXISTS)
     fail(ErrorCode::CREATE_FOLDER_FAILED, "cannot create the folder " + path + ": " + last_error_text());

@@ -133,6 +133,8 @@ std::string append_to_file(const std::string& path, std::string_view text, const
 // Creates a folder (and missing parents) with `mode`, each owned like the folder it is created in
 // (Windows: each inherits its parent's ACL; mode is not used).
 void create_folders(const std::string& path, unsigned mode);
+// The one-folder step of create_folders: path's parent (given) exists.
+void create_folder(const std::string& path, const std::string& parent, unsigned mode);
 
 // Our process id, and whether a process with that id still runs (stale temporary files).
 std::uint32_t process_id();
