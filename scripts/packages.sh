@@ -34,7 +34,7 @@ prepare_apt() {
     [ -f "$f" ] || continue
     sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" > "$apt_dir/sources.list.d/src$((n++)).list"
   done
-  apt-get "${apt_opts[@]}" -qq update
+  apt-get "${apt_opts[@]}" -qq update || return 1
   apt_ready=1
 }
 
@@ -47,26 +47,32 @@ verify_dsc() {
   [ -s "$dir/sha256.list" ] && (cd "$dir" && sha256sum --quiet -c sha256.list)
 }
 
-# debian_source NAME -> prints "<version> <folder holding the .dsc and tarballs>"; fails (exit 1)
-# when no version downloads. Tries the listed versions newest first: a mirror may list a version
-# whose files it does not (yet) have. A version downloaded and checked once is not fetched again.
+# debian_source NAME -> prints "<version> <folder holding the .dsc and tarballs>". Asks the archive
+# every time, so a Debian update (a security fix) is picked up; tries the listed versions newest
+# first (a mirror may list a version whose files it does not yet have). A version downloaded and
+# checked once is not fetched again; with the archive out of reach, the newest such version is used,
+# with a warning. Fails (exit 1) when there is none.
 debian_source() {
   local name=$1 v dir
+  if prepare_apt; then
+    for v in $(apt-cache "${apt_opts[@]}" showsrc "$name" | sed -n "s/^Version: //p" | sort -Vr -u); do
+      dir=$source_cache/$name-$v
+      if [ -f "$dir/.verified" ]; then echo "$v $dir"; return; fi
+      rm -rf "$dir" && mkdir -p "$dir"
+      if (cd "$dir" && apt-get "${apt_opts[@]}" -qq source --download-only "$name=$v" >/dev/null 2>&1) && verify_dsc "$dir"; then
+        touch "$dir/.verified"
+        echo "$v $dir"
+        return
+      fi
+      echo "$name $v did not download whole; trying an older version" >&2
+      rm -rf "$dir"
+    done
+  fi
   for dir in $(ls -d "$source_cache/$name"-[0-9]* 2>/dev/null | sort -Vr); do
-    if [ -f "$dir/.verified" ] && [ -z "${MIDKS_SOURCE_REFRESH:-}" ]; then echo "${dir##*/$name-} $dir"; return; fi
-  done
-  prepare_apt
-  for v in $(apt-cache "${apt_opts[@]}" showsrc "$name" | sed -n "s/^Version: //p" | sort -Vr -u); do
-    dir=$source_cache/$name-$v
-    if [ -f "$dir/.verified" ]; then echo "$v $dir"; return; fi
-    rm -rf "$dir" && mkdir -p "$dir"
-    if (cd "$dir" && apt-get "${apt_opts[@]}" -qq source --download-only "$name=$v" >/dev/null 2>&1) && verify_dsc "$dir"; then
-      touch "$dir/.verified"
-      echo "$v $dir"
-      return
-    fi
-    echo "$name $v did not download whole; trying an older version" >&2
-    rm -rf "$dir"
+    [ -f "$dir/.verified" ] || continue
+    echo "$name: the archive gave no source package; using ${dir##*/}, fetched before" >&2
+    echo "${dir##*/$name-} $dir"
+    return
   done
   echo "no version of the Debian source package $name could be downloaded" >&2
   exit 1
