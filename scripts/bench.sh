@@ -15,7 +15,7 @@ cacerts=/etc/ssl/certs/java/cacerts
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# measure CMD… -> "seconds rss_kib": wall time from fork to exit (bench_engine spawn, so no shell
+# measure CMD… -> "seconds rss_kib": wall time from spawn to exit (bench_engine spawn, so no shell
 # fork is inside the window), peak RSS from GNU time, which runs the command; GNU time's own cost is
 # in the harness floor below, which is subtracted.
 measure() {

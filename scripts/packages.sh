@@ -84,8 +84,8 @@ orig_tarball() { ls "$1"/*.orig.tar.* | head -1; }
 # package with Debian's patches applied (dpkg-source, from dpkg-dev): the library is one source
 # file, which CMake compiles in when given it as MIDKS_TINYXML2_SOURCE_DIR.
 tinyxml2_source() {
-  local v src
-  read -r v src < <(debian_source tinyxml2) || exit 1
+  local src
+  read -r _ src < <(debian_source tinyxml2) || exit 1
   if [ ! -f "$src/tree/tinyxml2.cpp" ]; then
     rm -rf "$src/tree"
     dpkg-source --no-check -x "$(ls "$src"/*.dsc | head -1)" "$src/tree" >/dev/null || exit 1
