@@ -77,4 +77,8 @@ void prefer_hash_drbg() {
   if (RAND_set_DRBG_type(nullptr, "HASH-DRBG", nullptr, nullptr, "SHA256") != 1) drain_errors();
 }
 
+void skip_cleanup_at_exit() {
+  if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) != 1) drain_errors();  // then it cleans up as usual
+}
+
 }  // namespace midks::ossl

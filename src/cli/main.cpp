@@ -30,6 +30,7 @@ Result cmd_version(const Options&) {
 }  // namespace midks::cli
 
 int main(int argc, char** argv) {
+  midks::ossl::skip_cleanup_at_exit();
   midks::ossl::prefer_hash_drbg();
   Options o;
   bool json_errors = false;
