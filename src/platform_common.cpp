@@ -1,5 +1,14 @@
 // What both platforms do the same way, on top of their primitives.
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <netdb.h>
+#include <sys/socket.h>
+#endif
+
 #include <boost/filesystem.hpp>
+#include <memory>
 #include <string>
 
 #include "midks/platform.hpp"
@@ -33,6 +42,26 @@ void create_folders(const std::string& path, unsigned mode) {
   fs::path parent = target.parent_path();
   if (!parent.empty()) create_folders(parent.string(), mode);
   create_folder(path, parent.empty() ? "." : parent.string(), mode);
+}
+
+std::string TcpSocket::connect(const std::string& host, const std::string& port, int timeout_ms) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+    return "cannot resolve " + host + ": " + resolve_error_text(rc);
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, ::freeaddrinfo);
+  std::string why = "no address";
+  for (const addrinfo* a = found; a; a = a->ai_next) {
+    TcpSocket s;
+    why = s.connect_to(*a, timeout_ms);
+    if (!why.empty()) continue;
+    s.set_timeout(timeout_ms);
+    *this = std::move(s);
+    return "";
+  }
+  return why;
 }
 
 }  // namespace midks::platform

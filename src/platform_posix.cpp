@@ -345,47 +345,27 @@ void TcpSocket::set_timeout(int timeout_ms) {
   ::setsockopt(native(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-std::string TcpSocket::connect(const std::string& host, const std::string& port, int timeout_ms) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
-    return "cannot resolve " + host + ": " + ::gai_strerror(rc);
-  std::string why = "no address";
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    TcpSocket s;
-    s.handle_ = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (s.handle_ < 0) continue;
-    int flags = ::fcntl(s.native(), F_GETFL);
-    ::fcntl(s.native(), F_SETFL, flags | O_NONBLOCK);
-    int rc = ::connect(s.native(), a->ai_addr, a->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{s.native(), POLLOUT, 0};
-      rc = ::poll(&p, 1, timeout_ms);
-      if (rc == 0) {
-        why = "no answer within " + std::to_string(timeout_ms / 1000) + " s";
-        continue;
-      }
-      int err = 0;
-      socklen_t len = sizeof err;
-      ::getsockopt(s.native(), SOL_SOCKET, SO_ERROR, &err, &len);
-      rc = err == 0 ? 0 : -1;
-      errno = err;
-    }
-    if (rc != 0) {
-      why = std::strerror(errno);
-      continue;
-    }
-    ::fcntl(s.native(), F_SETFL, flags);
-    s.set_timeout(timeout_ms);
-    *this = std::move(s);
-    ::freeaddrinfo(found);
-    return "";
+std::string TcpSocket::connect_to(const addrinfo& a, int timeout_ms) {
+  handle_ = ::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC, a.ai_protocol);
+  if (handle_ < 0) return std::strerror(errno);
+  int flags = ::fcntl(native(), F_GETFL);
+  ::fcntl(native(), F_SETFL, flags | O_NONBLOCK);
+  int rc = ::connect(native(), a.ai_addr, a.ai_addrlen);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{native(), POLLOUT, 0};
+    if (::poll(&p, 1, timeout_ms) == 0) return "no answer within " + std::to_string(timeout_ms / 1000) + " s";
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(native(), SOL_SOCKET, SO_ERROR, &err, &len);
+    rc = err == 0 ? 0 : -1;
+    errno = err;
   }
-  ::freeaddrinfo(found);
-  return why;
+  if (rc != 0) return std::strerror(errno);
+  ::fcntl(native(), F_SETFL, flags);
+  return "";
 }
+
+std::string resolve_error_text(int code) { return ::gai_strerror(code); }
 
 std::string TcpSocket::send_all(std::string_view data) {
   if (::send(native(), data.data(), data.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(data.size())) return std::strerror(errno);

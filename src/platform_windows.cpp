@@ -432,54 +432,34 @@ void TcpSocket::set_timeout(int timeout_ms) {
   ::setsockopt(as_socket(handle_), SOL_SOCKET, SO_SNDTIMEO, reinterpret_cast<const char*>(&ms), sizeof ms);
 }
 
-std::string TcpSocket::connect(const std::string& host, const std::string& port, int timeout_ms) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
-    return "cannot resolve " + host + ": " + error_text(static_cast<DWORD>(rc));
-  std::string why = "no address";
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    TcpSocket s;
-    SOCKET raw = ::WSASocketW(a->ai_family, a->ai_socktype, a->ai_protocol, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-    if (raw == INVALID_SOCKET) continue;
-    s.handle_ = static_cast<std::intptr_t>(raw);
-    u_long nonblocking = 1;
-    ::ioctlsocket(raw, FIONBIO, &nonblocking);
-    int rc = ::connect(raw, a->ai_addr, static_cast<int>(a->ai_addrlen));
-    if (rc != 0 && ::WSAGetLastError() == WSAEWOULDBLOCK) {
-      fd_set writable, failed;
-      FD_ZERO(&writable);
-      FD_ZERO(&failed);
-      FD_SET(raw, &writable);
-      FD_SET(raw, &failed);
-      timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-      rc = ::select(0, nullptr, &writable, &failed, &tv);
-      if (rc == 0) {
-        why = "no answer within " + std::to_string(timeout_ms / 1000) + " s";
-        continue;
-      }
-      int err = 0;
-      int len = sizeof err;
-      ::getsockopt(raw, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&err), &len);
-      rc = err == 0 && FD_ISSET(raw, &writable) ? 0 : -1;
-      ::WSASetLastError(err);
-    }
-    if (rc != 0) {
-      why = last_socket_error();
-      continue;
-    }
-    nonblocking = 0;
-    ::ioctlsocket(raw, FIONBIO, &nonblocking);
-    s.set_timeout(timeout_ms);
-    *this = std::move(s);
-    ::freeaddrinfo(found);
-    return "";
+std::string TcpSocket::connect_to(const addrinfo& a, int timeout_ms) {
+  SOCKET raw = ::WSASocketW(a.ai_family, a.ai_socktype, a.ai_protocol, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (raw == INVALID_SOCKET) return last_socket_error();
+  handle_ = static_cast<std::intptr_t>(raw);
+  u_long nonblocking = 1;
+  ::ioctlsocket(raw, FIONBIO, &nonblocking);
+  int rc = ::connect(raw, a.ai_addr, static_cast<int>(a.ai_addrlen));
+  if (rc != 0 && ::WSAGetLastError() == WSAEWOULDBLOCK) {
+    fd_set writable, failed;
+    FD_ZERO(&writable);
+    FD_ZERO(&failed);
+    FD_SET(raw, &writable);
+    FD_SET(raw, &failed);
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    if (::select(0, nullptr, &writable, &failed, &tv) == 0) return "no answer within " + std::to_string(timeout_ms / 1000) + " s";
+    int err = 0;
+    int len = sizeof err;
+    ::getsockopt(raw, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&err), &len);
+    rc = err == 0 && FD_ISSET(raw, &writable) ? 0 : -1;
+    ::WSASetLastError(err);
   }
-  ::freeaddrinfo(found);
-  return why;
+  if (rc != 0) return last_socket_error();
+  nonblocking = 0;
+  ::ioctlsocket(raw, FIONBIO, &nonblocking);
+  return "";
 }
+
+std::string resolve_error_text(int code) { return error_text(static_cast<DWORD>(code)); }
 
 std::string TcpSocket::send_all(std::string_view data) {
   if (::send(as_socket(handle_), data.data(), static_cast<int>(data.size()), 0) != static_cast<int>(data.size())) return last_socket_error();

@@ -14,6 +14,7 @@
 #include "midks/secure.hpp"
 
 typedef struct x509_store_st X509_STORE;
+struct addrinfo;
 
 namespace midks::platform {
 
@@ -172,8 +173,12 @@ class TcpSocket {
   int native() const { return static_cast<int>(handle_); }
 
  private:
+  // One address of the list connect walks (per platform): "" once connected, else why not.
+  std::string connect_to(const addrinfo& address, int timeout_ms);
   std::intptr_t handle_ = -1;
 };
+// Why getaddrinfo failed, from its return code (per platform).
+std::string resolve_error_text(int code);
 // The last socket error in words ("" when there was none); clear_socket_error resets it.
 std::string last_socket_error();
 void clear_socket_error();
