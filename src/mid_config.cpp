@@ -9,6 +9,7 @@
 
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
+#include "midks/limits.hpp"
 #include "midks/platform.hpp"
 
 namespace midks {
@@ -125,8 +126,8 @@ bool MidConfig::has_attribute(std::string_view name, std::string_view attribute)
 }
 
 // Scans the raw text tag by tag (skipping comments, CDATA, processing instructions and DOCTYPE,
-// honouring quoted attribute values) and returns the first <parameter> that is a direct child of
-// the root whose name attribute equals name (the same element tinyxml2's reading finds), and
+// honouring quoted attribute values) and returns every <parameter> that is a direct child of the
+// root whose name attribute equals name (the first is the element tinyxml2's reading finds), and
 // where the root element really closes.
 MidConfig::Scan MidConfig::scan(std::string_view name) const {
   const std::string& t = text_;
@@ -180,7 +181,7 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
     span.tag_end = j < t.size() ? j + 1 : t.size();
     span.self_closing = self_closing;
     // Names are compared as written; MID parameter names hold no characters that need escaping.
-    if (depth == 1 && tag == "parameter" && tag_name && *tag_name == name && !result.parameter) result.parameter = span;
+    if (depth == 1 && tag == "parameter" && tag_name && *tag_name == name) result.parameters.push_back(span);
     if (!self_closing) ++depth;
     i = span.tag_end;
   }
@@ -205,7 +206,7 @@ bool blank(const std::string& t, std::size_t from, std::size_t to) {
 void MidConfig::set(std::string_view name, std::string_view value, std::string_view after, std::string_view new_attributes) {
   std::string escaped = escape_attribute(value);
   Scan found = scan(name);
-  if (auto& span = found.parameter) {
+  if (std::optional<Span> span = found.first()) {
     if (span->has_value) {
       text_.replace(span->value_begin, span->value_end - span->value_begin, escaped);
     } else {
@@ -216,7 +217,7 @@ void MidConfig::set(std::string_view name, std::string_view value, std::string_v
     std::string eol = text_.find("\r\n") != std::string::npos ? "\r\n" : "\n";
     std::string tag = "<parameter name=\"" + escape_attribute(name) + "\" " + (new_attributes.empty() ? "" : std::string(new_attributes) + " ") +
                       "value=\"" + escaped + "\"/>";
-    std::optional<Span> anchor = after.empty() ? std::nullopt : scan(after).parameter;
+    std::optional<Span> anchor = after.empty() ? std::nullopt : scan(after).first();
     std::size_t anchor_line = anchor ? line_start_of(text_, anchor->tag_begin) : 0;
     std::size_t anchor_eol = anchor ? text_.find('\n', anchor->tag_end) : std::string::npos;
     if (anchor && anchor->self_closing && anchor_eol != std::string::npos && blank(text_, anchor_line, anchor->tag_begin) &&
@@ -254,9 +255,9 @@ void MidConfig::set(std::string_view name, std::string_view value, std::string_v
 void MidConfig::add_attribute(std::string_view name, std::string_view attribute, std::string_view value) {
   if (has_attribute(name, attribute)) return;
   Scan found = scan(name);
-  if (!found.parameter) refuse_edit(name);
+  if (found.parameters.empty()) refuse_edit(name);
   // Just before value="…", where the MID's own template has secure="true".
-  const Span& span = *found.parameter;
+  const Span& span = found.parameters.front();
   // Back from the value's opening quote over `=` and blanks to the attribute's name.
   std::size_t value_attribute = std::string::npos;
   if (span.has_value && span.value_begin > span.tag_begin + 1) {
@@ -281,8 +282,11 @@ void MidConfig::add_attribute(std::string_view name, std::string_view attribute,
 }
 
 int MidConfig::remove(std::string_view name) {
-  int removed = 0;
-  while (std::optional<Span> span = scan(name).parameter) {
+  // One scan, then last to first: erasing a parameter leaves the offsets before it as they were,
+  // and each one sees its line as the later removals left it.
+  const std::vector<Span> found = scan(name).parameters;
+  if (found.size() > limits::kMaxParameterCopies) refuse_edit(name);
+  for (auto span = found.rbegin(); span != found.rend(); ++span) {
     std::size_t begin = span->tag_begin, end = span->tag_end;
     if (!span->self_closing) {
       // <parameter …></parameter>: only an empty element is ours to remove.
@@ -300,7 +304,6 @@ int MidConfig::remove(std::string_view name) {
     }
     OPENSSL_cleanse(text_.data() + begin, end - begin);
     text_.erase(begin, end - begin);
-    if (++removed > 10000) refuse_edit(name);
   }
   bool proved = true;
   try {
@@ -310,7 +313,7 @@ int MidConfig::remove(std::string_view name) {
     proved = false;
   }
   if (!proved) refuse_edit(name);
-  return removed;
+  return static_cast<int>(found.size());
 }
 
 void MidConfig::refuse_edit(std::string_view name) const {

@@ -24,6 +24,10 @@ inline constexpr std::uint64_t kMaxScryptR = 32;
 inline constexpr std::uint64_t kMaxScryptP = 16;
 inline constexpr std::uint64_t kMaxScryptWork = std::uint64_t{1} << 22;  // N * r * p
 
+// Copies of one parameter in config.xml that an edit removes: the MID writes each parameter once
+// and a hand edit adds a few; bounds the work of removing them (each copy moves the text after it).
+inline constexpr std::size_t kMaxParameterCopies = 1'000;
+
 // Constructed DER elements inside one another that the DER reader (formats/der_reader.hpp) enters.
 // X.509 certificates, PKCS#8 and PKCS#12 structures go about ten deep.
 inline constexpr int kMaxDerDepth = 32;

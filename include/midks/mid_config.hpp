@@ -79,7 +79,9 @@ class MidConfig {
     bool self_closing;
   };
   struct Scan {
-    std::optional<Span> parameter;          // the first direct child <parameter name=…>
+    // Every direct child <parameter name=…>, in document order; the first is what tinyxml2's reading finds.
+    std::vector<Span> parameters;
+    std::optional<Span> first() const { return parameters.empty() ? std::nullopt : std::optional<Span>(parameters.front()); }
     std::size_t root_close = std::string::npos;  // where the root's </parameters> starts
   };
   MidConfig(std::string text, std::string origin) : text_(std::move(text)), origin_(std::move(origin)) {}

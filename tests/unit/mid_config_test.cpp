@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "midks/limits.hpp"
 #include "midks/mid_config.hpp"
 #include "support.hpp"
 
@@ -105,6 +106,30 @@ TEST(MidConfig, RemovingTakesEveryCopyButNeverACommentedOrNestedOne) {
   EXPECT_EQ(c.remove("x"), 2);
   EXPECT_EQ(c.text(),
             "<parameters>\n  <!-- <parameter name=\"x\" value=\"c\"/> -->\n  <g><parameter name=\"x\" value=\"n\"/></g>\n</parameters>\n");
+}
+
+TEST(MidConfig, CopiesSharingALineTakeTheLineOnceAllAreGone) {
+  MidConfig c = MidConfig::parse(
+      "<parameters>\n  <parameter name=\"x\" value=\"1\"/><parameter name=\"x\" value=\"2\"/>\n"
+      "  <parameter name=\"y\" value=\"3\"/><parameter name=\"x\" value=\"4\"/>\n</parameters>\n",
+      "same line");
+  EXPECT_EQ(c.remove("x"), 3);
+  EXPECT_EQ(c.text(), "<parameters>\n  <parameter name=\"y\" value=\"3\"/>\n</parameters>\n");
+}
+
+TEST(MidConfig, MoreCopiesThanTheLimitAreRefusedAndNothingIsRemoved) {
+  auto with_copies = [](std::size_t n) {
+    std::string text = "<parameters>\n";
+    for (std::size_t i = 0; i < n; ++i) text += "  <parameter name=\"x\" value=\"" + std::to_string(i) + "\"/>\n";
+    return text + "  <parameter name=\"y\" value=\"1\"/>\n</parameters>\n";
+  };
+  MidConfig at_limit = MidConfig::parse(with_copies(limits::kMaxParameterCopies), "at the limit");
+  EXPECT_EQ(at_limit.remove("x"), static_cast<int>(limits::kMaxParameterCopies));
+  EXPECT_EQ(at_limit.text(), "<parameters>\n  <parameter name=\"y\" value=\"1\"/>\n</parameters>\n");
+  const std::string over = with_copies(limits::kMaxParameterCopies + 1);
+  MidConfig c = MidConfig::parse(over, "over the limit");
+  EXPECT_EQ(error_kind_of([&] { c.remove("x"); }), ErrorKind::Input);
+  EXPECT_EQ(c.text(), over);
 }
 
 TEST(MidConfig, AParameterWithContentIsNotRemovedBlindly) {
