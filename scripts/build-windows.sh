@@ -18,7 +18,8 @@ mkdir -p "$cache"
 # copies this script kept here before, and its tinyxml2 library (now compiled in by CMake).
 rm -rf "$cache/apt" "$cache/src" "$cache"/tinyxml2-*
 
-packages=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine64 googletest
+# wine64 runs the .exe; Debian 12 puts the `wine` command itself in the package wine.
+packages=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine wine64 googletest
           cmake make zip libboost-dev dpkg-dev)
 source scripts/packages.sh
 install_missing build-windows "${packages[@]}"

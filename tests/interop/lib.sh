@@ -33,7 +33,7 @@ require() {
   local t
   for t in "$@"; do
     command -v "$t" >/dev/null 2>&1 ||
-      skip_test "needs $t, which is not on PATH (scripts/setup.sh installs it: JDK for keytool/java/javac, python3, dpkg-dev)"
+      skip_test "needs $t, which is not on PATH (scripts/setup.sh installs the JDK, python3 and dpkg-dev; scripts/build-windows.sh wine and mingw-w64)"
   done
 }
 # java_cacerts: the JDK's truststore, or nothing. $MIDKS_TEST_CACERTS, when set, is the only
