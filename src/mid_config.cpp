@@ -66,6 +66,26 @@ void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const s
     fail(ErrorCode::CONFIG_INVALID, origin + " has no <parameters> root element, so it is not a MID config.xml");
 }
 
+// Every element under the root except the parameters named name, with all their attributes and
+// children, in document order: what an edit of name must leave exactly as it was. In wiping memory,
+// as values hold secrets.
+std::vector<SecureString> elements_other_than(const tinyxml2::XMLDocument& doc, std::string_view name) {
+  std::vector<SecureString> out;
+  auto flatten = [](auto& self, const tinyxml2::XMLElement* e, SecureString& into) -> void {
+    into.append("<").append(e->Name());
+    for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next())
+      into.append(" ").append(a->Name()).append("=").append(std::to_string(std::strlen(a->Value()))).append(":").append(a->Value());
+    for (const tinyxml2::XMLElement* c = e->FirstChildElement(); c; c = c->NextSiblingElement()) self(self, c, into);
+    into.append(">");
+  };
+  for (const tinyxml2::XMLElement* e = doc.RootElement()->FirstChildElement(); e; e = e->NextSiblingElement()) {
+    const char* n = e->Attribute("name");
+    if (std::string_view(e->Name()) == "parameter" && n && name == n) continue;
+    flatten(flatten, e, out.emplace_back());
+  }
+  return out;
+}
+
 }  // namespace
 
 bool is_encrypted_value(std::string_view value) { return value.rfind("encrypted:", 0) == 0; }
@@ -135,17 +155,18 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
   int depth = 0;
   std::size_t i = 0;
   while ((i = t.find('<', i)) != std::string::npos) {
-    auto skip_past = [&](const char* end) {
-      std::size_t e = t.find(end, i);
+    // The end is looked for after the opener, as tinyxml2 does: "<!--->" opens a comment, it does not close one.
+    auto skip_past = [&](std::size_t opener_length, const char* end) {
+      std::size_t e = t.find(end, i + opener_length);
       i = e == std::string::npos ? t.size() : e + std::char_traits<char>::length(end);
     };
-    if (t.compare(i, 4, "<!--") == 0) { skip_past("-->"); continue; }
-    if (t.compare(i, 9, "<![CDATA[") == 0) { skip_past("]]>"); continue; }
-    if (t.compare(i, 2, "<?") == 0) { skip_past("?>"); continue; }
-    if (t.compare(i, 2, "<!") == 0) { skip_past(">"); continue; }
+    if (t.compare(i, 4, "<!--") == 0) { skip_past(4, "-->"); continue; }
+    if (t.compare(i, 9, "<![CDATA[") == 0) { skip_past(9, "]]>"); continue; }
+    if (t.compare(i, 2, "<?") == 0) { skip_past(2, "?>"); continue; }
+    if (t.compare(i, 2, "<!") == 0) { skip_past(2, ">"); continue; }
     if (t.compare(i, 2, "</") == 0) {
       if (--depth == 0 && result.root_close == std::string::npos) result.root_close = i;
-      skip_past(">");
+      skip_past(2, ">");
       continue;
     }
     std::size_t j = i + 1;
@@ -203,8 +224,27 @@ bool blank(const std::string& t, std::size_t from, std::size_t to) {
 
 }  // namespace
 
+std::vector<SecureString> MidConfig::untouched_by(std::string_view name) const {
+  WipingDocument doc;
+  parse_document(doc, text_, origin_);
+  return elements_other_than(doc, name);
+}
+
+// The splice is proved by reading the result back: it is well-formed, name reads as intended and
+// every other element is exactly as it was. Anything else is refused, never written.
+template <class Check>
+void MidConfig::prove_edit(std::string_view name, const std::vector<SecureString>& untouched, Check as_intended) const {
+  bool proved = false;
+  try {
+    proved = untouched_by(name) == untouched && as_intended();
+  } catch (const Error&) {
+  }
+  if (!proved) refuse_edit(name);
+}
+
 void MidConfig::set(std::string_view name, std::string_view value, std::string_view after, std::string_view new_attributes) {
   std::string escaped = escape_attribute(value);
+  const std::vector<SecureString> untouched = untouched_by(name);
   Scan found = scan(name);
   if (std::optional<Span> span = found.first()) {
     if (span->has_value) {
@@ -241,19 +281,12 @@ void MidConfig::set(std::string_view name, std::string_view value, std::string_v
       }
     }
   }
-  // The splice is proved by reading the result back; anything unusual is refused, never written.
-  bool proved = true;
-  try {
-    verify();
-    proved = get(name) == std::string(value);
-  } catch (const Error&) {
-    proved = false;
-  }
-  if (!proved) refuse_edit(name);
+  prove_edit(name, untouched, [&] { return get(name) == std::string(value); });
 }
 
 void MidConfig::add_attribute(std::string_view name, std::string_view attribute, std::string_view value) {
   if (has_attribute(name, attribute)) return;
+  const std::vector<SecureString> untouched = untouched_by(name);
   Scan found = scan(name);
   if (found.parameters.empty()) refuse_edit(name);
   // Just before value="…", where the MID's own template has secure="true".
@@ -271,14 +304,7 @@ void MidConfig::add_attribute(std::string_view name, std::string_view attribute,
   added.append(attribute).append("=\"").append(escape_attribute(value)).append("\"");
   if (value_attribute != std::string::npos && value_attribute > span.tag_begin) text_.insert(value_attribute, added + " ");
   else text_.insert(span.tag_begin + 10, " " + added);
-  bool proved = true;
-  try {
-    verify();
-    proved = has_attribute(name, attribute);
-  } catch (const Error&) {
-    proved = false;
-  }
-  if (!proved) refuse_edit(name);
+  prove_edit(name, untouched, [&] { return has_attribute(name, attribute); });
 }
 
 int MidConfig::remove(std::string_view name) {
@@ -286,6 +312,7 @@ int MidConfig::remove(std::string_view name) {
   // and each one sees its line as the later removals left it.
   const std::vector<Span> found = scan(name).parameters;
   if (found.size() > limits::kMaxParameterCopies) refuse_edit(name);
+  const std::vector<SecureString> untouched = untouched_by(name);
   for (auto span = found.rbegin(); span != found.rend(); ++span) {
     std::size_t begin = span->tag_begin, end = span->tag_end;
     if (!span->self_closing) {
@@ -305,14 +332,7 @@ int MidConfig::remove(std::string_view name) {
     OPENSSL_cleanse(text_.data() + begin, end - begin);
     text_.erase(begin, end - begin);
   }
-  bool proved = true;
-  try {
-    verify();
-    proved = !get(name);
-  } catch (const Error&) {
-    proved = false;
-  }
-  if (!proved) refuse_edit(name);
+  prove_edit(name, untouched, [&] { return !get(name); });
   return static_cast<int>(found.size());
 }
 
@@ -322,11 +342,6 @@ void MidConfig::refuse_edit(std::string_view name) const {
 }
 
 MidConfig::~MidConfig() { OPENSSL_cleanse(text_.data(), text_.size()); }
-
-void MidConfig::verify() const {
-  WipingDocument doc;
-  parse_document(doc, text_, origin_ + " (after editing)");
-}
 
 void MidConfig::save(const std::string& path) const {
   write_file_atomically(path, ByteView(reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()),

@@ -86,8 +86,10 @@ class MidConfig {
   };
   MidConfig(std::string text, std::string origin) : text_(std::move(text)), origin_(std::move(origin)) {}
   Scan scan(std::string_view name) const;
-  void verify() const;
-  void insert_line(std::size_t line_start_hint, std::size_t before, const std::string& tag);
+  // What an edit of name must leave as it was, and the check that it did (refuse_edit if not).
+  std::vector<SecureString> untouched_by(std::string_view name) const;
+  template <class Check>
+  void prove_edit(std::string_view name, const std::vector<SecureString>& untouched, Check as_intended) const;
   [[noreturn]] void refuse_edit(std::string_view name) const;
 
   std::string text_;

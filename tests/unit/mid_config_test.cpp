@@ -108,6 +108,23 @@ TEST(MidConfig, RemovingTakesEveryCopyButNeverACommentedOrNestedOne) {
             "<parameters>\n  <!-- <parameter name=\"x\" value=\"c\"/> -->\n  <g><parameter name=\"x\" value=\"n\"/></g>\n</parameters>\n");
 }
 
+// A comment ends at the first "-->" after its "<!--": "<!--->" opens one and does not close it
+// (found by the config fuzzer: the scanner took "<!--->" for a whole comment, removed a
+// commented-out parameter with the "-->" inside it, and the comment then swallowed the next one).
+TEST(MidConfig, ACommentThatSeemsToCloseAtOnceStillHidesWhatFollows) {
+  const std::string text =
+      "<parameters>\n  <!--->\n  <parameter name=\"x\" value=\"c\" a='-->'/>\n  <parameter name=\"y\" value=\"1\"/>\n"
+      "  <!-- end -->\n</parameters>\n";
+  MidConfig c = MidConfig::parse(text, "comment");
+  EXPECT_EQ(c.get("x"), std::nullopt);
+  EXPECT_EQ(c.remove("x"), 0);
+  EXPECT_EQ(c.text(), text);
+  c.set("x", "2", "y");
+  EXPECT_EQ(c.get("x"), "2");
+  EXPECT_EQ(c.get("y"), "1");
+  EXPECT_NE(c.text().find("  <!--->\n  <parameter name=\"x\" value=\"c\" a='-->'/>\n"), std::string::npos);
+}
+
 TEST(MidConfig, CopiesSharingALineTakeTheLineOnceAllAreGone) {
   MidConfig c = MidConfig::parse(
       "<parameters>\n  <parameter name=\"x\" value=\"1\"/><parameter name=\"x\" value=\"2\"/>\n"
