@@ -66,22 +66,23 @@ void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const s
     fail(ErrorCode::CONFIG_INVALID, origin + " has no <parameters> root element, so it is not a MID config.xml");
 }
 
-// Every element under the root except the parameters named name, with all their attributes and
-// children, in document order: what an edit of name must leave exactly as it was. In wiping memory,
-// as values hold secrets.
+// One element with its attributes (length-prefixed values) and its child elements, as one string.
+void flatten(const tinyxml2::XMLElement* e, SecureString& into) {
+  into.append("<").append(e->Name());
+  for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next())
+    into.append(" ").append(a->Name()).append("=").append(std::to_string(std::strlen(a->Value()))).append(":").append(a->Value());
+  for (const tinyxml2::XMLElement* c = e->FirstChildElement(); c; c = c->NextSiblingElement()) flatten(c, into);
+  into.append(">");
+}
+
+// Every element under the root except the parameters named name, in document order: what an edit
+// of name must leave exactly as it was. In wiping memory, as values hold secrets.
 std::vector<SecureString> elements_other_than(const tinyxml2::XMLDocument& doc, std::string_view name) {
   std::vector<SecureString> out;
-  auto flatten = [](auto& self, const tinyxml2::XMLElement* e, SecureString& into) -> void {
-    into.append("<").append(e->Name());
-    for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next())
-      into.append(" ").append(a->Name()).append("=").append(std::to_string(std::strlen(a->Value()))).append(":").append(a->Value());
-    for (const tinyxml2::XMLElement* c = e->FirstChildElement(); c; c = c->NextSiblingElement()) self(self, c, into);
-    into.append(">");
-  };
   for (const tinyxml2::XMLElement* e = doc.RootElement()->FirstChildElement(); e; e = e->NextSiblingElement()) {
     const char* n = e->Attribute("name");
     if (std::string_view(e->Name()) == "parameter" && n && name == n) continue;
-    flatten(flatten, e, out.emplace_back());
+    flatten(e, out.emplace_back());
   }
   return out;
 }
@@ -230,13 +231,16 @@ std::vector<SecureString> MidConfig::untouched_by(std::string_view name) const {
   return elements_other_than(doc, name);
 }
 
-// The splice is proved by reading the result back: it is well-formed, name reads as intended and
-// every other element is exactly as it was. Anything else is refused, never written.
+// The splice is proved by reading the result back once: it is well-formed, the parameter name (the
+// first of that name, as get() reads it; nullptr if none) is as intended, and every other element
+// is exactly as it was. Anything else is refused, never written.
 template <class Check>
 void MidConfig::prove_edit(std::string_view name, const std::vector<SecureString>& untouched, Check as_intended) const {
   bool proved = false;
   try {
-    proved = untouched_by(name) == untouched && as_intended();
+    WipingDocument doc;
+    parse_document(doc, text_, origin_);
+    proved = elements_other_than(doc, name) == untouched && as_intended(find_element(doc, name));
   } catch (const Error&) {
   }
   if (!proved) refuse_edit(name);
@@ -281,7 +285,10 @@ void MidConfig::set(std::string_view name, std::string_view value, std::string_v
       }
     }
   }
-  prove_edit(name, untouched, [&] { return get(name) == std::string(value); });
+  prove_edit(name, untouched, [&](const tinyxml2::XMLElement* p) {
+    const char* v = p ? p->Attribute("value") : nullptr;
+    return v && value == v;
+  });
 }
 
 void MidConfig::add_attribute(std::string_view name, std::string_view attribute, std::string_view value) {
@@ -304,7 +311,7 @@ void MidConfig::add_attribute(std::string_view name, std::string_view attribute,
   added.append(attribute).append("=\"").append(escape_attribute(value)).append("\"");
   if (value_attribute != std::string::npos && value_attribute > span.tag_begin) text_.insert(value_attribute, added + " ");
   else text_.insert(span.tag_begin + 10, " " + added);
-  prove_edit(name, untouched, [&] { return has_attribute(name, attribute); });
+  prove_edit(name, untouched, [&](const tinyxml2::XMLElement* p) { return p && p->Attribute(std::string(attribute).c_str()); });
 }
 
 int MidConfig::remove(std::string_view name) {
@@ -332,7 +339,7 @@ int MidConfig::remove(std::string_view name) {
     OPENSSL_cleanse(text_.data() + begin, end - begin);
     text_.erase(begin, end - begin);
   }
-  prove_edit(name, untouched, [&] { return !get(name); });
+  prove_edit(name, untouched, [](const tinyxml2::XMLElement* p) { return !p || !p->Attribute("value"); });
   return static_cast<int>(found.size());
 }
 

@@ -86,7 +86,8 @@ class MidConfig {
   };
   MidConfig(std::string text, std::string origin) : text_(std::move(text)), origin_(std::move(origin)) {}
   Scan scan(std::string_view name) const;
-  // What an edit of name must leave as it was, and the check that it did (refuse_edit if not).
+  // What an edit of name must leave as it was, and the check that it did (refuse_edit if not);
+  // as_intended judges the edited parameter as read back.
   std::vector<SecureString> untouched_by(std::string_view name) const;
   template <class Check>
   void prove_edit(std::string_view name, const std::vector<SecureString>& untouched, Check as_intended) const;
