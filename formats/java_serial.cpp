@@ -46,13 +46,17 @@ struct ClassDesc {
 struct ObjectSlot {};
 using Handle = std::variant<const ClassDesc*, std::string, ObjectSlot, SecureBytes>;
 
+// Every serialization stream starts with these (java.io.ObjectStreamConstants).
+constexpr std::uint16_t kStreamMagic = 0xACED;
+constexpr std::uint16_t kStreamVersion = 5;
+
 class StreamReader {
  public:
   explicit StreamReader(ByteReader& r) : r_(r) {}
 
   JavaObject read_root() {
     std::size_t at = r_.offset();
-    if (r_.u16() != 0xACED || r_.u16() != 5) r_.fail_at(at, "serialized Java object has no stream header");
+    if (r_.u16() != kStreamMagic || r_.u16() != kStreamVersion) r_.fail_at(at, "serialized Java object has no stream header");
     JavaValue v = read_content(0);
     if (v.type != JavaValue::Type::Object) r_.fail_at(at, "serialized data is not an object");
     return *v.object;
@@ -297,6 +301,11 @@ struct Unsealed {
 Unsealed unseal(const SealedKey& sealed, const SealParams& params, const Password& password) {
   Unsealed out;
   out.stream = jce_pbe_crypt(false, sealed.encrypted_content, password, params.salt, params.iterations);
+  // A wrong password passes the padding check about once in 256 tries; what it decrypts to then
+  // lacks the stream header every sealed key starts with (Java: UnrecoverableKeyException either way).
+  ByteReader header(out.stream.view(), "sealed secret key");
+  if (out.stream.size() < 4 || header.u16() != kStreamMagic || header.u16() != kStreamVersion)
+    fail(ErrorCode::WRONG_KEY_PASSWORD, "password is incorrect (the decrypted sealed key is not a Java serialization stream)");
   ByteReader r(out.stream.view(), "sealed secret key");
   JavaObject key = read_java_stream(r);
   using T = JavaValue::Type;
