@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks (only missing packages; safe to run again) and builds
-# the Release tree into build/.
+# the portable Release tree into build-linux/ (scripts/build-linux.sh): the binary we ship is the
+# binary the tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,14 +17,10 @@ packages=(
   dpkg-dev                               # the .deb (cpack); dpkg-source for tinyxml2's sources
   time                                   # /usr/bin/time: peak RSS in scripts/bench.sh
   clang libclang-rt-14-dev               # libFuzzer targets
+  busybox-static rpm rpm2cpio cpio       # the foreign-root test: a static sh; the RPM, installed and unpacked
+  binutils strace                        # readelf/objdump on the shipped binary; fault injection
 )
 source scripts/packages.sh
 install_missing setup "${packages[@]}"
 
-# tinyxml2 compiled in from Debian's source package, so the program needs no libstdc++.so at start
-# (docs/performance.md); the shared libtinyxml2 if the source package cannot be fetched.
-tinyxml2=()
-if txml_dir=$(tinyxml2_source); then tinyxml2=(-DMIDKS_TINYXML2_SOURCE_DIR="$txml_dir")
-else echo "setup: building against the shared libtinyxml2 (slower start; see docs/performance.md)" >&2; fi
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${tinyxml2[@]}" >/dev/null
-cmake --build build -j"$(nproc)"
+scripts/build-linux.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up, then runs the whole suite: Release build, the same suite under AddressSanitizer +
-# UndefinedBehaviorSanitizer, and a short libFuzzer run of every reader.
+# Sets up, then runs the whole suite: the portable Release build (the binary we ship, in
+# build-linux/), the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and a short
+# libFuzzer run of every reader; both sanitized builds link the same static OpenSSL 3.5.
 #   MIDKS_QUICK=1 scripts/test.sh   skips the sanitizer and fuzz stages (local iteration only)
 #   MIDKS_WINDOWS=0 scripts/test.sh skips the Windows stage (cross build, then wine)
 set -euo pipefail
@@ -9,23 +10,24 @@ scripts/setup.sh
 jobs=$(nproc)
 
 echo "== tests (Release)"
-ctest --test-dir build --output-on-failure -j"$jobs"
+ctest --test-dir build-linux --output-on-failure -j"$jobs"
 
 if [ "${MIDKS_WINDOWS:-1}" = 1 ]; then
   # manage-certificates.exe cross-built from Debian packages (libraries cached in
-  # ~/.cache/midks/windows), its unit tests and the .bat end to end under wine, its keystores
+  # ~/.cache/midks/windows-x64), its unit tests and the .bat end to end under wine, its keystores
   # judged by Linux keytool and a JVM handshake (so after the Release build, which gives ks_tool).
   echo "== Windows (cross-built, run under wine)"
   windows_start=$SECONDS
   scripts/build-windows.sh
-  bash tests/windows/windows_test.sh build-windows . build
+  bash tests/windows/windows_test.sh build-windows . build-linux
   echo "== Windows stage: $((SECONDS - windows_start)) s"
 fi
 
 if [ "${MIDKS_QUICK:-0}" = 1 ]; then exit 0; fi
 
 echo "== tests (ASan + UBSan)"
-cmake --preset asan >/dev/null
+eval "static_deps=($(cat build-linux/static-deps.args))"
+cmake --preset asan "${static_deps[@]}" >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"

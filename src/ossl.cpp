@@ -1,7 +1,12 @@
 #include "midks/ossl.hpp"
 
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
 
 #include <atomic>
 #include <mutex>
@@ -77,8 +82,22 @@ void prefer_hash_drbg() {
   if (RAND_set_DRBG_type(nullptr, "HASH-DRBG", nullptr, nullptr, "SHA256") != 1) drain_errors();
 }
 
-void skip_cleanup_at_exit() {
-  if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) != 1) drain_errors();  // then it cleans up as usual
+void start_library() {
+  std::uint64_t options = OPENSSL_INIT_NO_ATEXIT;
+#ifdef MIDKS_OPENSSL_BUILT_IN
+  const char* conf = std::getenv("OPENSSL_CONF");
+  if (!conf || !*conf) options |= OPENSSL_INIT_NO_LOAD_CONFIG;
+#endif
+  if (OPENSSL_init_crypto(options, nullptr) != 1) drain_errors();  // then it starts as usual on first use
+}
+
+std::string library_description() {
+#ifdef MIDKS_OPENSSL_BUILT_IN
+  const char* origin = ", built in (reads an openssl.cnf only when OPENSSL_CONF names one)";
+#else
+  const char* origin = ", the system's libcrypto";
+#endif
+  return std::string(OpenSSL_version(OPENSSL_VERSION)) + origin;
 }
 
 }  // namespace midks::ossl

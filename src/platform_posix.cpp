@@ -3,6 +3,7 @@
 #include <glob.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 #include <poll.h>
 #include <signal.h>
@@ -385,6 +386,26 @@ bool is_ip_literal(const std::string& host) {
   return ::inet_pton(AF_INET, host.c_str(), buf) == 1 || ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-bool add_system_roots(X509_STORE* store) { return X509_STORE_set_default_paths(store) == 1; }
+// The CA bundle of each distribution MIDs run on, the first that loads wins: an OpenSSL built into
+// the program has its own OPENSSLDIR, which need not be where this host keeps its bundle.
+// SSL_CERT_FILE and SSL_CERT_DIR, when set, win over the list (OpenSSL's default paths read them).
+bool add_system_roots(X509_STORE* store) {
+  static constexpr std::array kBundles = {
+      "/etc/ssl/certs/ca-certificates.crt",                 // Debian, Ubuntu, Alpine
+      "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  // RHEL, Alma, Rocky, Oracle, Amazon Linux
+      "/etc/pki/tls/certs/ca-bundle.crt",                   // the same, the older name
+      "/etc/ssl/ca-bundle.pem",                             // SUSE, SLES
+      "/etc/ssl/cert.pem",                                  // Alpine, BSDs
+  };
+  auto set = [](const char* name) { const char* v = std::getenv(name); return v && *v; };
+  if (!set("SSL_CERT_FILE") && !set("SSL_CERT_DIR")) {
+    for (const char* bundle : kBundles) {
+      struct stat st {};
+      if (::stat(bundle, &st) == 0 && S_ISREG(st.st_mode) && X509_STORE_load_file(store, bundle) == 1) return true;
+      ERR_clear_error();
+    }
+  }
+  return X509_STORE_set_default_paths(store) == 1;  // OpenSSL's own: the variables, or OPENSSLDIR's
+}
 
 }  // namespace midks::platform

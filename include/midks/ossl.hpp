@@ -120,9 +120,18 @@ Bytes random_bytes(std::size_t n);
 // instructions of a 27.6 M import into JKS); Hash_DRBG reuses the digest a keystore fetches anyway.
 void prefer_hash_drbg();
 
-// Leaves OpenSSL's global state to the exit: its atexit clean-up frees every method store entry by
-// entry (0.9 M instructions of an 18 M import) only for the kernel to release the pages right after.
-// Called first in main(), before any other OpenSSL call can register that clean-up.
-void skip_cleanup_at_exit();
+// Starts OpenSSL for the program; called first in main(), before any other OpenSSL call.
+// - It leaves OpenSSL's global state to the exit: its atexit clean-up frees every method store
+//   entry by entry (0.9 M instructions of an 18 M import) only for the kernel to release the pages.
+// - An OpenSSL built into the program (the portable Linux build, the Windows .exe) reads no
+//   openssl.cnf unless OPENSSL_CONF names one. The host's file is written for the host's own
+//   OpenSSL: RHEL's .includes crypto-policies and may activate providers (fips) that a built-in
+//   OpenSSL with no module loading cannot load, so reading it would break or silently change
+//   commands depending on the host. The program sets its own floors (key sizes, TLS 1.2, verified
+//   chains) in code. The system's OpenSSL (a dynamic build) reads its openssl.cnf as always.
+void start_library();
+
+// "OpenSSL 3.5.7 27 Jan 2026, built in" or "…, the system's libcrypto": for --version.
+std::string library_description();
 
 }  // namespace midks::ossl

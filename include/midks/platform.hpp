@@ -184,8 +184,8 @@ std::string last_socket_error();
 void clear_socket_error();
 bool is_ip_literal(const std::string& host);
 
-// Adds the system's trusted root certificates to store (POSIX: OpenSSL's default paths;
-// Windows: the ROOT certificate store). False if none could be loaded.
+// Adds the system's trusted root certificates to store (POSIX: SSL_CERT_FILE/SSL_CERT_DIR, else
+// the distribution's CA bundle; Windows: the ROOT certificate store). False if none could be loaded.
 bool add_system_roots(X509_STORE* store);
 
 }  // namespace midks::platform

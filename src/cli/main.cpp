@@ -24,13 +24,14 @@ using namespace midks::cli;
 
 namespace midks::cli {
 Result cmd_version(const Options&) {
-  std::cout << "manage-certificates " << MIDKS_VERSION << " (native keystore engine for MID Server mutual TLS)\n";
+  std::cout << "manage-certificates " << MIDKS_VERSION << " (native keystore engine for MID Server mutual TLS)\n"
+            << midks::ossl::library_description() << "\n";
   return {};
 }
 }  // namespace midks::cli
 
 int main(int argc, char** argv) {
-  midks::ossl::skip_cleanup_at_exit();
+  midks::ossl::start_library();
   midks::ossl::prefer_hash_drbg();
   Options o;
   bool json_errors = false;

@@ -1,17 +1,48 @@
 #!/usr/bin/env bash
-# Builds the .deb with cpack, unpacks it into a scratch root (dpkg -x) and uses what it installs:
-# the binary, the drop-in wrapper, the man page and the bash completion.
+# The packages and what they install: the binary, the drop-in wrapper, the man page and the bash
+# completion. A portable build (scripts/build-linux.sh) brings its .deb, RPM and tarball, each
+# checked to carry the very binary the tests ran and to depend on nothing; a dynamic build's .deb is
+# made here with cpack and declares its shared-library dependencies.
 #   package_test.sh <build dir> <source dir>
 set -uo pipefail
 build=$1; src=$2
 source "$(dirname "$0")/lib.sh"
 require cpack dpkg-deb dpkg
 
-(cd "$work" && cpack --config "$build/CPackConfig.cmake" -B "$work/out" >cpack.log 2>&1)
-deb=$(ls "$work"/out/midks_*.deb 2>/dev/null | head -1)
-check "cpack builds a .deb" '[ -n "$deb" ]' || { cat "$work/cpack.log"; exit 1; }
-info=$(dpkg-deb -I "$deb")
-check "the package declares its shared-library dependencies" 'grep -q "Depends:.*libssl3" <<<"$info"'
+if grep -q "^MIDKS_PORTABLE:BOOL=ON" "$build/CMakeCache.txt"; then
+  require rpm
+  deb=$(ls "$build"/midks_*.deb 2>/dev/null | head -1)
+  rpmfile=$(ls "$build"/midks-*.x86_64.rpm 2>/dev/null | head -1)
+  tarball=$(ls "$build"/midks-*-linux-x86_64.tar.gz 2>/dev/null | head -1)
+  check "scripts/build-linux.sh made the .deb, the RPM and the tarball" '[ -n "$deb" ] && [ -n "$rpmfile" ] && [ -n "$tarball" ]' || finish || exit 1
+  info=$(dpkg-deb -I "$deb")
+  check "the .deb depends on nothing (the binary is static), so Ubuntu 20.04 installs it" '! grep -q "^ *Depends:" <<<"$info"'
+  run_cmd rpm -qRp "$rpmfile"
+  check "the RPM requires no shared library" '[ $rc -eq 0 ] && ! grep -qi "\.so" <<<"$out"'
+  run_cmd rpm -qlp "$rpmfile"
+  check "the RPM installs the binary, the wrapper, the man page, the completion and the licences" \
+    'grep -qx /usr/bin/manage-certificates <<<"$out" && grep -qx /usr/share/midks/manage-certificates.sh <<<"$out" &&
+     grep -q "^/usr/share/man/man1/manage-certificates.1" <<<"$out" && grep -q "bash-completion/completions/manage-certificates" <<<"$out" &&
+     grep -q "licences/OpenSSL-LICENSE.txt" <<<"$out"'
+  check "the RPM owns no folder the system owns" '! grep -qxE "/usr|/usr/bin|/usr/share|/usr/share/man|/usr/share/man/man1|/usr/share/doc" <<<"$out"'
+  (cd "$work" && mkdir rpmx && cd rpmx && rpm2cpio "$rpmfile" | cpio -idm --quiet 2>/dev/null)
+  check "the RPM's binary is the tested binary" 'cmp -s "$work/rpmx/usr/bin/manage-certificates" "$build/manage-certificates"'
+  run_cmd tar -tzf "$tarball"
+  top=$(basename "$tarball" .tar.gz)
+  check "the tarball holds the binary, both scripts, man page, completion, README and the licences of what is linked in" \
+    'for f in manage-certificates manage-certificates.sh mid-mtls-setup.sh manage-certificates.1 manage-certificates.bash README.md \
+              licences/OpenSSL-LICENSE.txt licences/Boost-LICENSE_1_0.txt licences/tinyxml2-LICENSE.txt licences/glibc-copyright.txt licences/libstdc++-copyright.txt; do
+       grep -qx "$top/$f" <<<"$out" || { echo "missing $f"; exit 1; }; done'
+  tar -xzf "$tarball" -C "$work"
+  check "the tarball's binary is the tested binary, its licences are not empty" \
+    'cmp -s "$work/$top/manage-certificates" "$build/manage-certificates" && [ -z "$(find "$work/$top/licences" -empty)" ]'
+else
+  (cd "$work" && cpack --config "$build/CPackConfig.cmake" -B "$work/out" >cpack.log 2>&1)
+  deb=$(ls "$work"/out/midks_*.deb 2>/dev/null | head -1)
+  check "cpack builds a .deb" '[ -n "$deb" ]' || { cat "$work/cpack.log"; exit 1; }
+  info=$(dpkg-deb -I "$deb")
+  check "the package declares its shared-library dependencies" 'grep -q "Depends:.*libssl3" <<<"$info"'
+fi
 dpkg -x "$deb" "$work/root"
 bin=$work/root/usr/bin/manage-certificates
 check "it installs /usr/bin/manage-certificates, which runs" '"$bin" --version | grep -q "^manage-certificates "'
