@@ -7,7 +7,12 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
 #include <optional>
+#include <set>
+#include <string_view>
 
 #include "der_reader.hpp"
 #include "key_protection.hpp"
@@ -234,6 +239,7 @@ class Opener {
           continue;  // CRL bags and unknown bags carry nothing a key store entry needs
       }
       b.attributes = read_attrs(bag);
+      if (++bags_read_ > limits::kMaxBags) corrupt("more than " + std::to_string(limits::kMaxBags) + " bags");
       out.push_back(std::move(b));
     }
   }
@@ -242,6 +248,7 @@ class Opener {
   const Pkcs12OpenOptions& options_;
   std::vector<Pass> passes_;
   Pkcs12Contents result_;
+  std::size_t bags_read_ = 0;
 };
 
 }  // namespace
@@ -264,16 +271,19 @@ Pkcs12Contents open_pkcs12(PKCS12* p12, const Password& password, const Pkcs12Op
 
 namespace {
 
-// Java writes localKeyId as "Time <creation ms>"; anything else (OpenSSL's SHA-1) has no date.
+// Java writes localKeyId as "Time <creation ms>" and reads the date back with Long.parseLong;
+// anything else (OpenSSL's SHA-1, a number beyond a long) has no date.
 std::optional<std::int64_t> date_from_key_id(const std::optional<Bytes>& id) {
   if (!id) return std::nullopt;
-  std::string text(id->begin(), id->end());
-  if (text.rfind(kTimePrefix, 0) != 0 || text.size() == 5 || text.size() > 25) return std::nullopt;
+  std::string_view text(reinterpret_cast<const char*>(id->data()), id->size());
+  if (!text.starts_with(kTimePrefix)) return std::nullopt;
+  text.remove_prefix(std::string_view(kTimePrefix).size());
+  constexpr std::size_t kMaxDigits = 19;  // a positive long has at most 19
+  if (text.empty() || text.size() > kMaxDigits || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
   std::int64_t ms = 0;
-  for (std::size_t i = 5; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    ms = ms * 10 + (text[i] - '0');
-  }
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return ms;
 }
 
@@ -283,25 +293,58 @@ void set_date(Entry& e, const Pkcs12Attributes& attrs) {
   e.created_ms = stored.value_or(now_ms());
 }
 
-// Leaf first, then each issuer found among the store's certificates, up to a self-signed one.
-std::vector<Bytes> build_chain(const Pkcs12Bag& leaf, const std::vector<Pkcs12Bag*>& certs) {
-  std::vector<Bytes> chain{leaf.cert_der};
-  X509* current = leaf.cert.get();
-  while (chain.size() <= certs.size()) {
-    if (X509_check_issued(current, current) == X509_V_OK) break;
-    X509* next = nullptr;
-    for (const Pkcs12Bag* c : certs) {
-      if (c->cert.get() != current && X509_check_issued(c->cert.get(), current) == X509_V_OK) {
-        next = c->cert.get();
-        chain.push_back(c->cert_der);
-        break;
-      }
-    }
-    if (!next) break;
-    current = next;
+// A name's DER as a map key (a std::string: GCC 12 warns falsely on comparing byte vectors).
+std::string name_der(const X509_NAME* name) {
+  Bytes der = ossl::to_der(name, i2d_X509_NAME);
+  return std::string(der.begin(), der.end());
+}
+
+// The store's certificates by subject, so that each link of a chain is one look-up.
+class Issuers {
+ public:
+  explicit Issuers(const std::vector<Pkcs12Bag*>& certs) {
+    for (const Pkcs12Bag* c : certs) by_subject_.emplace(name_der(X509_get_subject_name(c->cert.get())), c);
   }
-  ossl::drain_errors();
-  return chain;
+
+  // Leaf first, then each issuer found among the store's certificates, up to a self-signed one
+  // (or a certificate seen before, or kMaxChainLength certificates).
+  std::vector<Bytes> chain(const Pkcs12Bag& leaf) const {
+    std::vector<Bytes> chain{leaf.cert_der};
+    std::set<const X509*> seen{leaf.cert.get()};
+    X509* current = leaf.cert.get();
+    while (chain.size() < limits::kMaxChainLength && X509_check_issued(current, current) != X509_V_OK) {
+      const Pkcs12Bag* next = issuer_of(current);
+      if (!next || !seen.insert(next->cert.get()).second) break;
+      chain.push_back(next->cert_der);
+      current = next->cert.get();
+    }
+    ossl::drain_errors();
+    return chain;
+  }
+
+  // Whether some other certificate of the store names c as its issuer.
+  bool issued_any(const Pkcs12Bag* c, const std::vector<Pkcs12Bag*>& certs) const {
+    for (const Pkcs12Bag* other : certs)
+      if (other != c && issuer_of(other->cert.get()) == c) return true;
+    return false;
+  }
+
+ private:
+  const Pkcs12Bag* issuer_of(X509* cert) const {
+    auto [from, to] = by_subject_.equal_range(name_der(X509_get_issuer_name(cert)));
+    for (auto it = from; it != to; ++it)
+      if (it->second->cert.get() != cert && X509_check_issued(it->second->cert.get(), cert) == X509_V_OK) return it->second;
+    return nullptr;
+  }
+
+  std::multimap<std::string, const Pkcs12Bag*> by_subject_;
+};
+
+bool same_alias(const std::optional<std::string>& a, const std::optional<std::string>& b) {
+  if (!a || !b || a->size() != b->size()) return false;
+  for (std::size_t i = 0; i < a->size(); ++i)
+    if (std::tolower(static_cast<unsigned char>((*a)[i])) != std::tolower(static_cast<unsigned char>((*b)[i]))) return false;
+  return true;
 }
 
 }  // namespace
@@ -317,7 +360,12 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
 
   std::vector<Pkcs12Bag*> keys, certs;
   for (Pkcs12Bag& b : pfx.bags) (b.kind == Pkcs12Bag::Kind::Certificate ? certs : keys).push_back(&b);
-  std::vector<const Pkcs12Bag*> leaves;
+  std::set<const Pkcs12Bag*> leaves;
+  std::multimap<std::string, const Pkcs12Bag*> certs_by_key_id;
+  auto key_id = [](const Pkcs12Bag* b) { return std::string(b->attributes.local_key_id->begin(), b->attributes.local_key_id->end()); };
+  for (const Pkcs12Bag* c : certs)
+    if (c->attributes.local_key_id) certs_by_key_id.emplace(key_id(c), c);
+  const Issuers issuers(certs);
 
   Keystore ks(StoreType::Pkcs12);
   ks.set_integrity_verified(pfx.mac_verified);
@@ -339,23 +387,40 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
       ks.put(std::move(e));
       continue;
     }
+    // The key's certificate as Java finds it (findMatchedCertificate): the same localKeyId and the
+    // same alias, else the same localKeyId. Every id Java writes is "Time <ms>", so two keys made in
+    // one millisecond share one and only the alias tells their certificates apart.
     const Pkcs12Bag* leaf = nullptr;
-    for (const Pkcs12Bag* c : certs)
-      if (k->attributes.local_key_id && c->attributes.local_key_id == k->attributes.local_key_id) leaf = c;
+    if (k->attributes.local_key_id) {
+      auto [from, to] = certs_by_key_id.equal_range(key_id(k));
+      for (auto it = from; it != to; ++it) {
+        if (same_alias(it->second->attributes.friendly_name, k->attributes.friendly_name)) {
+          leaf = it->second;
+          break;
+        }
+        if (!leaf) leaf = it->second;
+      }
+    }
     if (!leaf && keys.size() == 1 && !certs.empty()) {
       // Stores without localKeyId (some exporters omit it): the leaf is the certificate whose
-      // public key matches an unencrypted key, or the only certificate there is.
+      // public key matches an unencrypted key, else the only certificate that issued none of the
+      // others (the end of the one chain there is).
       ossl::PkeyPtr priv = k->key.empty() ? nullptr : try_private_key_from_pkcs8(k->key.view());
       for (const Pkcs12Bag* c : certs)
         if (priv && X509_check_private_key(c->cert.get(), priv.get()) == 1) leaf = c;
-      if (!leaf && certs.size() == 1) leaf = certs.front();
+      if (!leaf) {
+        std::vector<const Pkcs12Bag*> ends;
+        for (const Pkcs12Bag* c : certs)
+          if (!c->attributes.trusted && !issuers.issued_any(c, certs)) ends.push_back(c);
+        if (ends.size() == 1) leaf = ends.front();
+      }
       ossl::drain_errors();
     }
     if (!leaf)
       pkcs12_corrupt(options.title, "private key '" + alias_for(k->attributes, nullptr) + "' has no matching certificate (no localKeyId link)");
-    leaves.push_back(leaf);
+    leaves.insert(leaf);
     e.alias = alias_for(k->attributes, &leaf->attributes);
-    e.chain = build_chain(*leaf, certs);
+    e.chain = issuers.chain(*leaf);
     if (k->kind == Pkcs12Bag::Kind::Key) {
       e.plain = std::move(k->key);
     } else {
@@ -366,7 +431,7 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
   }
   for (const Pkcs12Bag* c : certs) {
     // Plain chain certificates are not entries in Java either.
-    if (!c->attributes.trusted || std::find(leaves.begin(), leaves.end(), c) != leaves.end()) continue;
+    if (!c->attributes.trusted || leaves.count(c)) continue;
     Entry e;
     e.kind = EntryKind::TrustedCert;
     e.alias = alias_for(c->attributes, nullptr);

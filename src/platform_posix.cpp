@@ -7,7 +7,12 @@
 #include <openssl/x509.h>
 #include <poll.h>
 #include <signal.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -16,6 +21,7 @@
 #include <array>
 #include <boost/filesystem.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -86,7 +92,31 @@ void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ow
 std::vector<std::string> start_process(int argc, char** argv) {
   // A peer that closes a socket (verify) or a pipe (| head) must give an error, not kill us.
   ::signal(SIGPIPE, SIG_IGN);
+  // Passwords and private keys are in memory from the first argument on: a crash must not leave a
+  // core file with them. RLIMIT_CORE 0 stops the kernel writing a core file itself; a core_pattern
+  // that pipes to a collector (systemd-coredump, apport) ignores it, so Linux also makes the process
+  // non-dumpable (with suid_dumpable 0 nothing is dumped; with 2 only root can read it, and secure
+  // buffers are MADV_DONTDUMP, see exclude_from_dumps).
+  const struct rlimit no_core = {0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+#ifdef __linux__
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
   return std::vector<std::string>(argv + 1, argv + argc);
+}
+
+void exclude_from_dumps(const void* p, std::size_t n) noexcept {
+#ifdef MADV_DONTDUMP
+  if (!p || !n) return;
+  // madvise takes whole pages: from the page the buffer starts in to the end of the one it ends in.
+  static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
+  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(p) + n + page - 1) & ~(page - 1);
+  ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTDUMP);  // best effort, see platform.hpp
+#else
+  (void)p;
+  (void)n;
+#endif
 }
 
 void wipe_argument(int argc, char** argv, std::size_t index) {

@@ -116,6 +116,18 @@ void write_all(HANDLE h, ByteView data, const std::string& path) {
 }  // namespace
 
 std::vector<std::string> start_process(int, char**) {
+  // Passwords and private keys are in memory from the first argument on. A crash shows no dialog
+  // (which would keep the process and its memory around) and, where Windows Error Reporting still
+  // makes a report, it carries no heap, where our secrets are. Both are per-process settings with
+  // nothing left behind; WerAddExcludedApplication would instead write the registry for every run
+  // of any program of that name. WerSetFlags is looked up (kernel32, Windows 7+) rather than linked,
+  // so the link line needs no wer.lib.
+  ::SetErrorMode(::GetErrorMode() | SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+  constexpr DWORD kWerNoHeap = 0x1, kWerNoUi = 0x20;  // WER_FAULT_REPORTING_FLAG_NOHEAP, _NO_UI
+  using WerSetFlagsFn = HRESULT(WINAPI*)(DWORD);
+  if (HMODULE kernel = ::GetModuleHandleW(L"kernel32.dll"))
+    if (auto set_flags = reinterpret_cast<WerSetFlagsFn>(reinterpret_cast<void*>(::GetProcAddress(kernel, "WerSetFlags"))))
+      set_flags(kWerNoHeap | kWerNoUi);
   // Boost.Filesystem converts between std::string and Windows' UTF-16 with this facet: UTF-8,
   // not the ANSI code page, so a folder named "Zürich" round-trips.
   fs::path::imbue(std::locale(std::locale(), new fs::detail::utf8_codecvt_facet));
@@ -133,6 +145,10 @@ std::vector<std::string> start_process(int, char**) {
     ::LocalFree(wargv);
   }
   return args;
+}
+
+void exclude_from_dumps(const void*, std::size_t) noexcept {
+  // Windows has no per-page exclusion for its crash reports: start_process leaves the heap out of them.
 }
 
 void wipe_argument(int argc, char** argv, std::size_t index) {

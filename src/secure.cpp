@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "midks/error.hpp"
+#include "midks/platform.hpp"
 #include "midks/utf8.hpp"
 
 namespace midks {
@@ -10,6 +11,8 @@ namespace midks {
 void wipe(void* p, std::size_t n) noexcept {
   if (p && n) OPENSSL_cleanse(p, n);
 }
+
+void exclude_from_dumps(const void* p, std::size_t n) noexcept { platform::exclude_from_dumps(p, n); }
 
 SecureBytes& SecureBytes::operator=(const SecureBytes& other) {
   if (this != &other) {
@@ -34,17 +37,9 @@ void SecureBytes::clear() noexcept {
 }
 
 void SecureBytes::resize(std::size_t n) {
-  if (n <= data_.capacity()) {
-    if (n < data_.size()) OPENSSL_cleanse(data_.data() + n, data_.size() - n);
-    data_.resize(n);
-    return;
-  }
-  std::vector<std::uint8_t> bigger;
-  bigger.reserve(n);
-  bigger.assign(data_.begin(), data_.end());
-  bigger.resize(n);
-  clear();
-  data_ = std::move(bigger);
+  // A buffer it outgrows is wiped by the allocator when freed.
+  if (n < data_.size()) OPENSSL_cleanse(data_.data() + n, data_.size() - n);
+  data_.resize(n);
 }
 
 void SecureBytes::append(ByteView more) {

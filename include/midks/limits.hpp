@@ -41,4 +41,9 @@ inline constexpr std::uint64_t kMaxBcfksDerivedKeyBytes = 128;
 inline constexpr std::size_t kMaxBcfksObjects = 100'000;
 inline constexpr std::size_t kMaxBcfksChainLength = 64;
 
+// Bags in one PKCS#12 file and certificates in one key entry's chain built from them: far above
+// any real store, low enough to bound the work of matching keys to certificates and chains.
+inline constexpr std::size_t kMaxBags = 100'000;
+inline constexpr std::size_t kMaxChainLength = 64;
+
 }  // namespace midks::limits

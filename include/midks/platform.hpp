@@ -21,7 +21,14 @@ namespace midks::platform {
 // Sets the process up once, first thing in main: UTF-8 paths for Boost.Filesystem, a console
 // that shows UTF-8, a peer closing a socket or pipe giving an error rather than a signal.
 // Returns the command line's arguments (without the program name) as UTF-8.
+// It also keeps secrets out of crash dumps from the start: POSIX: no core file (RLIMIT_CORE 0) and
+// not dumpable (PR_SET_DUMPABLE 0 on Linux: also no ptrace or /proc/PID/mem by the same user);
+// Windows: no error-reporting dialog or heap in a crash report.
 std::vector<std::string> start_process(int argc, char** argv);
+// Marks the memory pages holding [p, p+n) as left out of core dumps (Linux MADV_DONTDUMP), for
+// buffers of secrets; the whole pages, so their neighbours on them are left out too. Best effort:
+// where the system cannot, start_process's settings still hold. A no-op where no such call exists.
+void exclude_from_dumps(const void* p, std::size_t n) noexcept;
 // Wipes argument `index` (0 = the first after the program name) wherever the system keeps a
 // copy of the command line we can reach (a secret given on argv).
 void wipe_argument(int argc, char** argv, std::size_t index);

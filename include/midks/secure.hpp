@@ -17,16 +17,24 @@ using ByteView = std::span<const std::uint8_t>;
 void wipe(void* p, std::size_t n) noexcept;
 inline void wipe(Bytes& b) noexcept { wipe(b.data(), b.size()); }
 
+// Leaves the memory pages of a buffer that will hold secrets out of core dumps
+// (platform::exclude_from_dumps).
+void exclude_from_dumps(const void* p, std::size_t n) noexcept;
+
 // An allocator that wipes every buffer it frees: a container of secrets that grows leaves no copy
 // behind in the buffers it outgrows, and its last buffer is wiped when it is destroyed, also when
-// an exception unwinds.
+// an exception unwinds. Its buffers are left out of core dumps.
 template <typename T>
 struct WipingAllocator {
   using value_type = T;
   WipingAllocator() = default;
   template <typename U>
   WipingAllocator(const WipingAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  T* allocate(std::size_t n) {
+    T* p = std::allocator<T>().allocate(n);
+    exclude_from_dumps(p, n * sizeof(T));
+    return p;
+  }
   void deallocate(T* p, std::size_t n) noexcept {
     wipe(p, n * sizeof(T));
     std::allocator<T>().deallocate(p, n);
@@ -53,7 +61,7 @@ class OnScopeExit {
   F f_;
 };
 
-// Owns secret bytes; wiped on destruction, reassignment and clear().
+// Owns secret bytes; wiped on destruction, reassignment and clear(), and left out of core dumps.
 class SecureBytes {
  public:
   SecureBytes() = default;
@@ -75,7 +83,7 @@ class SecureBytes {
   bool operator==(const SecureBytes& other) const;
 
  private:
-  std::vector<std::uint8_t> data_;
+  std::vector<std::uint8_t, WipingAllocator<std::uint8_t>> data_;
 };
 
 // A password as the user gave it (UTF-8). Java hashes passwords as UTF-16 code units, so conversions

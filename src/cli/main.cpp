@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <cstdio>
 #include <functional>
@@ -19,6 +20,34 @@ namespace {
 
 using namespace midks;
 using namespace midks::cli;
+
+// An argument that looks like an option but is none. Its value, if written --name=VALUE, is never
+// repeated: installers pass passwords that way (--storepass=..., --new-storepass=...), and an error
+// message ends up in logs, in CI output and in --json for monitoring.
+[[noreturn]] void unknown_option(const std::string& a, const CommandSpec* chosen) {
+  const std::string name = a.substr(0, a.find('='));
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const bool password_like = lower.find("pass") != std::string::npos || lower.find("pwd") != std::string::npos ||
+                             lower.find("secret") != std::string::npos;
+  const std::string with_value = name.size() < a.size() ? " (its value is not shown)" : "";
+  if (password_like) {
+    // The password options whose family the name is closest to (--new-storepass -> --new-storepass-*).
+    const std::string family = lower.find("new") != std::string::npos        ? "--new-storepass"
+                               : lower.find("key") != std::string::npos      ? "--keypass"
+                               : lower.find("instance") != std::string::npos ? "--instance-password"
+                                                                             : "--storepass";
+    std::string how = family + "-env VAR, " + family + "-file FILE or " + family + "-prompt";
+    if (find_option(name)) {
+      usage_error("a password is not taken as " + name + "=VALUE" + with_value,
+           "pass it with " + how + " (or " + name + " VALUE, which other users can see in ps)");
+    }
+    usage_error("unknown option " + name + with_value, "pass a password with " + how);
+  }
+  if (find_option(name)) usage_error("write " + name + " VALUE (a space, not '=')" + with_value);
+  usage_error("unknown option " + name + with_value,
+       chosen ? "see manage-certificates " + chosen->names[0] + " --help" : "see manage-certificates --help");
+}
 
 }  // namespace
 
@@ -39,7 +68,14 @@ int main(int argc, char** argv) {
     std::vector<std::string> args = platform::start_process(argc, argv);
     // The command first, wherever it stands: it decides which options are allowed.
     const CommandSpec* chosen = nullptr;
+    // "--" ends the options: everything after it is an argument of the command (an alias or a file
+    // whose name starts with '-').
+    std::size_t options_end = args.size();
     for (std::size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--") {
+        options_end = i;
+        break;
+      }
       if (const OptionSpec* opt = find_option(args[i])) {
         i += opt->value.empty() ? 0 : 1;  // an option's value is never the command
       } else if (const CommandSpec* c = find_command(args[i])) {
@@ -47,12 +83,18 @@ int main(int argc, char** argv) {
         chosen = c;
       }
     }
-    if (!chosen && std::find(args.begin(), args.end(), "--help") != args.end()) chosen = find_command("--help");  // the overview
-    json_errors = std::find(args.begin(), args.end(), "--json") != args.end() && chosen && takes_option(*chosen, "--json");
+    const auto options = args.begin() + static_cast<std::ptrdiff_t>(options_end);
+    if (!chosen && std::find(args.begin(), options, "--help") != options) chosen = find_command("--help");  // the overview
+    json_errors = std::find(args.begin(), options, "--json") != options && chosen && takes_option(*chosen, "--json");
     std::vector<std::size_t> positional_at;  // argv index of each of the command's arguments
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
-      if (const OptionSpec* opt = find_option(a)) {
+      if (i >= options_end) {
+        if (i == options_end) continue;  // the "--" itself
+        if (!chosen) usage_error("no command given", "see manage-certificates --help");
+        o.args.push_back(a);
+        positional_at.push_back(i + 1);
+      } else if (const OptionSpec* opt = find_option(a)) {
         if (!chosen) usage_error("no command given for " + a, "see manage-certificates --help");
         if (!takes_option(*chosen, a))
           usage_error(a + " is not an option of " + chosen->names[0],
@@ -67,8 +109,7 @@ int main(int argc, char** argv) {
       } else if (find_command(a)) {
         continue;
       } else if (a.size() > 1 && a[0] == '-') {
-        usage_error("unknown option " + a,
-             chosen ? "see manage-certificates " + chosen->names[0] + " --help" : "see manage-certificates --help");
+        unknown_option(a, chosen);
       } else if (chosen) {
         o.args.push_back(a);
         positional_at.push_back(i + 1);

@@ -35,5 +35,43 @@ OPENSSL_CONF=$work/rand.cnf expect 10 "random number generator failed.*unable to
   -a defaultsecuritykeypairhandle "$2/testdata/bundles/seed-order.pem" --keystore "$work/rand.jks"
 if [ -e "$work/rand.jks" ]; then echo "FAIL the refused write left $work/rand.jks"; failed=$((failed + 1)); fi
 expect 0 "defaultsecuritykeypairhandle" -- -a defaultsecuritykeypairhandle "$2/testdata/bundles/seed-order.pem" --keystore "$work/rand.jks"
+# A password written --name=VALUE is never echoed, in text or --json, whatever the name: a usage
+# error names the option and how to pass a password, never the value.
+secret=Sup3r-S3cret-4711
+for spelling in --storepass --keypass --new-storepass --store-password --instance-password; do
+  for json in "" --json; do
+    out=$("$bin" -l --keystore "$fixtures/keytool-agent.jks" $json "$spelling=$secret" 2>&1); rc=$?
+    if [ $rc -eq 1 ] && ! grep -qF -- "$secret" <<<"$out" && grep -qF -- "$spelling" <<<"$out" && grep -qE -- "-(env|file|prompt)" <<<"$out"; then
+      echo "ok   exit $rc: $spelling=... $json not echoed"; passed=$((passed + 1))
+    else echo "FAIL $spelling=<secret> $json -> exit $rc, output: $out"; failed=$((failed + 1)); fi
+  done
+done
+expect 1 "unknown option --bogus \(its value is not shown\)" -- -l --bogus=hidden-value
+out=$("$bin" -l --bogus=hidden-value 2>&1)
+if grep -q hidden-value <<<"$out"; then echo "FAIL --bogus=VALUE echoed its value: $out"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+# "--" ends the options: an alias that starts with '-' is an argument.
+expect 2 "-odd-alias" -- -g --keystore "$fixtures/keytool-agent.jks" -- -odd-alias
+expect 1 "-l takes no arguments" -- -l --keystore "$fixtures/keytool-agent.jks" -- --json
+# The wrapper reached through symbolic links (absolute, relative, a chain, a linked folder) finds
+# the binary and the agent folder beside the file they end at, under dash, busybox sh and bash.
+agent=$work/mid/agent && mkdir -p "$agent/bin/scripts" "$agent/security" "$work/links/sub" "$work/usr/bin"
+cp "$2/scripts/manage-certificates.sh" "$agent/bin/scripts/" && ln -s "$bin" "$agent/bin/scripts/manage-certificates"
+cp "$fixtures/keytool-agent.jks" "$agent/security/agent_keystore" && echo '<parameters/>' > "$agent/config.xml"
+ln -s "$agent/bin/scripts/manage-certificates.sh" "$work/usr/bin/absolute.sh"
+ln -s ../mid/agent/bin/scripts/manage-certificates.sh "$work/links/relative.sh"
+ln -s ../relative.sh "$work/links/sub/chain1.sh" && ln -s sub/chain1.sh "$work/links/chain2.sh"
+ln -s "$agent/bin" "$work/linked-bin" && ln -s ../../linked-bin/scripts/manage-certificates.sh "$work/usr/bin/via-folder.sh"
+for shell in dash "busybox sh" bash; do
+  command -v "${shell%% *}" >/dev/null || { echo "skip $shell: not installed"; continue; }
+  for link in "$work/usr/bin/absolute.sh" "$work/links/relative.sh" "$work/links/chain2.sh" "$work/usr/bin/via-folder.sh"; do
+    out=$(cd / && PATH=/usr/bin:/bin $shell "$link" -l 2>&1); rc=$?
+    if [ $rc -eq 0 ] && grep -qx defaultsecuritykeypairhandle <<<"$out" && grep -q "mid/agent/security/agent_keystore" <<<"$out"; then
+      echo "ok   $shell ${link#$work/} -l: the binary and agent folder beside the link's target"; passed=$((passed + 1))
+    else echo "FAIL $shell ${link#$work/} -l -> exit $rc, output: $out"; failed=$((failed + 1)); fi
+  done
+done
+ln -s loop-b "$work/links/loop-a" && ln -s loop-a "$work/links/loop-b"
+out=$(cd / && PATH=/usr/bin:/bin dash "$work/links/loop-a" -l 2>&1); rc=$?
+if [ $rc -ne 0 ]; then passed=$((passed + 1)); else echo "FAIL a link loop -> exit $rc"; failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
