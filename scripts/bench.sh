@@ -166,5 +166,28 @@ if command -v valgrind >/dev/null; then
     "--version (no OpenSSL work: loading and relocating the libraries) $(awk -v x="$v_ir" 'BEGIN{printf "%.2f M", x/1e6}')"
 fi
 
+# -r removes every entry but the MID's key pair: its time must grow with the entries, not their
+# square (one alias-index rebuild for all removals). 4x the entries: at most 6x the time.
+bench_remove_all() {
+  local n t
+  declare -A took
+  for n in 2000 8000; do
+    "$engine" gen-truststore "r$n.jks" "$n" "$cacerts"
+    local times=()
+    for _ in $(seq 1 "$runs"); do
+      cp "r$n.jks" "rm$n.jks"; rm -rf security_backup
+      t=$(measure "$bin" -r --keystore "rm$n.jks" --quiet); times+=("${t% *}")
+    done
+    took[$n]=$(printf '%s\n' "${times[@]}" | median | awk '{printf "%.1f", $1*1000}')
+    rm -f "r$n.jks" "rm$n.jks"
+  done
+  local ratio
+  ratio=$(awk -v a="${took[8000]}" -v b="${took[2000]}" 'BEGIN {printf "%.2f", a / b}')
+  echo "7. -r on a JKS truststore (median of $runs): 2000 entries ${took[2000]} ms, 8000 entries ${took[8000]} ms;" \
+    "8000 / 2000 time: ${ratio}x (target <= 6x: $(awk -v r="$ratio" 'BEGIN{print (r <= 6) ? "met" : "MISSED"}'))"
+}
+echo
+bench_remove_all
+
 echo
 echo "machine: $(nproc) cores, $(awk '/model name/{$1=$2=$3="";print;exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(openssl version); $(java -version 2>&1 | head -1)"

@@ -10,9 +10,18 @@
 #include "midks/error.hpp"
 #include "midks/keystore_file.hpp"
 #include "midks/mid_config.hpp"
+#include "midks/model.hpp"
 #include "midks/platform.hpp"
 
 namespace midks {
+
+std::vector<std::string> remove_all_but_mid_key(Keystore& keystore) {
+  std::vector<std::string> removed;
+  for (const Entry& e : keystore.entries())
+    if (java_lower(e.alias) != kMidKeyAlias) removed.push_back(e.alias);
+  keystore.remove_exact(removed);
+  return removed;
+}
 
 namespace fs = boost::filesystem;
 

@@ -4,6 +4,9 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "midks/cert_info.hpp"
 #include "midks/keystore_file.hpp"
@@ -161,10 +164,13 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   result.notes = std::move(items.notes);
 
   // Certificates: drop duplicates, keep the first place each was met.
+  // A set of the DER seen so far: comparing each with every kept one is quadratic in a large bundle.
   std::vector<Cert> certs;
+  std::unordered_set<std::string_view> seen;
+  const auto view = [](const Bytes& der) { return std::string_view(reinterpret_cast<const char*>(der.data()), der.size()); };
   for (std::size_t i = 0; i < items.certs.size(); ++i) {
     const Bytes& der = items.certs[i];
-    if (std::any_of(certs.begin(), certs.end(), [&](const Cert& c) { return c.der == der; })) continue;
+    if (!seen.insert(view(der)).second) continue;
     certs.push_back(make_cert(der, i < items.parsed_certs.size() ? std::move(items.parsed_certs[i]) : nullptr));
   }
   if (certs.size() < items.certs.size())
@@ -173,7 +179,7 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   // certificates can be the leaf or be left over. Appended now: pointers into certs follow.
   const std::size_t given = certs.size();
   for (const Bytes& der : options.known_issuers)
-    if (std::none_of(certs.begin(), certs.end(), [&](const Cert& c) { return c.der == der; })) certs.push_back(make_cert(der));
+    if (seen.insert(view(der)).second) certs.push_back(make_cert(der));
   std::span<Cert> files_certs(certs.data(), given);
   const Sources sources = options.known_issuers.empty()
                               ? kBundle
@@ -232,6 +238,24 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   const Cert* rekeyed = nullptr;  // a known issuer with the top's issuer name but another key
   std::vector<bool> used(certs.size(), false);
   used[static_cast<std::size_t>(leaf - certs.data())] = true;
+  // Candidates by the hash of their subject name (X509_check_issued and X509_NAME_cmp need the
+  // names equal, so equal canonical hashes): each step looks at its few namesakes, not at every
+  // certificate, which made a long chain in a large bundle quadratic. Kept in bundle order.
+  const auto name_hash = [](const X509_NAME* name, bool& ok) {
+    int good = 0;
+    unsigned long h = X509_NAME_hash_ex(name, nullptr, nullptr, &good);
+    ok = good == 1;
+    return h;
+  };
+  std::unordered_map<unsigned long, std::vector<std::size_t>> by_subject;
+  std::vector<std::size_t> unhashed;  // a name OpenSSL cannot hash: a candidate at every step
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    bool ok = false;
+    unsigned long h = name_hash(X509_get_subject_name(certs[i].x509.get()), ok);
+    (ok ? by_subject[h] : unhashed).push_back(i);
+  }
+  ossl::drain_errors();
+  std::vector<std::size_t> candidates;
   for (;;) {
     const Cert& current = *chain.back();
     rekeyed = nullptr;
@@ -242,7 +266,17 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
     }
     const Cert* next = nullptr;
     const Cert* named_but_wrong = nullptr;
-    for (std::size_t i = 0; i < certs.size(); ++i) {
+    bool hashed = false;
+    unsigned long issuer_hash = name_hash(X509_get_issuer_name(current.x509.get()), hashed);
+    candidates.clear();
+    if (auto it = by_subject.find(issuer_hash); hashed && it != by_subject.end()) candidates = it->second;
+    if (!hashed)
+      for (std::size_t i = 0; i < certs.size(); ++i) candidates.push_back(i);
+    else if (!unhashed.empty()) {
+      candidates.insert(candidates.end(), unhashed.begin(), unhashed.end());
+      std::sort(candidates.begin(), candidates.end());
+    }
+    for (std::size_t i : candidates) {
       if (used[i]) continue;
       if (X509_check_issued(certs[i].x509.get(), current.x509.get()) == X509_V_OK) {
         if (signed_by(current, certs[i])) {

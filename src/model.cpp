@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_set>
 
 #include <chrono>
 #include <cstdlib>
@@ -117,6 +118,7 @@ Entry& Keystore::put(Entry entry, AliasCase alias_case) {
 }
 
 void Keystore::reindex() {
+  ++index_rebuilds_;
   index_.clear();
   for (std::size_t i = 0; i < entries_.size(); ++i) index_.emplace(java_lower(entries_[i].alias), i);
 }
@@ -135,6 +137,14 @@ bool Keystore::remove_exact(std::string_view alias) {
   entries_.erase(it);
   reindex();
   return true;
+}
+
+std::size_t Keystore::remove_exact(const std::vector<std::string>& aliases) {
+  if (aliases.empty()) return 0;
+  const std::unordered_set<std::string_view> doomed(aliases.begin(), aliases.end());
+  const std::size_t removed = std::erase_if(entries_, [&](const Entry& e) { return doomed.contains(e.alias); });
+  if (removed > 0) reindex();
+  return removed;
 }
 
 std::vector<std::string> Keystore::aliases() const {

@@ -43,7 +43,7 @@ std::vector<std::string> prune_previous_entries(Keystore& keystore, const std::s
   std::vector<std::string> removed;
   for (const std::string& a : keystore.aliases())
     if (java_lower(a).rfind(prefix, 0) == 0) removed.push_back(a);
-  for (const std::string& a : removed) keystore.remove_exact(a);  // as listed: twins never make it ambiguous
+  keystore.remove_exact(removed);  // as listed: twins never make it ambiguous
   return removed;
 }
 

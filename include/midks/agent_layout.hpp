@@ -21,6 +21,11 @@ inline constexpr const char* kDefaultStorePassword = "changeit";               /
 inline constexpr std::array<const char*, 4> kKeystoreCandidates = {
     "security/agent_keystore", "security/agent_keystore.jks", "keystore/agent_keystore", "keystore/agent_keystore.jks"};
 
+class Keystore;
+// -r: removes every entry but the MID's key pair (any case of kMidKeyAlias), in one rebuild of the
+// alias index; returns the removed aliases as the store held them.
+std::vector<std::string> remove_all_but_mid_key(Keystore& keystore);
+
 struct KeystoreLocation {
   std::string path;                       // under the agent folder
   bool exists = false;

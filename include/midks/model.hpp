@@ -93,6 +93,13 @@ class Keystore {
   Entry& put(Entry entry, AliasCase alias_case = AliasCase::Lower);
   bool remove(std::string_view alias);         // case-insensitive, refuses ambiguity
   bool remove_exact(std::string_view alias);   // exactly this alias (as aliases() lists it)
+  // Every entry whose alias is exactly one of these, in one pass and one index rebuild (removing
+  // them one by one rebuilds the index per entry: quadratic for -r on a large store). Returns how
+  // many were removed.
+  std::size_t remove_exact(const std::vector<std::string>& aliases);
+
+  // How often the alias index was rebuilt from scratch: lets tests hold removals to one rebuild.
+  std::size_t index_rebuilds() const { return index_rebuilds_; }
 
   std::vector<std::string> aliases() const;
 
@@ -101,6 +108,7 @@ class Keystore {
   bool integrity_verified_ = true;
   std::vector<Entry> entries_;
   void reindex();
+  std::size_t index_rebuilds_ = 0;
   std::unordered_multimap<std::string, std::size_t> index_;  // java_lower(alias) -> positions in entries_
 };
 

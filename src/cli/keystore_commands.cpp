@@ -275,9 +275,7 @@ Result cmd_remove_all(const Options& o) {
   require_keystore(o);
   std::vector<std::string> removed;
   change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
-    for (const std::string& alias : ks.aliases())
-      if (java_lower(alias) != kMidKeyAlias) removed.push_back(alias);
-    for (const std::string& alias : removed) ks.remove_exact(alias);
+    removed = remove_all_but_mid_key(ks);
     return !removed.empty();
   });
   return removed_result(o, "remove-all", removed);

@@ -96,6 +96,20 @@ Entry trusted(const std::string& alias) {
   return e;
 }
 
+TEST(AgentLayout, RemovingAllButTheMidKeyRebuildsTheIndexOnce) {
+  // -r on a large store: one index rebuild for all removals, not one per entry (quadratic).
+  Keystore ks;
+  for (int i = 0; i < 500; ++i) ks.put(trusted("ca-" + std::to_string(i)));
+  ks.put(trusted("DefaultSecurityKeyPairHandle"), Keystore::AliasCase::AsFound);
+  const std::size_t before = ks.index_rebuilds();
+  std::vector<std::string> removed = remove_all_but_mid_key(ks);
+  EXPECT_LE(ks.index_rebuilds() - before, 1u);
+  EXPECT_EQ(removed.size(), 500u);
+  ASSERT_EQ(ks.size(), 1u);
+  EXPECT_NE(ks.find(kMidKeyAlias), nullptr);
+  EXPECT_EQ(ks.find("ca-7"), nullptr);
+}
+
 TEST(AgentLayout, CaseTwinsAreKeptApartAndNeverChosenSilently) {
   Keystore ks;
   ks.put(trusted("MidKey"), Keystore::AliasCase::AsFound);
