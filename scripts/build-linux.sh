@@ -18,10 +18,6 @@ install_missing build-linux "${packages[@]}"
 static_libs linux-x86_64
 collect_licences "$out/licences"
 
-# The libraries, for the sanitizer and fuzz builds (scripts/test.sh, scripts/fuzz.sh): they link the
-# same OpenSSL 3.5, so nothing differs between what is fuzzed and what ships.
-static_deps_cmake_args=(-DMIDKS_STATIC_DEPS="$ossl;$boost" -DOPENSSL_ROOT_DIR="$ossl" -DMIDKS_TINYXML2_SOURCE_DIR="$txml")
-mkdir -p "$out" && printf '%q ' "${static_deps_cmake_args[@]}" > "$out/static-deps.args"
 cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Release -DMIDKS_PORTABLE=ON -DMIDKS_STATIC_DEPS="$ossl;$boost" \
   -DOPENSSL_ROOT_DIR="$ossl" -DMIDKS_TINYXML2_SOURCE_DIR="$txml" -DMIDKS_LICENCE_DIR="$out/licences" >/dev/null
 cmake --build "$out" -j"$(nproc)"

@@ -8,9 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-static_deps=()  # the shipped binary's OpenSSL 3.5, when scripts/build-linux.sh has built it
-[ -f build-linux/static-deps.args ] && eval "static_deps=($(cat build-linux/static-deps.args))"
-cmake --preset fuzz "${static_deps[@]}" >/dev/null
+cmake --preset fuzz >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 seeds=build-fuzz/seeds && rm -rf "$seeds" && mkdir -p "$seeds"
 cp testdata/keystores/*.jks testdata/keystores/*.jceks testdata/keystores/*.p12 "$seeds"/

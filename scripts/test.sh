@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, then runs the whole suite: the portable Release build (the binary we ship, in
 # build-linux/), the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and a short
-# libFuzzer run of every reader; both sanitized builds link the same static OpenSSL 3.5.
+# libFuzzer run of every reader (the sanitized builds link the system's OpenSSL).
 #   MIDKS_QUICK=1 scripts/test.sh   skips the sanitizer and fuzz stages (local iteration only)
 #   MIDKS_WINDOWS=0 scripts/test.sh skips the Windows stage (cross build, then wine)
 set -euo pipefail
@@ -26,8 +26,7 @@ fi
 if [ "${MIDKS_QUICK:-0}" = 1 ]; then exit 0; fi
 
 echo "== tests (ASan + UBSan)"
-eval "static_deps=($(cat build-linux/static-deps.args))"
-cmake --preset asan "${static_deps[@]}" >/dev/null
+cmake --preset asan >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
