@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 if [ -n "${MIDKS_BUILD_DIR:-}" ]; then build=$(cd "$MIDKS_BUILD_DIR" && pwd)
-else scripts/setup.sh >/dev/null; build=$PWD/build; fi
+else scripts/setup.sh >/dev/null; build=$PWD/build-linux; fi
 bin=$build/manage-certificates; engine=$build/tests/bench_engine; ossl_floor=$build/tests/openssl_floor; bundle=$PWD/testdata/bundles/seed-order.pem
 cacerts=/etc/ssl/certs/java/cacerts
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT

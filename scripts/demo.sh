@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
-bin=$PWD/build/manage-certificates
+bin=$PWD/build-linux/manage-certificates
 bundles=$PWD/testdata/bundles
 agent=$(mktemp -d /tmp/midks-demo-agent.XXXXXX)
 trap 'rm -rf "$agent"' EXIT
