@@ -3,8 +3,10 @@
 // to fail in turn, and the file, its .bak and the folder must be as they were.
 //
 // The failures are injected by defining rename() and link() in this test program: the engine's
-// calls bind to these, which fail on demand and otherwise forward to the C library's.
-#include <dlfcn.h>
+// calls bind to these, which fail on demand and otherwise do the same through renameat() and linkat()
+// (not interposed; no dlsym, which a static test binary cannot use).
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,24 +32,20 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }  // namespace
 
 extern "C" int rename(const char* from, const char* to) {
-  using Fn = int (*)(const char*, const char*);
-  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "rename"));
   for (const RenameFault& f : rename_faults)
     if (ends_with(from, f.from_suffix) && f.to == to) {
       errno = EIO;
       return -1;
     }
-  return real(from, to);
+  return renameat(AT_FDCWD, from, AT_FDCWD, to);
 }
 
 extern "C" int link(const char* from, const char* to) {
-  using Fn = int (*)(const char*, const char*);
-  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "link"));
   if (link_fails) {
     errno = EIO;
     return -1;
   }
-  return real(from, to);
+  return linkat(AT_FDCWD, from, AT_FDCWD, to, 0);
 }
 
 namespace midks::test {
