@@ -15,8 +15,8 @@ install_missing() {
 
 # ---- Debian source packages, through a private deb-src list made from the machine's own (the
 # system's apt configuration is left alone). Downloads are checked against the .dsc and kept in
-# $MIDKS_SOURCE_CACHE (default ~/.cache/midks/debian-src), one folder per package and version. ----
-source_cache=${MIDKS_SOURCE_CACHE:-$HOME/.cache/midks/debian-src}
+# $MIDKS_SOURCE_CACHE (default $MIDKS_CACHE/debian-src, ~/.cache/midks/debian-src), one folder per package and version. ----
+source_cache=${MIDKS_SOURCE_CACHE:-${MIDKS_CACHE:-$HOME/.cache/midks}/debian-src}
 machine_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 
 # apt_options SUITE: the private apt set-up for SUITE's source packages ("" = the machine's own

@@ -10,7 +10,7 @@ win_build=$(cd "$1" && pwd); src=$(cd "$2" && pwd); linux_build=$(cd "$3" && pwd
 source "$src/tests/interop/lib.sh"
 require wine keytool java javac openssl x86_64-w64-mingw32-objdump
 bundles=$src/testdata/bundles
-export LANG=C.UTF-8 WINEDEBUG=-all WINEPREFIX=${MIDKS_WINEPREFIX:-$HOME/.cache/midks/wine}
+export LANG=C.UTF-8 WINEDEBUG=-all WINEPREFIX=${MIDKS_WINEPREFIX:-${MIDKS_CACHE:-$HOME/.cache/midks}/wine}
 pin_clock  # the bundles are testdata/ fixtures; wine passes the variable on to the .exe
 exe=$win_build/manage-certificates.exe
 
