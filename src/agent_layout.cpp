@@ -124,6 +124,7 @@ KeystoreBackup::KeystoreBackup(const std::string& keystore_path, ByteView curren
     path_ = joined_path(policy.folder, existing.back());
     audit_ = when_ + " kept=" + existing.back() + " (changed again within mid.keystore.backup_overwrite_timespan, " +
              std::to_string(policy.overwrite_timespan_s) + " s: the backup from before these changes stays)";
+    record();
     return;
   }
   char millis[8];
@@ -140,25 +141,48 @@ KeystoreBackup::KeystoreBackup(const std::string& keystore_path, ByteView curren
   for (const std::string& a : sorted_aliases) aliases_text += (aliases_text.empty() ? "" : ",") + a;
   audit_ = when_ + " backup=" + file + " keypairs.mid_id=" + (policy.mid_id.empty() ? "-" : policy.mid_id) + " aliases=" + aliases_text +
            " source=" + keystore_path;
+  record();
+}
+
+void KeystoreBackup::record() {
+  try {
+    append_audit_line(policy_.folder, audit_, original_);
+  } catch (const Error& e) {
+    if (created_) platform::remove_file(path_);  // the constructor fails: no destructor removes it
+    throw Error(e.code_id(), std::string(e.what()) + "; the keystore was not changed");
+  }
 }
 
 KeystoreBackup::~KeystoreBackup() {
-  if (created_ && !committed_) platform::remove_file(path_);  // the keystore was not changed: no backup of it
+  if (committed_ || audit_.empty()) return;
+  // The change this backup was taken for did not happen: no backup of it, and the trail says so.
+  bool removed = created_ && platform::remove_file(path_);
+  try {
+    append_audit_line(policy_.folder, when_ + " unchanged: the change recorded above failed" +
+                                          (removed ? ", its backup " + fs::path(path_).filename().string() + " was removed" : std::string()),
+                      original_);
+  } catch (const Error&) {
+    // Best effort: the line above still names a backup of the keystore as it is.
+  }
 }
 
-void KeystoreBackup::commit() {
+std::string KeystoreBackup::commit() {
   committed_ = true;
-  if (audit_.empty()) return;
-  append_audit_line(policy_.folder, audit_, original_);
-  if (!created_) return;
+  if (!created_) return {};
   std::vector<std::string> kept = existing_backups(policy_.folder, name_);
-  while (kept.size() > static_cast<std::size_t>(policy_.max_backups)) {
-    std::string old_path = joined_path(policy_.folder, kept.front());
-    if (platform::remove_file(old_path))
-      append_audit_line(policy_.folder, when_ + " removed=" + kept.front() + " (mid.keystore.max_backups " + std::to_string(policy_.max_backups) + ")",
-                        original_);
-    kept.erase(kept.begin());
+  std::string warning;
+  try {
+    while (kept.size() > static_cast<std::size_t>(policy_.max_backups)) {
+      std::string old_path = joined_path(policy_.folder, kept.front());
+      if (platform::remove_file(old_path))
+        append_audit_line(policy_.folder, when_ + " removed=" + kept.front() + " (mid.keystore.max_backups " + std::to_string(policy_.max_backups) + ")",
+                          original_);
+      kept.erase(kept.begin());
+    }
+  } catch (const Error& e) {
+    warning = std::string("the keystore was changed and backed up, but older backups beyond mid.keystore.max_backups were not all removed: ") + e.what();
   }
+  return warning;
 }
 
 std::string fips_mode_evidence(const std::string& agent_dir) {

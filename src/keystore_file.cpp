@@ -8,13 +8,15 @@
 
 namespace midks {
 
-Bytes read_file(const std::string& path, std::size_t max_size) {
+Bytes read_file(const std::string& path, std::size_t max_size, Readable accept) {
   platform::InputFile f(path);
   if (f.kind() == platform::InputFile::Kind::Folder) fail(ErrorCode::FILE_UNREADABLE, path + " is a directory, not a file");
+  if (accept == Readable::RegularFileOnly && f.kind() != platform::InputFile::Kind::Regular)
+    fail(ErrorCode::NOT_A_FILE, path + " is not a regular file (a FIFO, socket or device); it cannot be changed in place of one");
   // A pipe (<(…), a piped /dev/stdin) has no size up front: it is read up to the bound, plus one
   // byte to tell "exactly at the bound" from "too large". Devices (/dev/zero) stay refused.
   bool stream = f.kind() == platform::InputFile::Kind::Stream;
-  if (f.kind() != platform::InputFile::Kind::Regular && !stream) fail(ErrorCode::FILE_UNREADABLE, path + " is not a regular file");
+  if (f.kind() != platform::InputFile::Kind::Regular && !stream) fail(ErrorCode::NOT_A_FILE, path + " is not a regular file (a device or socket)");
   auto too_large = [&](const std::string& size) {
     fail(ErrorCode::FILE_TOO_LARGE, path + " is too large (" + size + " bytes; this file may have at most " + std::to_string(max_size) + ")");
   };
@@ -58,13 +60,18 @@ Keystore load_keystore(const std::string& path, const Password* store_password) 
   }
 }
 
-void write_file_atomically(const std::string& path, ByteView data, const WriteOptions& options) {
-  platform::replace_file(path, data, options);
+WriteOutcome write_file_atomically(const std::string& path, ByteView data, const WriteOptions& options) {
+  return platform::replace_file(path, data, options);
 }
 
-void save_keystore(const std::string& path, const Keystore& ks, const Password& store_password) {
+void note_outcome(std::vector<std::string>& notes, const std::string& path, const WriteOutcome& outcome) {
+  if (outcome.in_place) notes.push_back(path + " is a mount point (a file mounted on its own): it was rewritten in place, then read back and compared");
+  if (!outcome.note.empty()) notes.push_back(outcome.note);
+}
+
+WriteOutcome save_keystore(const std::string& path, const Keystore& ks, const Password& store_password) {
   Bytes data = fmt::write_keystore(ks, store_password);
-  write_file_atomically(path, data, WriteOptions::with_mode(0600));
+  return write_file_atomically(path, data, WriteOptions::with_mode(0600));
 }
 
 }  // namespace midks

@@ -14,12 +14,12 @@ namespace fs = boost::filesystem;
 
 KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
                                const std::function<bool(Keystore&)>& change, const BackupPolicy& backups, int lock_timeout_s,
-                               const Password* new_store_password) {
+                               const Password* new_store_password, const std::function<void()>& along_with) {
   fs::path dir = fs::path(path).parent_path();
   if (!dir.empty()) platform::create_folders(dir.string(), 0700);
   platform::FolderLock lock(path, path, lock_timeout_s);
   bool exists = platform::exists(path);
-  Bytes before = exists ? read_file(path) : Bytes{};
+  Bytes before = exists ? read_file(path, kMaxKeystoreBytes, Readable::RegularFileOnly) : Bytes{};
   Keystore ks = [&] {
     if (!exists) return Keystore(new_type);
     try {
@@ -36,8 +36,37 @@ KeystoreUpdate update_keystore(const std::string& path, const Password& store_pa
   if (!change(ks)) return update;
   std::optional<KeystoreBackup> backup;
   if (exists) backup.emplace(path, before, aliases_before, backups, now_ms());
-  save_keystore(path, ks, new_store_password ? *new_store_password : store_password);
-  if (backup) backup->commit(), update.backup = backup->path();
+  std::optional<Error> not_durable;
+  try {
+    note_outcome(update.notes, path, save_keystore(path, ks, new_store_password ? *new_store_password : store_password));
+  } catch (const Error& e) {
+    if (e.code_id() != ErrorCode::NOT_DURABLE) throw;  // nothing changed: the backup goes again
+    not_durable = e;
+  }
+  if (along_with) {
+    try {
+      along_with();
+    } catch (const Error& e) {
+      std::string rest = e.what();
+      try {
+        if (exists) {
+          note_outcome(update.notes, path, write_file_atomically(path, before, WriteOptions::with_mode(0600)));
+        } else {
+          if (!platform::remove_file(path)) fail(ErrorCode::FILE_WRITE_FAILED, "cannot remove " + path);
+        }
+      } catch (const Error& undo) {
+        if (backup) backup->commit();
+        throw Error(e.code_id(), rest + "; " + path + " was already changed and could not be put back (" + undo.what() + "): it holds the change" +
+                                     (backup && !backup->path().empty() ? ", its previous version is " + backup->path() : ""));
+      }
+      throw Error(e.code_id(), rest + "; " + path + " was put back as it was, so nothing changed");
+    }
+  }
+  if (backup) {
+    if (std::string why = backup->commit(); !why.empty()) update.notes.push_back(why);
+    update.backup = backup->path();
+  }
+  if (not_durable) throw *not_durable;
   update.written = true;
   return update;
 }

@@ -3,6 +3,7 @@
 #include "codec.hpp"
 #include "midks/agent_layout.hpp"
 #include "midks/cert_info.hpp"
+#include "midks/keystore_file.hpp"
 #include "midks/platform.hpp"
 
 namespace midks {
@@ -124,12 +125,27 @@ KeystorePasswordEdit use_keystore_password(MidConfig& config, const Password& ol
   return KeystorePasswordEdit::Replaced;
 }
 
-bool update_config(const std::string& path, const std::function<bool(MidConfig&)>& change, int lock_timeout_s) {
+namespace {
+
+std::string text_digest(const MidConfig& config) {
+  return fingerprint(ByteView(reinterpret_cast<const std::uint8_t*>(config.text().data()), config.text().size()), "SHA256");
+}
+
+}  // namespace
+
+ConfigUpdate update_config(const std::string& path, const std::function<bool(MidConfig&)>& change, int lock_timeout_s) {
   platform::FolderLock lock(path, path, lock_timeout_s);
-  MidConfig config = MidConfig::load(path);
-  if (!change(config)) return false;
-  config.save(path);
-  return true;
+  for (int attempt = 0; attempt < kConfigEditAttempts; ++attempt) {
+    MidConfig config = MidConfig::load(path);
+    const std::string as_read = text_digest(config);
+    if (!change(config)) return {};
+    if (text_digest(MidConfig::load(path)) != as_read) continue;  // changed meanwhile: edit the new text
+    ConfigUpdate update{true, {}};
+    note_outcome(update.notes, path, config.save(path));
+    return update;
+  }
+  fail(ErrorCode::CONFIG_CHANGED, "another program changed " + path + " each time we were about to write it (" + std::to_string(kConfigEditAttempts) +
+                                      " times); nothing was written");
 }
 
 }  // namespace midks

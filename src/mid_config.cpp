@@ -96,7 +96,7 @@ MidConfig MidConfig::load(const std::string& path) {
     if (!there.error.empty()) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + path + ": " + there.error);
     fail(ErrorCode::NO_CONFIG_XML, "no config.xml at " + path);
   }
-  Bytes data = read_file(path, 4u << 20);
+  Bytes data = read_file(path, 4u << 20, Readable::RegularFileOnly);
   std::string text(data.begin(), data.end());
   OPENSSL_cleanse(data.data(), data.size());
   return parse(std::move(text), path);
@@ -350,8 +350,8 @@ void MidConfig::refuse_edit(std::string_view name) const {
 
 MidConfig::~MidConfig() { OPENSSL_cleanse(text_.data(), text_.size()); }
 
-void MidConfig::save(const std::string& path) const {
-  write_file_atomically(path, ByteView(reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()),
+WriteOutcome MidConfig::save(const std::string& path) const {
+  return write_file_atomically(path, ByteView(reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()),
                         WriteOptions::with_mode(0600).keeping_previous());
 }
 

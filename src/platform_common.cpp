@@ -7,33 +7,47 @@
 #include <sys/socket.h>
 #endif
 
+#include <openssl/rand.h>
+
 #include <boost/filesystem.hpp>
 #include <memory>
 #include <string>
 
+#include "midks/error.hpp"
 #include "midks/platform.hpp"
 
 namespace midks::platform {
 
 namespace fs = boost::filesystem;
 
-// Temporary files are ".<name>.tmp.<pid>" (and ".<name>.tmp.<pid>.bak", the link to the replaced
-// file while a .bak is kept). One left by a process that was killed mid-write is removed by the
-// next writer; one whose process still runs is left alone.
+// Temporary files are ".<name>.tmp.<pid>.<16 hex digits>" (and the same + ".bak", the link to the
+// replaced file while a .bak is kept); older versions wrote ".<name>.tmp.<pid>[.bak]". Any of them
+// in the folder that no live writer holds was left by one that was killed: it is removed (it may
+// hold a private key), whatever file it was for.
+namespace {
+bool is_temporary_name(const std::string& name) {
+  std::size_t at = name.rfind(".tmp.");
+  if (name.size() < 2 || name[0] != '.' || at == std::string::npos || at < 2) return false;
+  std::string rest = name.substr(at + 5);
+  if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, ".bak") == 0) rest.resize(rest.size() - 4);
+  std::size_t dot = rest.find('.');
+  std::string pid = rest.substr(0, dot), token = dot == std::string::npos ? "" : rest.substr(dot + 1);
+  auto all_of = [](const std::string& s, const char* set) { return s.find_first_not_of(set) == std::string::npos; };
+  return !pid.empty() && pid.size() <= 10 && all_of(pid, "0123456789") && (dot == std::string::npos || (token.size() == 16 && all_of(token, "0123456789abcdef")));
+}
+}  // namespace
+
 std::string temp_path_for(const std::string& target_path) {
   fs::path target(target_path);
   fs::path dir = target.parent_path();
-  std::string prefix = "." + target.filename().string() + ".tmp.";
   boost::system::error_code ec;
-  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    std::string pid_text = name.substr(prefix.size());
-    if (pid_text.size() > 4 && pid_text.compare(pid_text.size() - 4, 4, ".bak") == 0) pid_text.resize(pid_text.size() - 4);
-    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
-    if (!process_running(static_cast<std::uint32_t>(std::stoul(pid_text)))) remove_file(it->path().string());
-  }
-  return (dir / (prefix + std::to_string(process_id()))).string();
+  for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end; it.increment(ec))
+    if (is_temporary_name(it->path().filename().string())) remove_if_abandoned(it->path().string());
+  unsigned char token[8];
+  if (RAND_bytes(token, sizeof token) != 1) fail(ErrorCode::INTERNAL, "the random generator failed (RAND_bytes)");
+  std::string hex;
+  for (unsigned char b : token) hex += "0123456789abcdef"[b >> 4], hex += "0123456789abcdef"[b & 15];
+  return (dir / ("." + target.filename().string() + ".tmp." + std::to_string(process_id()) + "." + hex)).string();
 }
 
 void create_folders(const std::string& path, unsigned mode) {

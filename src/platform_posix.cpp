@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <boost/filesystem.hpp>
 #include <cerrno>
 #include <cstdint>
@@ -48,6 +49,12 @@ class UniqueFd {
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
   int get() const { return fd_; }
+  // Closes now; 0, or the errno of a failed close (NFS reports a failed write there).
+  int close() {
+    int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0 ? 0 : errno;
+  }
 
  private:
   int fd_;
@@ -57,41 +64,193 @@ class UniqueFd {
   fail(code, what + " " + path + ": " + std::strerror(err));
 }
 
+// A system call retried while a signal interrupts it (EINTR): an interruption is not a failure.
+template <typename Call>
+auto retrying(Call call) {
+  for (;;) {
+    auto rc = call();
+    if (!(rc < 0 && errno == EINTR)) return rc;
+  }
+}
+
 void write_all(int fd, ByteView data, const std::string& path) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = retrying([&] { return ::write(fd, data.data() + done, data.size() - done); });
     if (n < 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot write", path, errno);
     done += static_cast<std::size_t>(n);
   }
 }
 
-void fsync_dir(const fs::path& dir) {
-  UniqueFd d(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d.get() >= 0) ::fsync(d.get());
+// 0 once the folder's entries (a rename, a new name) are on the disk, else the errno.
+int fsync_dir(const fs::path& dir) {
+  UniqueFd d(retrying([&] { return ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
+  if (d.get() < 0) return errno;
+  return retrying([&] { return ::fsync(d.get()); }) == 0 ? 0 : errno;
 }
 
-// Gives a file we just created the owner and group it should have.
-//  Ownership::Keep (a replacement, a backup): exactly like's owner and group, whoever we are; if
-//    the system refuses, the write is refused (OWNER_NOT_KEPT) rather than taking the file over.
+// Gives a file we just created the owner and group it should have; returns a note when it could
+// not keep the group.
+//  Ownership::Keep (a replacement, a backup): exactly like's owner and group. A non-root user
+//    replacing its own file whose group it is not in cannot keep that group: the file is written
+//    anyway, as keytool writes it, and the note says which group it has now. Any other refusal
+//    stops the write (OWNER_NOT_KEPT) rather than taking the file over.
 //  Ownership::LikeFolder (a new file): when we run as root, like's (the folder's), so the MID's
 //    user can still read and replace it; anybody else creates files as themselves.
 enum class Ownership { Keep, LikeFolder };
-void adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ownership how) {
-  if (how == Ownership::LikeFolder && ::geteuid() != 0) return;
+std::string adopt_owner(int fd, const std::string& path, const FileAttributes& like, Ownership how) {
+  if (how == Ownership::LikeFolder && ::geteuid() != 0) return {};
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_uid == like.uid && st.st_gid == like.gid) return;
-  if (::fchown(fd, like.uid, like.gid) != 0)
-    fail(ErrorCode::OWNER_NOT_KEPT, "cannot give " + path + " the owner uid " + std::to_string(like.uid) + ", gid " + std::to_string(like.gid) + ": " +
-                   std::strerror(errno) + "; nothing was written");
+  if (::fstat(fd, &st) == 0 && st.st_uid == like.uid && st.st_gid == like.gid) return {};
+  if (retrying([&] { return ::fchown(fd, like.uid, like.gid); }) == 0) return {};
+  int err = errno;
+  if (how == Ownership::Keep && ::geteuid() != 0 && like.uid == ::geteuid() && err == EPERM)
+    return path + " now has group id " + std::to_string(st.st_gid) + " instead of " + std::to_string(like.gid) +
+           " (you are not in that group; run as root to keep it)";
+  fail(ErrorCode::OWNER_NOT_KEPT, "cannot give " + path + " the owner uid " + std::to_string(like.uid) + ", gid " + std::to_string(like.gid) + ": " +
+                 std::strerror(err) + "; nothing was written");
+}
+
+// The fs.protected_symlinks rule, for every symbolic link on the way to path: a link is followed
+// only when its owner owns what it leads to, or is root, or is us. Otherwise a user who may only
+// write the MID's folder could plant a link there and have root rewrite any file.
+void refuse_planted_links(const std::string& path) {
+  fs::path prefix;
+  for (const fs::path& part : fs::path(path)) {
+    prefix /= part;
+    struct stat link {};
+    if (::lstat(prefix.c_str(), &link) != 0 || !S_ISLNK(link.st_mode)) continue;
+    if (link.st_uid == 0 || link.st_uid == ::geteuid()) continue;
+    struct stat target {};
+    if (::stat(prefix.c_str(), &target) != 0 || target.st_uid == link.st_uid) continue;
+    fail(ErrorCode::UNSAFE_LINK, "refusing to write through the symbolic link " + prefix.string() + ": it belongs to uid " +
+                                     std::to_string(link.st_uid) + " but leads to a file of uid " + std::to_string(target.st_uid) +
+                                     "; nothing was written");
+  }
+}
+
+// The whole content of an open file, in wiping memory (it may hold a key), at most `limit` bytes.
+Bytes read_all(int fd, const std::string& path, std::size_t limit) {
+  Bytes out;
+  std::uint8_t chunk[65536];
+  OnScopeExit wipe_chunk([&] { wipe(chunk, sizeof chunk); });
+  for (std::size_t at = 0;;) {
+    ssize_t n = retrying([&] { return ::pread(fd, chunk, sizeof chunk, static_cast<off_t>(at)); });
+    if (n < 0) io_fail(ErrorCode::FILE_UNREADABLE, "cannot read", path, errno);
+    if (n == 0) return out;
+    if (at + static_cast<std::size_t>(n) > limit) fail(ErrorCode::FILE_TOO_LARGE, path + " is too large to rewrite in place");
+    Bytes bigger;
+    bigger.reserve(at + static_cast<std::size_t>(n));
+    bigger.insert(bigger.end(), out.begin(), out.end());
+    bigger.insert(bigger.end(), chunk, chunk + n);
+    wipe(out);
+    out.swap(bigger);
+    at += static_cast<std::size_t>(n);
+  }
+}
+
+// Writes data over the file open as fd from its start, cuts it there and flushes it; "" when done
+// and read back equal, else why not.
+std::string overwrite(int fd, ByteView data, const std::string& path) {
+  for (std::size_t done = 0; done < data.size();) {
+    ssize_t n = retrying([&] { return ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(done)); });
+    if (n < 0) return std::strerror(errno);
+    done += static_cast<std::size_t>(n);
+  }
+  if (retrying([&] { return ::ftruncate(fd, static_cast<off_t>(data.size())); }) != 0 || retrying([&] { return ::fsync(fd); }) != 0)
+    return std::strerror(errno);
+  Bytes back = read_all(fd, path, data.size());
+  OnScopeExit wipe_back([&] { wipe(back); });
+  return std::equal(back.begin(), back.end(), data.begin(), data.end()) ? "" : "what was read back differs from what was written";
+}
+
+// A single file bind-mounted over path (docker -v file:file, a Kubernetes subPath) cannot be
+// renamed over: it is rewritten where it is. The previous content stays in memory (and in the
+// .bak when one is kept) and is put back if the new one does not read back whole.
+WriteOutcome rewrite_in_place(const std::string& path, ByteView data, const WriteOptions& options) {
+  UniqueFd f(retrying([&] { return ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK); }));
+  if (f.get() < 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot open the mounted file", path, errno);
+  struct stat st {};
+  if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) fail(ErrorCode::NOT_A_FILE, path + " is not a regular file; nothing was written");
+  if (st.st_nlink > 1)
+    fail(ErrorCode::UNSAFE_LINK, "refusing to rewrite " + path + " in place: it has " + std::to_string(st.st_nlink) +
+                                     " hard links, so the write would change them all; nothing was written");
+  Bytes before = read_all(f.get(), path, std::size_t{1} << 30);
+  OnScopeExit wipe_before([&] { wipe(before); });
+  if (options.keep_previous) {
+    WriteOptions backup;
+    backup.like = FileAttributes{st.st_uid, st.st_gid, static_cast<unsigned>(st.st_mode & 07777)};
+    replace_file(path + ".bak", before, backup);
+  }
+  if (std::string why = overwrite(f.get(), data, path); !why.empty()) {
+    std::string undo = overwrite(f.get(), before, path);
+    fail(ErrorCode::FILE_WRITE_FAILED, "cannot rewrite the mounted file " + path + " in place: " + why +
+                                           (undo.empty() ? "; its previous content was put back" : "; putting its previous content back failed too (" + undo +
+                                                                                                       "): restore it from its backup"));
+  }
+  return WriteOutcome{true, ""};
+}
+
+bool mount_point_error(int err) { return err == EBUSY || err == EXDEV; }
+
+// The paths TemporaryFileGuard registers, for the signal handler: fixed slots, written before
+// they are marked used, so the handler needs nothing but unlink.
+constexpr int kTemporarySlots = 8;
+enum SlotState : int { kFree, kClaimed, kReady };
+struct TemporarySlot {
+  std::atomic<int> state{kFree};
+  char path[4096] = {};
+};
+TemporarySlot g_temporary_files[kTemporarySlots];
+
+extern "C" void remove_temporary_files_and_stop(int sig) {
+  for (TemporarySlot& slot : g_temporary_files)
+    if (slot.state.load() == kReady) ::unlink(slot.path);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
 }
 
 }  // namespace
 
+TemporaryFileGuard::TemporaryFileGuard(const std::string& path) {
+  if (path.size() >= sizeof(TemporarySlot::path)) return;  // too long for a slot: the next writer removes it
+  for (int i = 0; i < kTemporarySlots; ++i) {
+    TemporarySlot& slot = g_temporary_files[i];
+    int expected = kFree;
+    if (!slot.state.compare_exchange_strong(expected, kClaimed)) continue;
+    std::memcpy(slot.path, path.c_str(), path.size() + 1);
+    slot.state.store(kReady);
+    slot_ = i;
+    return;
+  }
+}
+
+TemporaryFileGuard::~TemporaryFileGuard() {
+  if (slot_ >= 0) g_temporary_files[slot_].state.store(kFree);
+}
+
+bool remove_if_abandoned(const std::string& path) {
+  UniqueFd f(retrying([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY); }));
+  if (f.get() < 0) return false;
+  struct stat st {};
+  if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::flock(f.get(), LOCK_EX | LOCK_NB) != 0) return false;  // its writer is still at work
+  return ::unlink(path.c_str()) == 0;
+}
+
 std::vector<std::string> start_process(int argc, char** argv) {
   // A peer that closes a socket (verify) or a pipe (| head) must give an error, not kill us.
   ::signal(SIGPIPE, SIG_IGN);
+  // A writer stopped by SIGTERM (docker stop), SIGINT or SIGHUP removes its temporary files first
+  // (TemporaryFileGuard). A signal the caller ignores (nohup) stays ignored.
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    struct sigaction current {};
+    if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+    struct sigaction on_stop {};
+    on_stop.sa_handler = remove_temporary_files_and_stop;
+    sigemptyset(&on_stop.sa_mask);
+    ::sigaction(sig, &on_stop, nullptr);
+  }
   // Passwords and private keys are in memory from the first argument on: a crash must not leave a
   // core file with them. RLIMIT_CORE 0 stops the kernel writing a core file itself; a core_pattern
   // that pipes to a collector (systemd-coredump, apport) ignores it, so Linux also makes the process
@@ -200,7 +359,9 @@ std::vector<std::string> expand_pattern(const std::string& pattern) {
 bool remove_file(const std::string& path) { return ::unlink(path.c_str()) == 0; }
 
 InputFile::InputFile(const std::string& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: opening a FIFO that nobody writes to would otherwise wait forever. Reads block
+  // again (a pipe with a writer is read to its end; one without reads as empty at once).
+  int fd = retrying([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); });
   if (fd < 0) {
     if (errno == ENOENT) fail(ErrorCode::FILE_NOT_FOUND, "file not found: " + path);
     io_fail(ErrorCode::FILE_UNREADABLE, "cannot open", path, errno);
@@ -212,6 +373,7 @@ InputFile::InputFile(const std::string& path) : path_(path) {
     ::close(fd);
     io_fail(ErrorCode::FILE_UNREADABLE, "cannot stat", path, err);
   }
+  if (int flags = ::fcntl(fd, F_GETFL); flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   kind_ = S_ISREG(st.st_mode) ? Kind::Regular : S_ISDIR(st.st_mode) ? Kind::Folder : S_ISFIFO(st.st_mode) ? Kind::Stream : Kind::Other;
   size_ = static_cast<std::uint64_t>(st.st_size);
 }
@@ -229,7 +391,8 @@ std::size_t InputFile::read(std::uint8_t* into, std::size_t n) {
   }
 }
 
-void replace_file(const std::string& requested_path, ByteView data, const WriteOptions& options) {
+WriteOutcome replace_file(const std::string& requested_path, ByteView data, const WriteOptions& options) {
+  refuse_planted_links(requested_path);
   std::string path = requested_path;
   struct stat old {};
   bool replacing = ::lstat(path.c_str(), &old) == 0;
@@ -241,7 +404,7 @@ void replace_file(const std::string& requested_path, ByteView data, const WriteO
     std::free(real);
     replacing = ::lstat(path.c_str(), &old) == 0;
   }
-  if (replacing && !S_ISREG(old.st_mode)) fail(ErrorCode::FILE_WRITE_FAILED, path + " is not a regular file; nothing was written");
+  if (replacing && !S_ISREG(old.st_mode)) fail(ErrorCode::NOT_A_FILE, path + " is not a regular file; nothing was written");
   if (replacing && ::access(path.c_str(), W_OK) != 0)
     fail(ErrorCode::READ_ONLY, path + " is read-only (" + std::strerror(errno) + "); nothing was written");
   fs::path target(path);
@@ -253,61 +416,92 @@ void replace_file(const std::string& requested_path, ByteView data, const WriteO
       replacing ? FileAttributes{old.st_uid, old.st_gid, static_cast<unsigned>(old.st_mode & 07777)}
                 : options.like ? options.like : attributes_of(folder);
   unsigned mode = replacing || options.like ? like->mode : options.new_mode;
-  std::string tmp = temp_path_for(path);
-  {
-    UniqueFd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (f.get() < 0) fail(ErrorCode::FILE_WRITE_FAILED, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)");
-    try {
-      if (like) adopt_owner(f.get(), path, *like, replacing || options.like ? Ownership::Keep : Ownership::LikeFolder);
-      write_all(f.get(), data, tmp);
-      if (::fchmod(f.get(), mode) != 0 || ::fsync(f.get()) != 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot flush", tmp, errno);
-    } catch (...) {
-      ::unlink(tmp.c_str());
-      throw;
-    }
-  }
+  WriteOutcome outcome;
+  const std::string tmp = temp_path_for(path);
+  const std::string nothing_written = "; nothing was written";
+  // The temporary file is flock'ed while we live (so the next writer knows it is ours, not left
+  // behind) and removed on SIGTERM/SIGINT/SIGHUP or any failure.
+  UniqueFd f(retrying([&] { return ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600); }));
+  if (f.get() < 0) fail(ErrorCode::FILE_WRITE_FAILED, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)" + nothing_written);
+  TemporaryFileGuard guard_tmp(tmp);
+  OnScopeExit remove_tmp([&] { ::unlink(tmp.c_str()); });  // a no-op once it was renamed into place
+  retrying([&] { return ::flock(f.get(), LOCK_EX | LOCK_NB); });
+  if (like) outcome.note = adopt_owner(f.get(), path, *like, replacing || options.like ? Ownership::Keep : Ownership::LikeFolder);
+  write_all(f.get(), data, tmp);
+  if (retrying([&] { return ::fchmod(f.get(), mode); }) != 0) io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot set the mode of", tmp, errno);
+  if (retrying([&] { return ::fsync(f.get()); }) != 0)
+    fail(ErrorCode::FILE_WRITE_FAILED, "cannot flush " + tmp + " to the disk: " + std::strerror(errno) + nothing_written);
   // One previous generation as "<path>.bak". The file being replaced is linked under a temporary
   // name first; the old .bak is replaced by it only after the new file is in place, and if that
   // fails the link puts the replaced file back. So every failure leaves the file and its .bak as
-  // they were.
+  // they were. The link is flock'ed too, for as long as it exists.
   const bool keep = replacing && options.keep_previous;
   const std::string bak = path + ".bak", bak_tmp = tmp + ".bak";
-  if (keep && ::link(path.c_str(), bak_tmp.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    io_fail(ErrorCode::BACKUP_FAILED, "cannot keep a backup as", bak, err);
+  std::optional<UniqueFd> held_bak;
+  std::optional<TemporaryFileGuard> guard_bak;
+  bool mounted = false;
+  if (keep) {
+    if (retrying([&] { return ::link(path.c_str(), bak_tmp.c_str()); }) != 0) {
+      if (!mount_point_error(errno)) io_fail(ErrorCode::BACKUP_FAILED, "cannot keep a backup as", bak, errno);
+      mounted = true;
+    } else {
+      guard_bak.emplace(bak_tmp);
+      held_bak.emplace(retrying([&] { return ::open(bak_tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); }));
+      if (held_bak->get() >= 0) retrying([&] { return ::flock(held_bak->get(), LOCK_EX | LOCK_NB); });
+    }
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    if (keep) ::unlink(bak_tmp.c_str());
-    io_fail(ErrorCode::FILE_WRITE_FAILED, "cannot replace", path, err);
+  OnScopeExit remove_bak_tmp([&] {
+    if (guard_bak) ::unlink(bak_tmp.c_str());
+  });
+  if (!mounted && retrying([&] { return ::rename(tmp.c_str(), path.c_str()); }) != 0) {
+    if (!replacing || !mount_point_error(errno)) fail(ErrorCode::FILE_WRITE_FAILED, "cannot replace " + path + ": " + std::strerror(errno) + nothing_written);
+    mounted = true;
   }
-  if (keep && ::rename(bak_tmp.c_str(), bak.c_str()) != 0) {
+  if (mounted) {
+    WriteOutcome in_place = rewrite_in_place(path, data, options);
+    in_place.note = outcome.note;
+    return in_place;
+  }
+  if (keep && retrying([&] { return ::rename(bak_tmp.c_str(), bak.c_str()); }) != 0) {
     int err = errno;
-    if (::rename(bak_tmp.c_str(), path.c_str()) != 0) {
+    if (retrying([&] { return ::rename(bak_tmp.c_str(), path.c_str()); }) != 0) {
       int undo = errno;
-      fsync_dir(dir);
+      guard_bak.reset();  // the link is all that is left of the previous version: it stays
       fail(ErrorCode::BACKUP_FAILED, "wrote " + path + " but could not keep the previous version as " + bak + " (" + std::strerror(err) +
-                     ") nor put it back (" + std::strerror(undo) + "); it is kept as " + bak_tmp);
+                                         ") nor put it back (" + std::strerror(undo) + "); the previous version is kept as " + bak_tmp);
     }
     fsync_dir(dir);
-    io_fail(ErrorCode::BACKUP_FAILED, "cannot keep a backup as", bak, err);
+    io_fail(ErrorCode::BACKUP_FAILED, "could not keep the previous version (so nothing was changed) as", bak, err);
   }
-  if (keep) ::unlink(bak_tmp.c_str());  // left only where .bak already was this very file (rename did nothing)
-  fsync_dir(dir);
+  // Closed only now: until the rename, the flock on it says a live writer owns it.
+  int err = f.close();
+  if (err == 0) err = fsync_dir(dir);
+  if (err != 0)
+    fail(ErrorCode::NOT_DURABLE, "replaced " + path + ", but the system did not confirm that it reached the disk (" + std::strerror(err) +
+                                     "): the new version is in place, a power loss now could bring back the previous one");
+  return outcome;
 }
 
 std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes& like) {
   // Created here: owned like `like`. Already there: appended to as it is.
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, like.mode & 0666);
+  const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+  int fd = retrying([&] { return ::open(path.c_str(), flags | O_CREAT | O_EXCL, like.mode & 0666); });
   bool created = fd >= 0;
-  if (!created && errno == EEXIST) fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+  if (!created && errno == EEXIST) fd = retrying([&] { return ::open(path.c_str(), flags); });
   if (fd < 0) return std::strerror(errno);
   UniqueFd owned(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return "it is not a regular file";
+  if (st.st_nlink > 1) return "it has " + std::to_string(st.st_nlink) + " hard links (one may lead to another file): refusing to append to it";
   if (created) adopt_owner(fd, path, like, Ownership::Keep);
-  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) return std::strerror(errno);
-  ::fsync(fd);
+  try {
+    write_all(fd, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  if (retrying([&] { return ::fsync(fd); }) != 0) return std::string("cannot flush it to the disk: ") + std::strerror(errno);
+  if (int err = owned.close(); err != 0) return std::strerror(err);
   return "";
 }
 
@@ -326,8 +520,6 @@ char32_t lower_case(char32_t cp) {
 }
 
 std::uint32_t process_id() { return static_cast<std::uint32_t>(::getpid()); }
-
-bool process_running(std::uint32_t pid) { return !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH); }
 
 bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) != 0; }
 

@@ -306,7 +306,7 @@ std::size_t InputFile::read(std::uint8_t* into, std::size_t n) {
   return got;
 }
 
-void replace_file(const std::string& requested_path, ByteView data, const WriteOptions& options) {
+WriteOutcome replace_file(const std::string& requested_path, ByteView data, const WriteOptions& options) {
   std::string path = requested_path;
   DWORD old = ::GetFileAttributesW(wide(path).c_str());
   if (old != INVALID_FILE_ATTRIBUTES && (old & FILE_ATTRIBUTE_REPARSE_POINT)) {
@@ -346,12 +346,15 @@ void replace_file(const std::string& requested_path, ByteView data, const WriteO
     }
     // ReplaceFileW has no write-through of its own: flush the new file's metadata to the disk.
     UniqueHandle done(::CreateFileW(wpath.c_str(), GENERIC_WRITE, FILE_SHARE_READ, nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
-    if (done.valid()) ::FlushFileBuffers(done.get());
+    if (done.valid() && !::FlushFileBuffers(done.get()))
+      fail(ErrorCode::NOT_DURABLE, "replaced " + path + ", but the system did not confirm that it reached the disk (" + last_error_text() +
+                                       "): the new version is in place");
   } else if (!::MoveFileExW(wtmp.c_str(), wpath.c_str(), MOVEFILE_WRITE_THROUGH)) {
     std::string why = last_error_text();
     ::DeleteFileW(wtmp.c_str());
     fail(ErrorCode::FILE_WRITE_FAILED, "cannot write " + path + ": " + why);
   }
+  return {};
 }
 
 std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes&) {
@@ -389,12 +392,12 @@ char32_t lower_case(char32_t cp) {
 
 std::uint32_t process_id() { return ::GetCurrentProcessId(); }
 
-bool process_running(std::uint32_t pid) {
-  UniqueHandle p(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
-  if (!p.valid()) return ::GetLastError() != ERROR_INVALID_PARAMETER;  // no such process; else (access denied) it runs
-  DWORD code = 0;
-  return ::GetExitCodeProcess(p.get(), &code) && code == STILL_ACTIVE;
-}
+// A live writer keeps its temporary file open without delete sharing: DeleteFileW fails for it.
+bool remove_if_abandoned(const std::string& path) { return ::DeleteFileW(full_path(path).c_str()) != 0; }
+
+// Windows has no SIGTERM to clean up after; the next writer removes what a stopped one left.
+TemporaryFileGuard::TemporaryFileGuard(const std::string&) {}
+TemporaryFileGuard::~TemporaryFileGuard() = default;
 
 bool stdin_is_terminal() {
   DWORD mode = 0;

@@ -59,13 +59,15 @@ inline constexpr const char* kBackupAuditLog = "keystore_backup_audit_trail.log"
 // unreadable: the MID's defaults apply then.
 BackupPolicy backup_policy(const std::string& keystore_path, const std::string& agent_dir, const std::string& config_path);
 
-// A backup of a keystore about to be changed, in two steps so that nothing is recorded for a change
-// that failed. The constructor copies `current` (the keystore's bytes before the change) into the
-// policy's folder as "<name>.<UTC yyyyMMdd-HHmmss.SSS>" with the keystore's owner, group and mode,
-// unless the policy keeps none, or the newest backup is younger than the overwrite timespan: then
-// that one (the state before this burst of changes) is kept instead of a state in between.
-// commit(), once the keystore was written, appends to the audit trail and removes backups beyond
-// max_backups; without it the copy is removed again.
+// A backup of a keystore about to be changed, recorded before the change. The constructor copies
+// `current` (the keystore's bytes before the change) into the policy's folder as
+// "<name>.<UTC yyyyMMdd-HHmmss.SSS>" with the keystore's owner, group and mode, unless the policy
+// keeps none, or the newest backup is younger than the overwrite timespan: then that one (the state
+// before this burst of changes) is kept instead of a state in between. Either way the audit-trail
+// line is appended and flushed then, so the keystore is never replaced unrecorded (a failure there
+// is BACKUP_FAILED, with nothing changed). commit(), once the keystore was written, removes backups
+// beyond max_backups (returning a warning if it could not); without it the copy is removed again
+// and the audit trail says the change did not happen.
 class KeystoreBackup {
  public:
   KeystoreBackup(const std::string& keystore_path, ByteView current, const std::vector<std::string>& aliases,
@@ -73,10 +75,11 @@ class KeystoreBackup {
   ~KeystoreBackup();
   KeystoreBackup(const KeystoreBackup&) = delete;
   KeystoreBackup& operator=(const KeystoreBackup&) = delete;
-  void commit();
+  std::string commit();
   const std::string& path() const { return path_; }  // the backup that holds the previous state ("" if none)
 
  private:
+  void record();  // appends audit_ to the trail
   BackupPolicy policy_;
   std::string name_, when_, path_, audit_;
   platform::FileAttributes original_;

@@ -94,6 +94,10 @@ enum class ErrorKind : int {
   X(CREATE_FOLDER_FAILED, Io)      /* a folder cannot be created */                                         \
   X(BACKUP_FAILED, Io)             /* the backup or its audit trail cannot be written */                    \
   X(OWNER_NOT_KEPT, Io)            /* a replaced file's owner cannot be kept */                             \
+  X(NOT_DURABLE, Io)               /* a file was replaced but the system did not confirm it on the disk */  \
+  X(UNSAFE_LINK, Io)               /* a link another user could have planted leads to a file it cannot write */ \
+  X(CONFIG_CHANGED, Io)            /* another program kept changing config.xml while we edited it */       \
+  X(NOT_A_FILE, Io)                /* a FIFO, socket or device where a file must be */                      \
   X(WRONG_STORE_PASSWORD, Password) /* the store password does not open the keystore */                     \
   X(WRONG_KEY_PASSWORD, Password)  /* a key's own password does not open it */                              \
   X(STORE_PASSWORD_NEEDED, Password) /* a keystore that cannot be read without its password */              \

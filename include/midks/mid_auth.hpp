@@ -53,8 +53,16 @@ bool use_basic_auth(MidConfig& config, std::string_view user, const Password& pa
 enum class KeystorePasswordEdit { Replaced, Added, LeftEncrypted, LeftOther };
 KeystorePasswordEdit use_keystore_password(MidConfig& config, const Password& old_password, const Password& new_password);
 
-// Locks config.xml's folder, loads it, applies change and, if it changed
-// anything, writes it atomically with a .bak, keeping its mode. Returns whether it was written.
-bool update_config(const std::string& path, const std::function<bool(MidConfig&)>& change, int lock_timeout_s = 30);
+// Locks config.xml's folder, loads it, applies change and, if it changed anything, writes it
+// atomically with a .bak, keeping its mode. Another program (the MID at start-up, an installer)
+// may write config.xml without our lock: just before the replace the file is read again, and if it
+// changed since we read it, the edit is made again on its new text, up to kConfigEditAttempts
+// times, then refused (CONFIG_CHANGED): never is the other writer's change dropped.
+inline constexpr int kConfigEditAttempts = 3;
+struct ConfigUpdate {
+  bool written = false;
+  std::vector<std::string> notes;  // what the write did besides replacing (in place, a group not kept)
+};
+ConfigUpdate update_config(const std::string& path, const std::function<bool(MidConfig&)>& change, int lock_timeout_s = 30);
 
 }  // namespace midks

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "midks/platform.hpp"
 #include "midks/secure.hpp"
 
 namespace midks {
@@ -69,7 +70,7 @@ class MidConfig {
 
   const std::string& text() const { return text_; }
   // Writes atomically (temp file, fsync, rename, .bak), keeping the file's mode.
-  void save(const std::string& path) const;
+  platform::WriteOutcome save(const std::string& path) const;
 
  private:
   struct Span {

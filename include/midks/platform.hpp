@@ -87,7 +87,8 @@ std::vector<std::string> expand_pattern(const std::string& pattern);
 bool remove_file(const std::string& path);
 
 // A file open for reading, closed when it goes out of scope. Opening fails with FILE_NOT_FOUND
-// or FILE_UNREADABLE naming the path and the system's reason.
+// or FILE_UNREADABLE naming the path and the system's reason. Opening never waits: a FIFO nobody
+// writes to opens at once and reads as empty.
 class InputFile {
  public:
   enum class Kind { Regular, Folder, Stream, Other };
@@ -124,18 +125,30 @@ struct WriteOptions {
     return o;
   }
 };
+// What replace_file did besides the plain replacement, for the command to say.
+struct WriteOutcome {
+  bool in_place = false;  // the path is a mount point (a bind-mounted single file): rewritten in place
+  std::string note;       // e.g. the group a file now has because ours could not keep it ("" if none)
+};
 // Writes to a temporary file in the same folder, flushes it to the disk, puts it in the target's
 // place in one step and flushes that too, so a power loss leaves the old file or the new one.
-// POSIX: fsync, rename, fsync of the folder; a replacement keeps the old file's owner, group and
-// mode, a new file gets new_mode and, when we run as root, its folder's owner. Windows: a
-// write-through temporary file, FlushFileBuffers, ReplaceFileW (which keeps the replaced file's
-// ACL) or MoveFileExW with MOVEFILE_WRITE_THROUGH; a new file inherits its folder's ACL, never a
-// wider one. A read-only file is refused; a symbolic link is written through. Nothing changes on
-// any failure.
-void replace_file(const std::string& path, ByteView data, const WriteOptions& options);
+// POSIX: fsync, rename, fsync of the folder; every call retried on EINTR. A replacement keeps the
+// old file's owner, group and mode (a non-root owner who may not keep the group gets a note), a new
+// file gets new_mode and, when we run as root, its folder's owner. A path that is a mount point
+// (rename: EBUSY/EXDEV) is rewritten in place instead: the previous content is kept in memory,
+// the new one written, flushed, read back and compared, and the old one put back on any failure.
+// A symbolic link is written through only when its owner owns the file it leads to (or is root or
+// us): a link planted by a less privileged user is refused with UNSAFE_LINK, as is writing in
+// place through a hard link. Windows: a write-through temporary file, FlushFileBuffers,
+// ReplaceFileW (which keeps the replaced file's ACL) or MoveFileExW with MOVEFILE_WRITE_THROUGH; a
+// new file inherits its folder's ACL, never a wider one. A read-only file is refused.
+// Failures: nothing changed (FILE_WRITE_FAILED, READ_ONLY, ...), except NOT_DURABLE: the new file
+// is in place but the system did not confirm that it reached the disk.
+WriteOutcome replace_file(const std::string& path, ByteView data, const WriteOptions& options);
 
 // Appends text to a file, flushed to the disk; a file created here gets like's owner and mode.
-// "" on success, else the system's reason.
+// Neither a symbolic link nor a file with several hard links is appended to (one planted to make
+// us write elsewhere). "" on success, else the reason.
 std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes& like);
 
 // Creates a folder (and missing parents) with `mode`, each owned like the folder it is created in
@@ -144,13 +157,28 @@ void create_folders(const std::string& path, unsigned mode);
 // The one-folder step of create_folders: path's parent (given) exists.
 void create_folder(const std::string& path, const std::string& parent, unsigned mode);
 
-// Our process id, and whether a process with that id still runs (stale temporary files).
+// Our process id (in temporary file names, for whoever looks at one).
 std::uint32_t process_id();
-bool process_running(std::uint32_t pid);
 
-// The temporary file a write of `target` uses (".<name>.tmp.<pid>", in its folder), once the ones
-// left by writers that were killed are removed. In platform_common.cpp.
+// The temporary file a write of `target` uses (".<name>.tmp.<pid>.<random>", in its folder, a name
+// no later process can be given again even with the same process id), once every temporary file
+// left in that folder by a writer that is gone is removed. In platform_common.cpp.
 std::string temp_path_for(const std::string& target);
+// Removes a temporary file if no live writer holds it (POSIX: the writer holds an flock on it for
+// as long as it lives; Windows: it is open without delete sharing). True if it was removed.
+bool remove_if_abandoned(const std::string& path);
+// While it lives, a temporary file is removed if SIGTERM, SIGINT or SIGHUP ends the process
+// (POSIX; on Windows the next writer removes it).
+class TemporaryFileGuard {
+ public:
+  explicit TemporaryFileGuard(const std::string& path);
+  ~TemporaryFileGuard();
+  TemporaryFileGuard(const TemporaryFileGuard&) = delete;
+  TemporaryFileGuard& operator=(const TemporaryFileGuard&) = delete;
+
+ private:
+  int slot_ = -1;
+};
 
 // ---- the console ----
 bool stdin_is_terminal();

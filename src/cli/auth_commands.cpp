@@ -33,11 +33,10 @@ Result cmd_mutual(const Options& o) {
   if (refused && !o.force)
     throw ImportRefused(findings, "mutual authentication was not enabled: the key entry '" + std::string(kMidKeyAlias) + "' would fail");
   bool was_mutual = false;
-  bool changed = update_config(o.config_path(), [&](MidConfig& c) {
+  bool changed = change_config(o, [&](MidConfig& c) {
     was_mutual = auth_mode(c) == AuthMode::Mutual;
     return use_mutual_auth(c, o.instance_url, o.mid_name);
   });
-  o.config_changed();
   bool removed_credentials = !was_mutual;
   CertFacts leaf = describe_certificate(ks.find(kMidKeyAlias)->chain.front());
   Result r;
@@ -75,8 +74,7 @@ Result cmd_basic(const Options& o) {
   // With --remove-key the store password is proved before config.xml is touched; without it -b only
   // edits config.xml, and a MID whose store password we do not know can still go back to basic auth.
   bool key_present = have_keystore && !(o.remove_key ? open_keystore(o) : browse_keystore(o)).matching(kMidKeyAlias).empty();
-  bool changed = update_config(o.config_path(), [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
-  o.config_changed();
+  bool changed = change_config(o, [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
   bool key_removed = false;
   if (have_keystore && o.remove_key) {
     change_keystore(o, StoreType::Jks, [&](Keystore& ks) {

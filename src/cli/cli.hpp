@@ -51,6 +51,7 @@ struct Options {
   mutable bool config_storepass_encrypted = false;  // config.xml's mid.keystore.password could not be used
   mutable std::optional<KeystoreLocation> location;  // found once; a warning names the others
   mutable std::string last_backup;                   // the backup the last keystore change made
+  mutable std::vector<std::string> write_notes;      // what writes did besides replacing (in place, a group not kept)
 
   // --keystore, else the first of the MID's keystore paths that exists under the agent folder.
   std::string keystore_path() const;
@@ -102,9 +103,13 @@ Keystore browse_keystore(const Options& o);
 Keystore browse_keystore_at(const Options& o, const std::string& path);  // any keystore file (expiry)
 // The one way commands change the keystore: locked, loaded (or new_type if absent), changed,
 // written back atomically with a backup. Returns whether it was written.
-// new_store_password: the keystore is written with it (passwd).
+// new_store_password: the keystore is written with it (passwd); along_with: the rest of the
+// transaction (update_keystore says how a failure there puts the keystore back).
 bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change,
-                     const Password* new_store_password = nullptr);
+                     const Password* new_store_password = nullptr, const std::function<void()>& along_with = {});
+// The one way commands change config.xml (update_config), its notes kept for the report. Returns
+// whether it was written.
+bool change_config(const Options& o, const std::function<bool(MidConfig&)>& change);
 bool expiring(const Options& o, const Entry& e);
 // The key entry under alias in ks, opened with the store password (as the MID opens it): a copy.
 Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& alias);

@@ -266,19 +266,27 @@ Keystore browse_keystore_at(const Options& o, const std::string& path) {
 }
 
 bool change_keystore(const Options& o, StoreType new_type, const std::function<bool(Keystore&)>& change,
-                     const Password* new_store_password) {
+                     const Password* new_store_password, const std::function<void()>& along_with) {
   const std::string& path = o.keystore_path();
   try {
     KeystoreUpdate update =
         update_keystore(path, store_password(o), new_type, change, backup_policy(path, parent_folder(o.config_path()), o.config_path()), 30,
-                        new_store_password);
+                        new_store_password, along_with);
     o.last_backup = update.backup;
+    o.write_notes.insert(o.write_notes.end(), update.notes.begin(), update.notes.end());
     return update.written;
   } catch (const Error& e) {
     if (e.code() != "WRONG_STORE_PASSWORD") throw;
     Error explained = explain_password_error(o, e);
     throw Error(explained.code_id(), std::string(e.what()) + "; nothing was written").with_hint(explained.hint());
   }
+}
+
+bool change_config(const Options& o, const std::function<bool(MidConfig&)>& change) {
+  ConfigUpdate update = update_config(o.config_path(), change);
+  o.config_changed();
+  o.write_notes.insert(o.write_notes.end(), update.notes.begin(), update.notes.end());
+  return update.written;
 }
 
 Entry opened_key_entry(const Keystore& ks, const Options& o, const std::string& alias) {

@@ -87,6 +87,10 @@ std::string_view fix_for(ErrorCode code) {
     case ErrorCode::BACKUP_FAILED:
       return "make security_backup/ in the agent folder writable for this user; nothing is changed without a backup";
     case ErrorCode::OWNER_NOT_KEPT: return "run as the file's owner (the MID's user) or as root, so that the MID can still read it";
+    case ErrorCode::NOT_DURABLE: return "check the disk (space, I/O errors in the system log), then run the command again: it is safe to repeat";
+    case ErrorCode::UNSAFE_LINK: return "replace the link by the file itself (as the MID's user), or pass the real path if the target is meant";
+    case ErrorCode::CONFIG_CHANGED: return "stop whatever edits config.xml (the MID itself at start-up, an installer), then run the command again";
+    case ErrorCode::NOT_A_FILE: return "pass a regular file; to read a bundle from a pipe, give - and pipe it to the standard input";
     case ErrorCode::WRONG_STORE_PASSWORD:
       return "pass the keystore's password with --storepass-env VAR, --storepass-file FILE or --storepass-prompt";
     case ErrorCode::WRONG_KEY_PASSWORD: return "the entry has its own key password: open it with keytool -keypass, or import it again";

@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
       }
     } wipe_argument{o, chosen->secret_argument};
     Result result = chosen->run(o);
+    if (!o.write_notes.empty())
+      result.field("write_notes", o.write_notes, "note: " + joined(o.write_notes, "\nnote: ") + "\n", Stream::ErrAlways);
     (o.json ? render_json : render_text)(result, o.quiet, std::cout, std::cerr);
     return result.exit_code;
   } catch (const Error& e) {

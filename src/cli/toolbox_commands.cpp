@@ -85,13 +85,29 @@ Result cmd_passwd(const Options& o) {
     MidConfig trial = MidConfig::parse(config->text(), o.config_path());
     use_keystore_password(trial, old_password, new_password);
   }
+  // The keystore and config.xml change together: if config.xml cannot follow, the keystore is put
+  // back (update_keystore), so the MID never finds its keystore under a password it does not know.
   PasswordChange change;
+  KeystorePasswordEdit edit{};
   change_keystore(
-      o, check.type(), [&](Keystore& ks) {
+      o, check.type(),
+      [&](Keystore& ks) {
         change = change_store_password(ks, old_password, new_password);
         return true;
       },
-      &new_password);
+      &new_password,
+      [&] {
+        if (!config) return;
+        try {
+          change_config(o, [&](MidConfig& c) {
+            edit = use_keystore_password(c, old_password, new_password);
+            return edit == KeystorePasswordEdit::Replaced || edit == KeystorePasswordEdit::Added;
+          });
+        } catch (const Error& e) {
+          throw Error(e.code_id(), o.config_path() + " could not be updated with the new password: " + e.what())
+              .with_hint("run passwd again once " + o.config_path() + " can be written");
+        }
+      });
   r.field("changed", true).field("backup", o.last_backup).field("rekeyed", change.rekeyed).field("own_key_password", change.own_password);
   r.text("Changed the store password of " + path + " (" + std::string(store_type_name(check.type())) + ")\n" +
          "  keys now under the new password: " + joined(change.rekeyed) + "\n" +
@@ -99,17 +115,6 @@ Result cmd_passwd(const Options& o) {
          (o.last_backup.empty() ? "" : "  backup " + o.last_backup + " (it opens with the old password)\n"));
   std::string config_outcome = "none";
   if (config) {
-    KeystorePasswordEdit edit{};
-    try {
-      update_config(o.config_path(), [&](MidConfig& c) {
-        edit = use_keystore_password(c, old_password, new_password);
-        return edit == KeystorePasswordEdit::Replaced || edit == KeystorePasswordEdit::Added;
-      });
-      o.config_changed();
-    } catch (const Error& e) {
-      throw Error(e.code_id(), std::string("the keystore now has the new password, but ") + o.config_path() + " could not be updated: " + e.what())
-          .with_hint("set mid.keystore.password to the new password in config.xml yourself (secure=\"true\"), or restore the backup");
-    }
     switch (edit) {
       case KeystorePasswordEdit::Replaced:
         config_outcome = "replaced";

@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include "midks/agent_layout.hpp"
+#include "midks/keystore_file.hpp"
+#include "midks/keystore_transaction.hpp"
 #include "support.hpp"
 
 namespace midks::test {
@@ -73,7 +75,10 @@ TEST(AgentLayout, BackupsGoBesideTheSecurityFolderAndFollowConfigXml) {
   std::string log = slurp(p.folder + "/keystore_backup_audit_trail.log");
   EXPECT_NE(log.find("backup=agent_keystore.20270115-080000.000 keypairs.mid_id=abc123 aliases=a,b "), std::string::npos) << log;
   EXPECT_NE(log.find("kept=agent_keystore.20270115-080000.000"), std::string::npos) << log;
-  EXPECT_EQ(log.find("080130"), std::string::npos) << log;  // nothing recorded for the failed change
+  // The failed change was recorded before it was tried (so no keystore is ever replaced
+  // unrecorded), and the trail says that it did not happen and its copy is gone.
+  EXPECT_NE(log.find("backup=agent_keystore.20270115-080130.000 keypairs.mid_id=abc123 aliases=a source="), std::string::npos) << log;
+  EXPECT_NE(log.find("unchanged: the change recorded above failed, its backup agent_keystore.20270115-080130.000 was removed"), std::string::npos) << log;
   EXPECT_NE(log.find("removed=agent_keystore.20270115-080000.000"), std::string::npos);
 
   p.max_backups = 0;
@@ -132,6 +137,32 @@ TEST(AgentLayout, CaseTwinsAreKeptApartAndNeverChosenSilently) {
   EXPECT_EQ(ks.find("MIDKEY")->alias, "midkey");
   ks.put(trusted("midkey"), Keystore::AliasCase::AsFound);  // a repeated alias replaces, as Java's Hashtable
   EXPECT_EQ(ks.size(), 2u);
+}
+
+// passwd's transaction: the keystore is written, then config.xml fails; the keystore is put back,
+// its backup goes again, and the error says that nothing changed.
+TEST(AgentLayout, APartnerWriteThatFailsPutsTheKeystoreBack) {
+  TempAgent a;
+  std::string ks = (a.dir / "security/agent_keystore").string();
+  fs::create_directories(a.dir / "security");
+  fs::copy_file(fixtures_dir() + "/keytool-agent.jks", ks);
+  const std::string before = slurp(ks);
+  BackupPolicy p = backup_policy(ks, a.dir.string(), (a.dir / "config.xml").string());
+  Password old_pw("changeit"), new_pw("changed-it");
+  std::string message;
+  try {
+    update_keystore(ks, old_pw, StoreType::Jks, [](Keystore&) { return true; }, p, 5, &new_pw,
+                    [] { fail(ErrorCode::FILE_WRITE_FAILED, "cannot write config.xml: No space left on device"); });
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "FILE_WRITE_FAILED");
+    message = e.what();
+  }
+  EXPECT_NE(message.find("was put back as it was, so nothing changed"), std::string::npos) << message;
+  EXPECT_EQ(slurp(ks), before);
+  EXPECT_NO_THROW(load_keystore(ks, &old_pw));
+  for (const auto& f : fs::directory_iterator(p.folder))
+    EXPECT_EQ(f.path().filename().string(), kBackupAuditLog) << "a backup of a change that did not happen";
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 // calls bind to these, which fail on demand and otherwise do the same through renameat() and linkat()
 // (not interposed; no dlsym, which a static test binary cannot use).
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -137,7 +139,9 @@ TEST_F(AtomicWrite, BackupAndUndoBothFailingIsReportedWithWhereThePreviousVersio
   rename_faults.clear();
   EXPECT_EQ(get(path_), "v2");
   EXPECT_EQ(get(path_ + ".bak"), "v0");
-  std::string kept = dir_ + "/.config.xml.tmp." + std::to_string(::getpid()) + ".bak";
+  std::string kept;
+  for (const std::string& n : names())
+    if (n.rfind(".config.xml.tmp." + std::to_string(::getpid()) + ".", 0) == 0 && ends_with(n, ".bak")) kept = dir_ + "/" + n;
   EXPECT_EQ(get(kept), "v1");
   EXPECT_NE(message.find(kept), std::string::npos) << message;
 }
@@ -147,6 +151,73 @@ TEST_F(AtomicWrite, StaleBackupLinksOfDeadWritersAreRemoved) {
   put(dir_ + "/.config.xml.tmp.99999999", "v2");
   EXPECT_EQ(write_v2(), "");
   EXPECT_EQ(names(), (std::set<std::string>{"config.xml", "config.xml.bak"}));
+}
+
+// In a container the entry point has the same process id at every start: what a killed writer
+// left is recognised by nobody holding it, not by its process id (ours, here).
+TEST_F(AtomicWrite, WhatAKilledWriterWithOurProcessIdLeftIsRemoved) {
+  const std::string pid = std::to_string(::getpid());
+  put(dir_ + "/.config.xml.tmp." + pid + ".bak", "v1");
+  put(dir_ + "/.config.xml.tmp." + pid + ".0123456789abcdef", "key");
+  put(dir_ + "/.agent_keystore.20261201-101010.123.tmp." + pid, "key");  // a backup's, in security_backup/
+  EXPECT_EQ(write_v2(), "");
+  EXPECT_EQ(names(), (std::set<std::string>{"config.xml", "config.xml.bak"}));
+}
+
+TEST_F(AtomicWrite, ATemporaryFileALiveWriterHoldsIsLeftAlone) {
+  const std::string live = dir_ + "/.config.xml.tmp.1.fedcba9876543210";
+  put(live, "in progress");
+  int fd = ::open(live.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  EXPECT_EQ(write_v2(), "");
+  EXPECT_TRUE(fs::exists(live));
+  ::close(fd);
+}
+
+TEST_F(AtomicWrite, TheTemporaryFileIsCreatedPrivateAndNamedUniquely) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 3; ++i) seen.insert(platform::temp_path_for(path_));
+  EXPECT_EQ(seen.size(), 3u);  // not the process id alone
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(write_v2(), "");
+}
+
+TEST_F(AtomicWrite, AFifoIsRefusedAtOnceNeverWaitedOn) {
+  const std::string fifo = dir_ + "/fifo.xml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    read_file(fifo, 1024, Readable::RegularFileOnly);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "NOT_A_FILE");
+  }
+  // As input (a bundle): opened without waiting for a writer, read as empty.
+  EXPECT_TRUE(read_file(fifo, 1024).empty());
+}
+
+// Root writing in the MID user's folder: a link that user planted to a file it cannot write is
+// refused; its link to its own file is followed.
+TEST_F(AtomicWrite, ALinkToAFileItsOwnerDoesNotOwnIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (to give the link another owner)";
+  const uid_t mid_user = 65534;
+  const std::string victim = dir_ + "/root-only.xml", planted = dir_ + "/planted.xml";
+  put(victim, "root's");
+  ASSERT_EQ(::symlink(victim.c_str(), planted.c_str()), 0);
+  ASSERT_EQ(::lchown(planted.c_str(), mid_user, mid_user), 0);
+  const std::string v2 = "v2";
+  try {
+    write_file_atomically(planted, ByteView(reinterpret_cast<const std::uint8_t*>(v2.data()), v2.size()));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "UNSAFE_LINK");
+    EXPECT_NE(std::string(e.what()).find(planted), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(get(victim), "root's");
+  ASSERT_EQ(::chown(victim.c_str(), mid_user, mid_user), 0);  // now the link's owner owns it
+  write_file_atomically(planted, ByteView(reinterpret_cast<const std::uint8_t*>(v2.data()), v2.size()));
+  EXPECT_EQ(get(victim), "v2");
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // config.xml edits change only what they must: asserted byte for byte.
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "midks/limits.hpp"
+#include "midks/mid_auth.hpp"
 #include "midks/mid_config.hpp"
 #include "support.hpp"
 
@@ -193,6 +195,51 @@ TEST(MidConfig, SavingKeepsTheModeAndABackup) {
   EXPECT_EQ(slurp(path + ".bak"), before);
   EXPECT_EQ(MidConfig::load(path).get(mid_param::kName), "renamed");
 #endif
+}
+
+// Another program writes config.xml between our read and our replace (the MID at start-up, an
+// installer without our lock): its change is kept, ours is made again on its text.
+TEST(MidConfig, AnEditRacingAnotherWriterKeepsTheOtherWritersChange) {
+  std::string dir = testing::TempDir() + "/midks-config-race";
+  std::string path = dir + "/config.xml";
+  std::filesystem::create_directories(dir);
+  std::ofstream(path, std::ios::binary) << slurp(config_dir() + "/basic-auth.xml");
+  int attempts = 0;
+  ConfigUpdate done = update_config(path, [&](MidConfig& c) {
+    if (++attempts == 1) {  // the other writer, just after our read
+      MidConfig other = MidConfig::load(path);
+      other.set(mid_param::kName, "renamed-by-the-installer");
+      other.save(path);
+    }
+    c.set("mid.proxy.host", "proxy.example");
+    return true;
+  });
+  EXPECT_TRUE(done.written);
+  EXPECT_EQ(attempts, 2);
+  MidConfig after = MidConfig::load(path);
+  EXPECT_EQ(after.get(mid_param::kName), "renamed-by-the-installer");
+  EXPECT_EQ(after.get("mid.proxy.host"), "proxy.example");
+
+  // A writer that never stops: refused, and nothing of ours is written.
+  attempts = 0;
+  EXPECT_THROW(
+      {
+        try {
+          update_config(path, [&](MidConfig& c) {
+            MidConfig other = MidConfig::load(path);
+            other.set(mid_param::kName, "again-" + std::to_string(++attempts));
+            other.save(path);
+            c.set("mid.proxy.port", "3128");
+            return true;
+          });
+        } catch (const Error& e) {
+          EXPECT_EQ(e.code(), "CONFIG_CHANGED");
+          throw;
+        }
+      },
+      Error);
+  EXPECT_EQ(attempts, kConfigEditAttempts);
+  EXPECT_FALSE(MidConfig::load(path).get("mid.proxy.port").has_value());
 }
 
 TEST(MidConfig, SecretsAreReadIntoWipingMemoryOnly) {
