@@ -77,11 +77,18 @@ Result cmd_basic(const Options& o) {
   bool changed = change_config(o, [&](MidConfig& c) { return use_basic_auth(c, user, *password); });
   bool key_removed = false;
   if (have_keystore && o.remove_key) {
-    change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
-      key_removed = ks.find(kMidKeyAlias) != nullptr;
-      if (key_removed) ks.remove(kMidKeyAlias);
-      return key_removed;
-    });
+    try {
+      change_keystore(o, StoreType::Jks, [&](Keystore& ks) {
+        key_removed = ks.find(kMidKeyAlias) != nullptr;
+        if (key_removed) ks.remove(kMidKeyAlias);
+        return key_removed;
+      });
+    } catch (const Error& e) {
+      // config.xml is already back on basic auth, which the MID can use with the key still there.
+      throw Error(e.code_id(), o.config_path() + (changed ? " now has basic authentication" : " already had basic authentication") +
+                                   ", but the key entry could not be removed from " + o.keystore_path() + ": " + e.what())
+          .with_hint("run -b --remove-key again once the keystore can be written, or delete the entry with -d " + std::string(kMidKeyAlias));
+    }
     key_present = key_present && !key_removed;
   }
   Result r;
