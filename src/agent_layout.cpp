@@ -65,11 +65,12 @@ std::int64_t backup_time_ms(const std::string& file, const std::string& name) {
   return utc_seconds(year, month, day, hour, minute, second) * 1000 + millis;
 }
 
-void append_audit_line(const std::string& folder, const std::string& line, const platform::FileAttributes& like) {
+platform::Appended append_audit_line(const std::string& folder, const std::string& line, const platform::FileAttributes& like) {
   std::string log = joined_path(folder, kBackupAuditLog);
   // Created here: owned like the keystore. Already there: appended to as it is.
-  if (std::string why = platform::append_to_file(log, line + "\n", like); !why.empty())
-    fail(ErrorCode::BACKUP_FAILED, "cannot write the backup audit trail " + log + ": " + why);
+  platform::Appended appended = platform::append_to_file(log, line + "\n", like);
+  if (!appended.error.empty()) fail(ErrorCode::BACKUP_FAILED, "cannot write the backup audit trail " + log + ": " + appended.error);
+  return appended;
 }
 
 }  // namespace
@@ -103,8 +104,11 @@ BackupPolicy backup_policy(const std::string& keystore_path, const std::string& 
     policy.max_backups = int_parameter(config, "mid.keystore.max_backups", policy.max_backups);
     policy.overwrite_timespan_s = int_parameter(config, "mid.keystore.backup_overwrite_timespan", policy.overwrite_timespan_s);
     policy.mid_id = config.get(mid_param::kMidId).value_or("");
-  } catch (const Error&) {
-    // A config.xml we cannot read is reported by the commands that need it; backups keep the defaults.
+  } catch (const Error& e) {
+    // A config.xml that is not valid is reported by the commands that need it, and backups keep
+    // the defaults. One that cannot be read is not guessed at: its max_backups could be higher.
+    if (e.kind() == ErrorKind::Io)
+      throw Error(e.code_id(), std::string(e.what()) + " (read for its mid.keystore.max_backups and backup settings); nothing was changed");
   }
   return policy;
 }
@@ -133,7 +137,13 @@ KeystoreBackup::KeystoreBackup(const std::string& keystore_path, ByteView curren
   path_ = joined_path(policy.folder, file);
   WriteOptions like_original;
   like_original.like = *original;
-  write_file_atomically(path_, current, like_original);
+  try {
+    write_file_atomically(path_, current, like_original);
+  } catch (const Error& e) {
+    // NOT_DURABLE leaves the copy in place; it is no backup if the disk did not confirm it.
+    if (e.code_id() == ErrorCode::NOT_DURABLE) platform::remove_file(path_);
+    throw Error(ErrorCode::BACKUP_FAILED, std::string(e.what()) + "; the keystore was not changed");
+  }
   created_ = true;
   std::vector<std::string> sorted_aliases = aliases;
   std::sort(sorted_aliases.begin(), sorted_aliases.end());
@@ -146,7 +156,7 @@ KeystoreBackup::KeystoreBackup(const std::string& keystore_path, ByteView curren
 
 void KeystoreBackup::record() {
   try {
-    append_audit_line(policy_.folder, audit_, original_);
+    recorded_ = append_audit_line(policy_.folder, audit_, original_);
   } catch (const Error& e) {
     if (created_) platform::remove_file(path_);  // the constructor fails: no destructor removes it
     throw Error(e.code_id(), std::string(e.what()) + "; the keystore was not changed");
@@ -155,8 +165,10 @@ void KeystoreBackup::record() {
 
 KeystoreBackup::~KeystoreBackup() {
   if (committed_ || audit_.empty()) return;
-  // The change this backup was taken for did not happen: no backup of it, and the trail says so.
+  // The change this backup was taken for did not happen: neither its backup nor its line stays,
+  // so the trail records changes made. Should the line not go, the trail says the change failed.
   bool removed = created_ && platform::remove_file(path_);
+  if (platform::take_back_append(joined_path(policy_.folder, kBackupAuditLog), recorded_).empty()) return;
   try {
     append_audit_line(policy_.folder, when_ + " unchanged: the change recorded above failed" +
                                           (removed ? ", its backup " + fs::path(path_).filename().string() + " was removed" : std::string()),

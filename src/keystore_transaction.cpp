@@ -12,6 +12,28 @@ namespace midks {
 
 namespace fs = boost::filesystem;
 
+namespace {
+
+// The partner write of an update failed with nothing of it in place: the keystore goes back to
+// `before` (or away, if the update created it), and the error says which state remains.
+[[noreturn]] void put_back(const std::string& path, bool existed, const Bytes& before, std::optional<KeystoreBackup>& backup, const Error& failure,
+                           std::vector<std::string>& notes) {
+  try {
+    if (existed) {
+      note_outcome(notes, path, write_file_atomically(path, before, WriteOptions::with_mode(0600)));
+    } else if (!platform::remove_file(path)) {
+      fail(ErrorCode::FILE_WRITE_FAILED, "cannot remove " + path);
+    }
+  } catch (const Error& undo) {
+    if (backup) backup->commit();
+    throw Error(failure.code_id(), std::string(failure.what()) + "; " + path + " was already changed and could not be put back (" + undo.what() +
+                                       "): it holds the change" + (backup && !backup->path().empty() ? ", its previous version is " + backup->path() : ""));
+  }
+  throw Error(failure.code_id(), std::string(failure.what()) + "; " + path + " was put back as it was, so nothing changed");
+}
+
+}  // namespace
+
 KeystoreUpdate update_keystore(const std::string& path, const Password& store_password, StoreType new_type,
                                const std::function<bool(Keystore&)>& change, const BackupPolicy& backups, int lock_timeout_s,
                                const Password* new_store_password, const std::function<void()>& along_with) {
@@ -47,19 +69,10 @@ KeystoreUpdate update_keystore(const std::string& path, const Password& store_pa
     try {
       along_with();
     } catch (const Error& e) {
-      std::string rest = e.what();
-      try {
-        if (exists) {
-          note_outcome(update.notes, path, write_file_atomically(path, before, WriteOptions::with_mode(0600)));
-        } else {
-          if (!platform::remove_file(path)) fail(ErrorCode::FILE_WRITE_FAILED, "cannot remove " + path);
-        }
-      } catch (const Error& undo) {
-        if (backup) backup->commit();
-        throw Error(e.code_id(), rest + "; " + path + " was already changed and could not be put back (" + undo.what() + "): it holds the change" +
-                                     (backup && !backup->path().empty() ? ", its previous version is " + backup->path() : ""));
-      }
-      throw Error(e.code_id(), rest + "; " + path + " was put back as it was, so nothing changed");
+      if (e.code_id() != ErrorCode::NOT_DURABLE) put_back(path, exists, before, backup, e, update.notes);
+      // The partner's new file is in place, only not confirmed on the disk: the keystore stays
+      // changed with it, and the command says that neither may have reached the disk yet.
+      not_durable = not_durable ? Error(ErrorCode::NOT_DURABLE, std::string(not_durable->what()) + "; " + e.what()) : e;
     }
   }
   if (backup) {

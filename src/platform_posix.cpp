@@ -53,7 +53,7 @@ class UniqueFd {
   int close() {
     int fd = fd_;
     fd_ = -1;
-    return ::close(fd) == 0 ? 0 : errno;
+    return ::close(fd) == 0 || errno == EINTR ? 0 : errno;  // Linux has closed it even then: no retry
   }
 
  private:
@@ -234,8 +234,8 @@ bool remove_if_abandoned(const std::string& path) {
   if (f.get() < 0) return false;
   struct stat st {};
   if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  if (::flock(f.get(), LOCK_EX | LOCK_NB) != 0) return false;  // its writer is still at work
-  return ::unlink(path.c_str()) == 0;
+  if (retrying([&] { return ::flock(f.get(), LOCK_EX | LOCK_NB); }) != 0) return false;  // its writer is still at work
+  return retrying([&] { return ::unlink(path.c_str()); }) == 0;
 }
 
 std::vector<std::string> start_process(int argc, char** argv) {
@@ -307,7 +307,7 @@ FolderLock::FolderLock(const std::string& file_path, const std::string& what, in
   std::string folder = real_folder_of(file_path);
   // flock on the folder: every path to it (link, "..", bind mount) reaches the same inode, and no
   // lock file is left beside the keystore for a glob or for the MID's user to stumble on.
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = retrying([&] { return ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
   if (fd < 0)
     fail(ErrorCode::LOCK_FAILED, "cannot open the folder " + folder + " to lock it: " + std::strerror(errno));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
@@ -356,7 +356,7 @@ std::vector<std::string> expand_pattern(const std::string& pattern) {
   return paths;
 }
 
-bool remove_file(const std::string& path) { return ::unlink(path.c_str()) == 0; }
+bool remove_file(const std::string& path) { return retrying([&] { return ::unlink(path.c_str()); }) == 0; }
 
 InputFile::InputFile(const std::string& path) : path_(path) {
   // O_NONBLOCK: opening a FIFO that nobody writes to would otherwise wait forever. Reads block
@@ -384,7 +384,7 @@ InputFile::~InputFile() {
 
 std::size_t InputFile::read(std::uint8_t* into, std::size_t n) {
   for (;;) {
-    ssize_t got = ::read(static_cast<int>(handle_), into, n);
+    ssize_t got = retrying([&] { return ::read(static_cast<int>(handle_), into, n); });
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) io_fail(ErrorCode::FILE_UNREADABLE, "cannot read", path_, errno);
     return static_cast<std::size_t>(got);
@@ -424,7 +424,7 @@ WriteOutcome replace_file(const std::string& requested_path, ByteView data, cons
   UniqueFd f(retrying([&] { return ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600); }));
   if (f.get() < 0) fail(ErrorCode::FILE_WRITE_FAILED, "cannot write " + path + ": " + std::strerror(errno) + " (creating a temporary file beside it)" + nothing_written);
   TemporaryFileGuard guard_tmp(tmp);
-  OnScopeExit remove_tmp([&] { ::unlink(tmp.c_str()); });  // a no-op once it was renamed into place
+  OnScopeExit remove_tmp([&] { retrying([&] { return ::unlink(tmp.c_str()); }); });  // a no-op once it was renamed into place
   retrying([&] { return ::flock(f.get(), LOCK_EX | LOCK_NB); });
   if (like) outcome.note = adopt_owner(f.get(), path, *like, replacing || options.like ? Ownership::Keep : Ownership::LikeFolder);
   write_all(f.get(), data, tmp);
@@ -451,7 +451,7 @@ WriteOutcome replace_file(const std::string& requested_path, ByteView data, cons
     }
   }
   OnScopeExit remove_bak_tmp([&] {
-    if (guard_bak) ::unlink(bak_tmp.c_str());
+    if (guard_bak) retrying([&] { return ::unlink(bak_tmp.c_str()); });
   });
   if (!mounted && retrying([&] { return ::rename(tmp.c_str(), path.c_str()); }) != 0) {
     if (!replacing || !mount_point_error(errno)) fail(ErrorCode::FILE_WRITE_FAILED, "cannot replace " + path + ": " + std::strerror(errno) + nothing_written);
@@ -482,34 +482,67 @@ WriteOutcome replace_file(const std::string& requested_path, ByteView data, cons
   return outcome;
 }
 
-std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes& like) {
-  // Created here: owned like `like`. Already there: appended to as it is.
-  const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
-  int fd = retrying([&] { return ::open(path.c_str(), flags | O_CREAT | O_EXCL, like.mode & 0666); });
-  bool created = fd >= 0;
-  if (!created && errno == EEXIST) fd = retrying([&] { return ::open(path.c_str(), flags); });
-  if (fd < 0) return std::strerror(errno);
-  UniqueFd owned(fd);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) return "it is not a regular file";
-  if (st.st_nlink > 1) return "it has " + std::to_string(st.st_nlink) + " hard links (one may lead to another file): refusing to append to it";
-  if (created) adopt_owner(fd, path, like, Ownership::Keep);
-  try {
-    write_all(fd, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), path);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  if (retrying([&] { return ::fsync(fd); }) != 0) return std::string("cannot flush it to the disk: ") + std::strerror(errno);
-  if (int err = owned.close(); err != 0) return std::strerror(err);
+namespace {
+
+// Cuts an appended-to file back to `size` (or removes it when the append created it), flushed.
+std::string cut_back(int fd, const std::string& path, const Appended& appended) {
+  if (appended.created) return retrying([&] { return ::unlink(path.c_str()); }) == 0 ? "" : std::strerror(errno);
+  if (retrying([&] { return ::ftruncate(fd, static_cast<off_t>(appended.size_before)); }) != 0 ||
+      retrying([&] { return ::fsync(fd); }) != 0)
+    return std::strerror(errno);
   return "";
 }
 
+}  // namespace
+
+Appended append_to_file(const std::string& path, std::string_view text, const FileAttributes& like) {
+  Appended appended;
+  // Created here: owned like `like`. Already there: appended to as it is.
+  const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+  int fd = retrying([&] { return ::open(path.c_str(), flags | O_CREAT | O_EXCL, like.mode & 0666); });
+  appended.created = fd >= 0;
+  if (!appended.created && errno == EEXIST) fd = retrying([&] { return ::open(path.c_str(), flags); });
+  if (fd < 0) return appended.error = std::strerror(errno), appended;
+  UniqueFd owned(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return appended.error = std::strerror(errno), appended;
+  if (!S_ISREG(st.st_mode)) return appended.error = "it is not a regular file", appended;
+  if (st.st_nlink > 1)
+    return appended.error = "it has " + std::to_string(st.st_nlink) + " hard links (one may lead to another file): refusing to append to it", appended;
+  appended.size_before = static_cast<std::uint64_t>(st.st_size);
+  std::string why;
+  try {
+    if (appended.created) adopt_owner(fd, path, like, Ownership::Keep);
+    write_all(fd, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), path);
+    if (retrying([&] { return ::fsync(fd); }) != 0) why = std::string("cannot flush it to the disk: ") + std::strerror(errno);
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  if (!why.empty()) {
+    std::string undo = cut_back(fd, path, appended);
+    appended.error = undo.empty() ? why : why + " (and what was written could not be taken back: " + undo + ")";
+    return appended;
+  }
+  if (int err = owned.close(); err != 0) {
+    // Not confirmed on the disk: take it back through a new descriptor.
+    UniqueFd again(retrying([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY); }));
+    std::string undo = again.get() < 0 ? std::strerror(errno) : cut_back(again.get(), path, appended);
+    appended.error = std::strerror(err) + (undo.empty() ? std::string() : " (and what was written could not be taken back: " + undo + ")");
+  }
+  return appended;
+}
+
+std::string take_back_append(const std::string& path, const Appended& appended) {
+  UniqueFd f(retrying([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY); }));
+  if (f.get() < 0) return std::strerror(errno);
+  return cut_back(f.get(), path, appended);
+}
+
 void create_folder(const std::string& path, const std::string& parent, unsigned mode) {
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+  if (retrying([&] { return ::mkdir(path.c_str(), mode); }) != 0 && errno != EEXIST)
     fail(ErrorCode::CREATE_FOLDER_FAILED, "cannot create the folder " + path + ": " + std::strerror(errno));
-  ::chmod(path.c_str(), mode);  // not narrowed by the umask
-  UniqueFd folder(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  retrying([&] { return ::chmod(path.c_str(), mode); });  // not narrowed by the umask
+  UniqueFd folder(retrying([&] { return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
   if (folder.get() < 0) return;
   if (auto owner = attributes_of(parent)) adopt_owner(folder.get(), path, *owner, Ownership::LikeFolder);
 }

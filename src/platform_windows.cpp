@@ -75,6 +75,10 @@ class UniqueHandle {
   UniqueHandle& operator=(const UniqueHandle&) = delete;
   bool valid() const { return h_ != INVALID_HANDLE_VALUE && h_ != nullptr; }
   HANDLE get() const { return h_; }
+  void close() {
+    if (valid()) ::CloseHandle(h_);
+    h_ = INVALID_HANDLE_VALUE;
+  }
 
  private:
   HANDLE h_;
@@ -357,14 +361,52 @@ WriteOutcome replace_file(const std::string& requested_path, ByteView data, cons
   return {};
 }
 
-std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes&) {
-  UniqueHandle f(::CreateFileW(wide(path).c_str(), FILE_APPEND_DATA, FILE_SHARE_READ, nullptr, OPEN_ALWAYS,
-                               FILE_ATTRIBUTE_NORMAL | FILE_FLAG_WRITE_THROUGH, nullptr));
-  if (!f.valid()) return last_error_text();
-  DWORD written = 0;
-  if (!::WriteFile(f.get(), text.data(), static_cast<DWORD>(text.size()), &written, nullptr) || written != text.size()) return last_error_text();
-  ::FlushFileBuffers(f.get());
+namespace {
+
+// Cuts an appended-to file back to its size before (or removes it when the append created it).
+std::string cut_back(UniqueHandle& f, const std::string& path, const Appended& appended) {
+  if (appended.created) {
+    f.close();  // a file open without delete sharing cannot be deleted
+    return ::DeleteFileW(full_path(path).c_str()) ? "" : last_error_text();
+  }
+  LARGE_INTEGER at;
+  at.QuadPart = static_cast<LONGLONG>(appended.size_before);
+  if (!::SetFilePointerEx(f.get(), at, nullptr, FILE_BEGIN) || !::SetEndOfFile(f.get()) || !::FlushFileBuffers(f.get())) return last_error_text();
   return "";
+}
+
+UniqueHandle open_for_append(const std::string& path, DWORD disposition) {
+  return UniqueHandle(::CreateFileW(full_path(path).c_str(), GENERIC_WRITE, FILE_SHARE_READ, nullptr, disposition,
+                                    FILE_ATTRIBUTE_NORMAL | FILE_FLAG_WRITE_THROUGH, nullptr));
+}
+
+}  // namespace
+
+Appended append_to_file(const std::string& path, std::string_view text, const FileAttributes&) {
+  Appended appended;
+  UniqueHandle f = open_for_append(path, OPEN_ALWAYS);
+  if (!f.valid()) return appended.error = last_error_text(), appended;
+  appended.created = ::GetLastError() != ERROR_ALREADY_EXISTS;
+  LARGE_INTEGER size {}, zero {};
+  if (!::GetFileSizeEx(f.get(), &size) || !::SetFilePointerEx(f.get(), zero, nullptr, FILE_END))
+    return appended.error = last_error_text(), appended;
+  appended.size_before = static_cast<std::uint64_t>(size.QuadPart);
+  DWORD written = 0;
+  std::string why;
+  if (!::WriteFile(f.get(), text.data(), static_cast<DWORD>(text.size()), &written, nullptr) || written != text.size())
+    why = last_error_text();
+  else if (!::FlushFileBuffers(f.get()))
+    why = "cannot flush it to the disk: " + last_error_text();
+  if (why.empty()) return appended;
+  std::string undo = cut_back(f, path, appended);
+  appended.error = undo.empty() ? why : why + " (and what was written could not be taken back: " + undo + ")";
+  return appended;
+}
+
+std::string take_back_append(const std::string& path, const Appended& appended) {
+  UniqueHandle f = open_for_append(path, OPEN_EXISTING);
+  if (!f.valid()) return last_error_text();
+  return cut_back(f, path, appended);
 }
 
 void create_folder(const std::string& path, const std::string&, unsigned) {

@@ -66,8 +66,8 @@ BackupPolicy backup_policy(const std::string& keystore_path, const std::string& 
 // before this burst of changes) is kept instead of a state in between. Either way the audit-trail
 // line is appended and flushed then, so the keystore is never replaced unrecorded (a failure there
 // is BACKUP_FAILED, with nothing changed). commit(), once the keystore was written, removes backups
-// beyond max_backups (returning a warning if it could not); without it the copy is removed again
-// and the audit trail says the change did not happen.
+// beyond max_backups (returning a warning if it could not); without it the copy and the audit line
+// are removed again (should the line not go, a second one says the change did not happen).
 class KeystoreBackup {
  public:
   KeystoreBackup(const std::string& keystore_path, ByteView current, const std::vector<std::string>& aliases,
@@ -83,6 +83,7 @@ class KeystoreBackup {
   BackupPolicy policy_;
   std::string name_, when_, path_, audit_;
   platform::FileAttributes original_;
+  platform::Appended recorded_;  // the audit line, taken back if the change fails
   bool created_ = false, committed_ = false;
 };
 

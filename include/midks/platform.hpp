@@ -148,8 +148,17 @@ WriteOutcome replace_file(const std::string& path, ByteView data, const WriteOpt
 
 // Appends text to a file, flushed to the disk; a file created here gets like's owner and mode.
 // Neither a symbolic link nor a file with several hard links is appended to (one planted to make
-// us write elsewhere). "" on success, else the reason.
-std::string append_to_file(const std::string& path, std::string_view text, const FileAttributes& like);
+// us write elsewhere). A failed append takes back what it wrote (the file is cut back, or removed
+// if the append created it), so the file is as it was unless `error` says otherwise.
+struct Appended {
+  std::string error;  // "" on success, else the reason
+  std::uint64_t size_before = 0;
+  bool created = false;
+};
+Appended append_to_file(const std::string& path, std::string_view text, const FileAttributes& like);
+// Takes a successful append back (what it recorded did not happen): the file is cut to its size
+// before, or removed if the append created it. "" on success, else the reason.
+std::string take_back_append(const std::string& path, const Appended& appended);
 
 // Creates a folder (and missing parents) with `mode`, each owned like the folder it is created in
 // (Windows: each inherits its parent's ACL; mode is not used).
