@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}
 if [ -n "${MIDKS_BUILD_DIR:-}" ]; then build=$(cd "$MIDKS_BUILD_DIR" && pwd)
 else scripts/setup.sh >/dev/null; build=$PWD/build-linux; fi
+# Today's dynamic build (the system's libcrypto.so.3) is measured beside the portable one we ship.
+if [ -n "${MIDKS_DYNAMIC_BUILD_DIR:-}" ]; then dynamic=$(cd "$MIDKS_DYNAMIC_BUILD_DIR" && pwd)
+else
+  cmake --preset release >/dev/null && cmake --build build -j"$(nproc)" --target manage-certificates openssl_floor >/dev/null
+  dynamic=$PWD/build
+fi
 bin=$build/manage-certificates; engine=$build/tests/bench_engine; ossl_floor=$build/tests/openssl_floor; bundle=$PWD/testdata/bundles/seed-order.pem
 cacerts=/etc/ssl/certs/java/cacerts
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
@@ -28,16 +34,17 @@ quartile() { sort -g | awk -v q="$1" '{a[NR]=$1} END {i=int(NR*q+0.5); if (i<1) 
 max() { sort -g | tail -1; }
 rows=(); ceilings=(); work_ceilings=()
 # run_side "CMD1 ;; CMD2 …" -> "seconds kib": each command measured directly (no shell around it,
-# whose start-up would dwarf ours), times summed, peak RSS the largest. "rm -f …" steps are setup.
+# whose start-up would dwarf ours), times summed, peak RSS the largest. "rm -f …" and "cp …" steps
+# are setup.
 run_side() {
   local total=0 peak=0 cmd r
   local IFS=$'\n'
   for cmd in $(sed 's/ ;; /\n/g' <<<"$1"); do
-    if [[ $cmd == "rm -f "* ]]; then eval "$cmd"; continue; fi
+    if [[ $cmd == "rm -f "* || $cmd == "cp "* ]]; then eval "$cmd"; continue; fi
     IFS=' ' read -ra argv <<<"$cmd"
     r=$(measure "${argv[@]}")
     # Net of the harness's own cost (GNU time around an empty program), calibrated below.
-    total=$(awk -v a="$total" -v b="${r% *}" -v f="$floor" 'BEGIN{n = b - f; print a + (n > 0 ? n : 0)}')
+    total=$(awk -v a="$total" -v b="${r% *}" -v f="$harness_floor" 'BEGIN{n = b - f; print a + (n > 0 ? n : 0)}')
     [ "${r#* }" -gt "$peak" ] && peak=${r#* }
   done
   echo "$total $peak"
@@ -83,11 +90,11 @@ job() {
     "$([ "$floor_target" = - ] && echo "no floor target" || echo "≤ $floor_target× floor")" "$verdict")")
 }
 
-floor=0
+harness_floor=0
 cal=(); for _ in $(seq 1 15); do r=$(measure /bin/true); cal+=("${r% *}"); done
-floor=$(printf '%s\n' "${cal[@]}" | median)
+harness_floor=$(printf '%s\n' "${cal[@]}" | median)
 echo "inputs in $work; $runs counted runs per side after a warm-up;" \
-  "harness floor (/usr/bin/time around /bin/true): $(awk -v f="$floor" 'BEGIN{printf "%.1f", f*1000}') ms, subtracted per command" >&2
+  "harness floor (/usr/bin/time around /bin/true): $(awk -v f="$harness_floor" 'BEGIN{printf "%.1f", f*1000}') ms, subtracted per command" >&2
 "$bin" -a defaultsecuritykeypairhandle "$bundle" --keystore one.jks --quiet
 
 # Job 1's work floor reads the bundle's certificates and key and does nothing else: OpenSSL 3.0
@@ -107,7 +114,7 @@ job "4. list the system Java truststore ($("$bin" -l --keystore $cacerts | tr , 
 # What no OpenSSL-3-based program goes below: load libcrypto, one SHA-1, exit.
 f_times=(); f_rss=()
 for _ in $(seq 1 15); do r=$(measure "$ossl_floor"); f_times+=("${r% *}"); f_rss+=("${r#* }"); done
-f_ms=$(printf '%s\n' "${f_times[@]}" | median | awk -v f="$floor" '{printf "%.1f", ($1 - f) * 1000}')
+f_ms=$(printf '%s\n' "${f_times[@]}" | median | awk -v f="$harness_floor" '{printf "%.1f", ($1 - f) * 1000}')
 f_mib=$(printf '%s\n' "${f_rss[@]}" | max | awk '{printf "%.1f", $1 / 1024}')
 
 echo
@@ -145,12 +152,12 @@ growth=$(awk -v a="${total[100000]}" -v b="${total[10000]}" 'BEGIN {printf "%.1f
 echo "100k / 10k time: ${growth}× (target ≤ 11×: $(awk -v g="$growth" 'BEGIN{print (g <= 11) ? "met" : "MISSED"}')); 100k load+save: ${total[100000]} ms (target < 1000 ms: $(awk -v t="${total[100000]}" 'BEGIN{print (t < 1000) ? "met" : "MISSED"}'))"
 
 echo
-read -r write floor < <("$engine" pkcs12-floor $((runs * 2 + 1)))
-echo "5. PKCS#12 write at 10000 iterations: ${write} ms; OpenSSL's PBKDF2/PKCS#12-KDF work alone: ${floor} ms;" \
-  "ratio $(awk -v a="$write" -v b="$floor" 'BEGIN{printf "%.2f", a / b}')× (target ≤ 1.2×: $(awk -v a="$write" -v b="$floor" 'BEGIN{print (a / b <= 1.2) ? "met" : "MISSED"}'))"
-read -r write floor < <("$engine" bcfks-floor $((runs * 2 + 1)))
-echo "5b. BCFKS write at 51200 iterations (1 key sealed anew): ${write} ms; OpenSSL's PBKDF2-HMAC-SHA512 work alone: ${floor} ms;" \
-  "ratio $(awk -v a="$write" -v b="$floor" 'BEGIN{printf "%.2f", a / b}')× (target ≤ 1.2×: $(awk -v a="$write" -v b="$floor" 'BEGIN{print (a / b <= 1.2) ? "met" : "MISSED"}'))"
+read -r write kdf_floor < <("$engine" pkcs12-floor $((runs * 2 + 1)))
+echo "5. PKCS#12 write at 10000 iterations: ${write} ms; OpenSSL's PBKDF2/PKCS#12-KDF work alone: ${kdf_floor} ms;" \
+  "ratio $(awk -v a="$write" -v b="$kdf_floor" 'BEGIN{printf "%.2f", a / b}')× (target ≤ 1.2×: $(awk -v a="$write" -v b="$kdf_floor" 'BEGIN{print (a / b <= 1.2) ? "met" : "MISSED"}'))"
+read -r write kdf_floor < <("$engine" bcfks-floor $((runs * 2 + 1)))
+echo "5b. BCFKS write at 51200 iterations (1 key sealed anew): ${write} ms; OpenSSL's PBKDF2-HMAC-SHA512 work alone: ${kdf_floor} ms;" \
+  "ratio $(awk -v a="$write" -v b="$kdf_floor" 'BEGIN{printf "%.2f", a / b}')× (target ≤ 1.2×: $(awk -v a="$write" -v b="$kdf_floor" 'BEGIN{print (a / b <= 1.2) ? "met" : "MISSED"}'))"
 # Instruction counts do not depend on what else the machine runs: for comparing builds when the
 # wall times above are noisy. From the dynamic loader's first instruction to exit, under callgrind.
 if command -v valgrind >/dev/null; then
@@ -164,6 +171,11 @@ if command -v valgrind >/dev/null; then
     "-a $(awk -v x="$a_ir" -v f="$f_ir" -v w="$w_ir" 'BEGIN{printf "%.2f M (%.2f× floor, %.2f× the %.2f M of reading the bundle alone)", x/1e6, x/f, x/w, w/1e6}');" \
     "-l $(awk -v x="$l_ir" -v f="$f_ir" 'BEGIN{printf "%.2f M (%.2f× floor)", x/1e6, x/f}');" \
     "--version (no OpenSSL work: loading and relocating the libraries) $(awk -v x="$v_ir" 'BEGIN{printf "%.2f M", x/1e6}')"
+  # The same for today's dynamic build, whose loader also resolves libcrypto.so.3's symbols.
+  df_ir=$(ir "$dynamic/tests/openssl_floor"); rm -f ir.jks; da_ir=$(ir "$dynamic/manage-certificates" -a defaultsecuritykeypairhandle "$bundle" --keystore ir.jks --quiet)
+  dl_ir=$(ir "$dynamic/manage-certificates" -l --keystore one.jks)
+  echo "6b. the dynamic build: floor $(awk -v x="$df_ir" 'BEGIN{printf "%.2f", x/1e6}') M; -a $(awk -v x="$da_ir" -v f="$df_ir" 'BEGIN{printf "%.2f M (%.2f× its floor)", x/1e6, x/f}');" \
+    "-l $(awk -v x="$dl_ir" -v f="$df_ir" 'BEGIN{printf "%.2f M (%.2f× its floor)", x/1e6, x/f}'); portable over the dynamic floor: -a $(awk -v x="$a_ir" -v f="$df_ir" 'BEGIN{printf "%.2f×", x/f}'), -l $(awk -v x="$l_ir" -v f="$df_ir" 'BEGIN{printf "%.2f×", x/f}')"
 fi
 
 # -r removes every entry but the MID's key pair: its time must grow with the entries, not their
@@ -188,6 +200,61 @@ bench_remove_all() {
 }
 echo
 bench_remove_all
+
+# compare LABEL=SIDE …: every side once per round after a warm-up, in alternation, so a load
+# change hits all sides alike; the median and peak RSS of each go into med[LABEL] and rss[LABEL].
+declare -A med rss
+compare() {
+  local spec label r
+  declare -A times=() peaks=()
+  for spec in "$@"; do run_side "${spec#*=}" >/dev/null; done
+  for _ in $(seq 1 "$runs"); do
+    for spec in "$@"; do
+      label=${spec%%=*}; r=$(run_side "${spec#*=}")
+      times[$label]+="${r% *} "; [ "${r#* }" -gt "${peaks[$label]:-0}" ] && peaks[$label]=${r#* }
+    done
+  done
+  for spec in "$@"; do label=${spec%%=*}; med[$label]=$(tr ' ' '\n' <<<"${times[$label]}" | grep . | median); rss[$label]=${peaks[$label]}; done
+}
+ms() { awk -v x="${med[$1]}" 'BEGIN{printf "%.1f ms", x*1000}'; }
+# verdict A OP B TARGET: "A/B = r× (target OP TARGET: met|MISSED)"
+verdict() {
+  awk -v a="${med[$1]}" -v b="${med[$3]}" -v op="$2" -v t="$4" 'BEGIN{r = a / b; ok = (op == "<=") ? r <= t : r >= t;
+    printf "%.2f× (target %s %s×: %s)", r, op, t, ok ? "met" : "MISSED"}'
+}
+# mib LABEL [cap]: peak RSS; with "cap", flagged when over the one-entry cases' 10 MiB.
+mib() { awk -v k="${rss[$1]}" -v cap="${2:-}" 'BEGIN{printf "%.1f MiB%s", k/1024, (cap == "" || k <= 10*1024) ? "" : " (over 10 MiB: MISSED)"}'; }
+
+echo
+echo "8. the portable build ($build) beside the dynamic one ($dynamic), median of $runs, net:"
+pbin=$bin dbin=$dynamic/manage-certificates
+compare "pa=rm -f pa.jks ;; $pbin -a defaultsecuritykeypairhandle $bundle --keystore pa.jks --quiet" \
+        "da=rm -f da.jks ;; $dbin -a defaultsecuritykeypairhandle $bundle --keystore da.jks --quiet" \
+        "pl=$pbin -l --keystore one.jks" "dl=$dbin -l --keystore one.jks" \
+        "dfloor=$dynamic/tests/openssl_floor" "sfloor=$build/tests/openssl_floor"
+echo "| | portable (static, $("$pbin" --version | grep -oE 'OpenSSL [0-9.]+' | head -1)) | dynamic ($("$dbin" --version | grep -oE 'OpenSSL [0-9.]+' | head -1)) |"
+echo "| --- | --- | --- |"
+echo "| -a bundle.pem into a new keystore | $(ms pa), $(mib pa cap) | $(ms da), $(mib da cap) |"
+echo "| -l of a 1-entry keystore | $(ms pl), $(mib pl cap) | $(ms dl), $(mib dl cap) |"
+echo "| hash-once floor | $(ms sfloor) | $(ms dfloor) |"
+echo "-a: portable / dynamic floor $(verdict pa '<=' dfloor 1.0); portable / static floor $(verdict pa '<=' sfloor 1.6); dynamic build / dynamic floor $(verdict da '<=' dfloor 1.0)"
+echo "-l: portable / dynamic floor $(verdict pl '<=' dfloor 0.8); dynamic build / dynamic floor $(verdict dl '<=' dfloor 0.8)"
+
+echo
+echo "9. a 2000-certificate PKCS#12 truststore (the same certificates in JKS beside it), median of $runs, net:"
+"$engine" gen-truststore t2000.jks 2000 "$cacerts"
+"$bin" convert t2000.p12 --to pkcs12 --keystore t2000.jks --quiet
+awk '/BEGIN CERTIFICATE/{p=1} p{print} /END CERTIFICATE/{exit}' "$bundle" >leaf.pem
+compare "p12=$pbin -l --keystore t2000.p12" "jks=$pbin -l --keystore t2000.jks" \
+        "kt12=keytool -list -keystore t2000.p12 -storetype PKCS12 -storepass changeit" \
+        "a12=cp t2000.p12 a.p12 ;; $pbin -a defaultsecuritykeypairhandle $bundle --keystore a.p12 --quiet" \
+        "kta12=cp t2000.p12 k.p12 ;; keytool -importcert -noprompt -alias extra -file leaf.pem -keystore k.p12 -storetype PKCS12 -storepass changeit"
+echo "| | ours (portable) | keytool |"
+echo "| --- | --- | --- |"
+echo "| -l of the PKCS#12 truststore | $(ms p12), $(mib p12) | $(ms kt12) |"
+echo "| -l of the same certificates in JKS | $(ms jks), $(mib jks) | |"
+echo "| -a bundle.pem into it / keytool -importcert | $(ms a12), $(mib a12) | $(ms kta12) |"
+echo "-l PKCS#12 / JKS $(verdict p12 '<=' jks 3); keytool -list / ours $(verdict kt12 '>=' p12 20); keytool -importcert / our -a $(verdict kta12 '>=' a12 5)"
 
 echo
 echo "machine: $(nproc) cores, $(awk '/model name/{$1=$2=$3="";print;exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(openssl version); $(java -version 2>&1 | head -1)"
