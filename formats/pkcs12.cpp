@@ -516,6 +516,31 @@ ossl::SafeBagPtr cert_bag(const Bytes& der) {
   return bag;
 }
 
+// The millisecond each key entry's localKeyId names, by entry (other entries: nullopt). Java writes
+// "Time <creation ms>" (PKCS12KeyStore.setKeyEntry), so keys set in one millisecond share an id:
+// Java tells them apart by alias, but readers that pair a key and its certificate by localKeyId
+// alone (OpenSSL's PKCS12_parse, certutil) give them one certificate. So a millisecond already
+// named moves on to the next free one, a shift no listing shows, and every id stays a date Java
+// reads back.
+std::vector<std::optional<std::int64_t>> key_id_dates(const std::vector<Entry>& entries) {
+  std::vector<std::optional<std::int64_t>> dates(entries.size());
+  std::set<std::int64_t> named;
+  std::vector<std::size_t> moved;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].is_key()) continue;
+    if (named.insert(entries[i].created_ms).second)
+      dates[i] = entries[i].created_ms;
+    else
+      moved.push_back(i);  // after every first claim, so that no later entry's own date is taken
+  }
+  for (std::size_t i : moved) {
+    std::int64_t ms = entries[i].created_ms;
+    while (!named.insert(ms).second) ++ms;  // at most entries.size() steps
+    dates[i] = ms;
+  }
+  return dates;
+}
+
 Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
   if (!e.plain.empty()) return seal_private_key_pbes2(e.plain.view(), key_password);
   if (e.sealed_as == SealFormat::EncryptedPrivateKeyInfo) {
@@ -530,12 +555,26 @@ Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
 
 }  // namespace
 
+void make_key_dates_distinct(Keystore& ks) {
+  std::vector<std::optional<std::int64_t>> dates = key_id_dates(ks.entries());
+  for (std::size_t i = 0; i < dates.size(); ++i)
+    if (dates[i]) ks.entries()[i].created_ms = *dates[i];
+}
+
 Bytes write_pkcs12(const Keystore& ks, const Password& password) {
+  // Java 17 cannot open a PKCS12 file under any other password ("Password is not ASCII"): its MAC
+  // and every PBE scheme take the password through PBEKey.
+  password.require_java_pbe_ascii("a PKCS12 keystore");
+  const std::vector<std::optional<std::int64_t>> key_dates = key_id_dates(ks.entries());
+  std::size_t index = 0;
   ossl::SafeBagStackPtr cert_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
   ossl::SafeBagStackPtr key_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
   for (const Entry& e : ks.entries()) {
     const Password& key_password = e.key_password ? *e.key_password : password;
-    std::string key_id = kTimePrefix + std::to_string(e.created_ms);
+    // A key sealed anew here must open in Java too.
+    if (e.key_password && !e.plain.empty()) e.key_password->require_java_pbe_ascii("the key of '" + e.alias + "' in a PKCS12 keystore");
+    const std::optional<std::int64_t>& key_date = key_dates[index++];
+    std::string key_id = key_date ? kTimePrefix + std::to_string(*key_date) : std::string();
     switch (e.kind) {
       case EntryKind::PrivateKey: {
         if (e.chain.empty()) fail(ErrorCode::ENTRY_NOT_STORABLE, "private key entry '" + e.alias + "' has no certificate chain");
