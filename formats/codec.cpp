@@ -2,7 +2,9 @@
 
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "bcfks.hpp"
 #include "byte_reader.hpp"
@@ -37,7 +39,11 @@ StoreType detect_store_type(ByteView data) {
     if (magic == kJksMagic) return StoreType::Jks;
     if (magic == kJceksMagic) return StoreType::Jceks;
   }
-  // DER SEQUENCE with a definite length: the only outer shape a PKCS#12 PFX can have.
+  // BER: Bouncy Castle's "PKCS12" KeyStore writes the PFX with indefinite lengths, a SEQUENCE of
+  // unknown length opening with the PFX version INTEGER 3 (BCFKS is always DER).
+  static constexpr std::uint8_t kBerPfx[] = {0x30, 0x80, 0x02, 0x01, 0x03};
+  if (data.size() >= sizeof kBerPfx && std::equal(std::begin(kBerPfx), std::end(kBerPfx), data.begin())) return StoreType::Pkcs12;
+  // DER SEQUENCE with a definite length: the only other outer shape a PKCS#12 PFX can have.
   if (auto outer = peek_der_header(data); outer && outer->tag == der::kSequence) {
     // Bouncy Castle's BCFKS is DER too; its ObjectStore opens with a SEQUENCE where a PFX has its
     // INTEGER version.

@@ -145,7 +145,7 @@ SecureBytes jce_pbe_crypt(bool encrypt, ByteView data, const Password& password,
                           std::uint64_t iterations) {
   if (salt8.size() != 8) fail(ErrorCode::KEYSTORE_CORRUPT, "PBEWithMD5AndTripleDES salt must be 8 bytes");
   check_iterations(iterations, limits::kMaxPbeIterations, "the protected private key");
-  SecureBytes passwd = password.java_pbe_ascii();
+  SecureBytes passwd = password.java_pbe_ascii("a JCEKS entry (PBEWithMD5AndTripleDES)");
   SecureBytes key_iv = jce_derive(passwd, salt8, iterations);
   ossl::CipherCtxPtr ctx(ossl::check_alloc(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
   SecureBytes out;

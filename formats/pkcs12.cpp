@@ -256,7 +256,8 @@ class Opener {
 ossl::Pkcs12Ptr parse_pkcs12(ByteView data, std::string* problem) {
   const unsigned char* p = data.data();
   ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
-  std::string why = !p12 ? "not a DER-encoded PKCS#12 PFX"
+  // d2i takes BER as well as DER: Bouncy Castle's "PKCS12" KeyStore writes indefinite lengths.
+  std::string why = !p12 ? "not a PKCS#12 PFX"
                     : p != data.data() + data.size() ? std::to_string(data.data() + data.size() - p) + " unexpected bytes after the PFX"
                                                      : "";
   if (why.empty()) return p12;
@@ -347,6 +348,66 @@ bool same_alias(const std::optional<std::string>& a, const std::optional<std::st
   return true;
 }
 
+// The certificate of a key that no localKeyId links to one (some exporters omit the id). Java
+// gives a lone such key the first certificate of its safe and skips any further ones
+// (PKCS12KeyStore.loadSafeContents); we find the certificate whose public key is the key's,
+// decrypting a shrouded key with the store password (a PKCS12 store keeps every key under it, and
+// keytool opens them with it), an alias match preferred among several; else, for a key that does
+// not open so, the certificate of the same alias (Java's fallback); else, for a lone key, the only
+// certificate that issued none of the others (the end of the one chain there is).
+class UnlinkedKeys {
+ public:
+  UnlinkedKeys(const std::vector<Pkcs12Bag*>& certs, const Issuers& issuers, std::size_t key_count, const Password& password,
+               const std::string& title)
+      : certs_(certs), issuers_(issuers), lone_(key_count == 1), password_(password), title_(title) {}
+
+  const Pkcs12Bag* certificate_of(const Pkcs12Bag& key) {
+    const Pkcs12Bag* found = nullptr;
+    if (ossl::PkeyPtr priv = private_key(key)) {
+      for (const Pkcs12Bag* c : certs_) {
+        if (X509_check_private_key(c->cert.get(), priv.get()) != 1) continue;
+        if (!found || same_alias(c->attributes.friendly_name, key.attributes.friendly_name)) found = c;
+        if (same_alias(c->attributes.friendly_name, key.attributes.friendly_name)) break;
+      }
+      ossl::drain_errors();
+      return found;  // a key that opened and matches no certificate has none here
+    }
+    for (const Pkcs12Bag* c : certs_)
+      if (!c->attributes.trusted && same_alias(c->attributes.friendly_name, key.attributes.friendly_name)) return c;
+    if (!lone_) return nullptr;
+    for (const Pkcs12Bag* c : certs_) {
+      if (c->attributes.trusted || issuers_.issued_any(c, certs_)) continue;
+      if (found) return nullptr;  // two chain ends: no telling which is the key's
+      found = c;
+    }
+    return found;
+  }
+
+ private:
+  ossl::PkeyPtr private_key(const Pkcs12Bag& key) {
+    if (!key.key.empty()) return try_private_key_from_pkcs8(key.key.view());
+    ossl::X509SigPtr sig = parse_encrypted_pkcs8(key.sealed);
+    if (!sig) return nullptr;
+    if (++decrypted_ > limits::kMaxUnlinkedPkcs12Keys)
+      pkcs12_corrupt(title_, "more than " + std::to_string(limits::kMaxUnlinkedPkcs12Keys) + " private keys without a localKeyId");
+    // An empty password is two in a PKCS#12 KDF (see Pass): no bytes, and a lone UTF-16 NUL.
+    const std::vector<Pass> passes = password_.empty() ? std::vector<Pass>{{nullptr, 0}, {"", 0}}
+                                                       : std::vector<Pass>{{password_.c_str(), static_cast<int>(password_.size())}};
+    for (const Pass& pass : passes) {
+      SecureBytes plain = decrypt_pkcs8(sig.get(), pass.text, pass.len, "a private key in the keystore");
+      if (!plain.empty()) return try_private_key_from_pkcs8(plain.view());
+    }
+    return nullptr;
+  }
+
+  const std::vector<Pkcs12Bag*>& certs_;
+  const Issuers& issuers_;
+  bool lone_;
+  const Password& password_;
+  const std::string& title_;
+  std::size_t decrypted_ = 0;
+};
+
 }  // namespace
 
 Keystore read_pkcs12(ByteView data, const Password& password) {
@@ -366,6 +427,7 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
   for (const Pkcs12Bag* c : certs)
     if (c->attributes.local_key_id) certs_by_key_id.emplace(key_id(c), c);
   const Issuers issuers(certs);
+  UnlinkedKeys unlinked(certs, issuers, keys.size(), password, options.title);
 
   Keystore ks(StoreType::Pkcs12);
   ks.set_integrity_verified(pfx.mac_verified);
@@ -389,7 +451,8 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
     }
     // The key's certificate as Java finds it (findMatchedCertificate): the same localKeyId and the
     // same alias, else the same localKeyId. Every id Java writes is "Time <ms>", so two keys made in
-    // one millisecond share one and only the alias tells their certificates apart.
+    // one millisecond share one and only the alias tells their certificates apart. Without a link,
+    // the certificate of the key's public key (UnlinkedKeys).
     const Pkcs12Bag* leaf = nullptr;
     if (k->attributes.local_key_id) {
       auto [from, to] = certs_by_key_id.equal_range(key_id(k));
@@ -401,23 +464,10 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
         if (!leaf) leaf = it->second;
       }
     }
-    if (!leaf && keys.size() == 1 && !certs.empty()) {
-      // Stores without localKeyId (some exporters omit it): the leaf is the certificate whose
-      // public key matches an unencrypted key, else the only certificate that issued none of the
-      // others (the end of the one chain there is).
-      ossl::PkeyPtr priv = k->key.empty() ? nullptr : try_private_key_from_pkcs8(k->key.view());
-      for (const Pkcs12Bag* c : certs)
-        if (priv && X509_check_private_key(c->cert.get(), priv.get()) == 1) leaf = c;
-      if (!leaf) {
-        std::vector<const Pkcs12Bag*> ends;
-        for (const Pkcs12Bag* c : certs)
-          if (!c->attributes.trusted && !issuers.issued_any(c, certs)) ends.push_back(c);
-        if (ends.size() == 1) leaf = ends.front();
-      }
-      ossl::drain_errors();
-    }
+    if (!leaf) leaf = unlinked.certificate_of(*k);
     if (!leaf)
-      pkcs12_corrupt(options.title, "private key '" + alias_for(k->attributes, nullptr) + "' has no matching certificate (no localKeyId link)");
+      pkcs12_corrupt(options.title, "private key '" + alias_for(k->attributes, nullptr) +
+                                        "' has no matching certificate (no localKeyId link, and no certificate of its public key)");
     leaves.insert(leaf);
     e.alias = alias_for(k->attributes, &leaf->attributes);
     e.chain = issuers.chain(*leaf);
@@ -466,6 +516,31 @@ ossl::SafeBagPtr cert_bag(const Bytes& der) {
   return bag;
 }
 
+// The millisecond each key entry's localKeyId names, by entry (other entries: nullopt). Java writes
+// "Time <creation ms>" (PKCS12KeyStore.setKeyEntry), so keys set in one millisecond share an id:
+// Java tells them apart by alias, but readers that pair a key and its certificate by localKeyId
+// alone (OpenSSL's PKCS12_parse, certutil) give them one certificate. So a millisecond already
+// named moves on to the next free one, a shift no listing shows, and every id stays a date Java
+// reads back.
+std::vector<std::optional<std::int64_t>> key_id_dates(const std::vector<Entry>& entries) {
+  std::vector<std::optional<std::int64_t>> dates(entries.size());
+  std::set<std::int64_t> named;
+  std::vector<std::size_t> moved;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].is_key()) continue;
+    if (named.insert(entries[i].created_ms).second)
+      dates[i] = entries[i].created_ms;
+    else
+      moved.push_back(i);  // after every first claim, so that no later entry's own date is taken
+  }
+  for (std::size_t i : moved) {
+    std::int64_t ms = entries[i].created_ms;
+    while (!named.insert(ms).second) ++ms;  // at most entries.size() steps
+    dates[i] = ms;
+  }
+  return dates;
+}
+
 Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
   if (!e.plain.empty()) return seal_private_key_pbes2(e.plain.view(), key_password);
   if (e.sealed_as == SealFormat::EncryptedPrivateKeyInfo) {
@@ -480,12 +555,26 @@ Bytes pkcs12_sealed_key(const Entry& e, const Password& key_password) {
 
 }  // namespace
 
+void make_key_dates_distinct(Keystore& ks) {
+  std::vector<std::optional<std::int64_t>> dates = key_id_dates(ks.entries());
+  for (std::size_t i = 0; i < dates.size(); ++i)
+    if (dates[i]) ks.entries()[i].created_ms = *dates[i];
+}
+
 Bytes write_pkcs12(const Keystore& ks, const Password& password) {
+  // Java 17 cannot open a PKCS12 file under any other password ("Password is not ASCII"): its MAC
+  // and every PBE scheme take the password through PBEKey.
+  password.require_java_pbe_ascii("a PKCS12 keystore");
+  const std::vector<std::optional<std::int64_t>> key_dates = key_id_dates(ks.entries());
+  std::size_t index = 0;
   ossl::SafeBagStackPtr cert_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
   ossl::SafeBagStackPtr key_bags(ossl::check_alloc(sk_PKCS12_SAFEBAG_new_null(), "sk_PKCS12_SAFEBAG_new_null"));
   for (const Entry& e : ks.entries()) {
     const Password& key_password = e.key_password ? *e.key_password : password;
-    std::string key_id = kTimePrefix + std::to_string(e.created_ms);
+    // A key sealed anew here must open in Java too.
+    if (e.key_password && !e.plain.empty()) e.key_password->require_java_pbe_ascii("the key of '" + e.alias + "' in a PKCS12 keystore");
+    const std::optional<std::int64_t>& key_date = key_dates[index++];
+    std::string key_id = key_date ? kTimePrefix + std::to_string(*key_date) : std::string();
     switch (e.kind) {
       case EntryKind::PrivateKey: {
         if (e.chain.empty()) fail(ErrorCode::ENTRY_NOT_STORABLE, "private key entry '" + e.alias + "' has no certificate chain");

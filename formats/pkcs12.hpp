@@ -64,8 +64,14 @@ Keystore read_pkcs12(ByteView data, const Password& store_password);
 
 // Writes what JDK 17+ keytool writes by default: key bags and the certificate SafeContents
 // under PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, a SHA-256 MAC, 10000 iterations; friendlyName =
-// alias; localKeyId "Time <ms>" linking key and leaf; trusted certificates flagged with Oracle's
-// trusted-key-usage attribute so Java lists them as trustedCertEntry.
+// alias; localKeyId "Time <ms>" linking key and leaf, distinct for every key (a key made in the
+// millisecond of an earlier one is dated the next free millisecond); trusted certificates flagged
+// with Oracle's trusted-key-usage attribute so Java lists them as trustedCertEntry. A password
+// that is not printable ASCII is refused (PASSWORD_NOT_ENCODABLE): Java 17 cannot open the file.
 Bytes write_pkcs12(const Keystore& ks, const Password& store_password);
+
+// Gives every key entry the date its localKeyId will name in write_pkcs12, so that a store read
+// back from the file compares equal to the one written.
+void make_key_dates_distinct(Keystore& ks);
 
 }  // namespace midks::fmt

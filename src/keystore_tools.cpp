@@ -4,6 +4,7 @@
 #include <map>
 
 #include "codec.hpp"
+#include "pkcs12.hpp"
 #include "midks/error.hpp"
 
 namespace midks {
@@ -84,6 +85,9 @@ Conversion convert_keystore(const Keystore& source, StoreType target, const Pass
                                              " would become one entry; delete or rename all but one first");
   Keystore rebuilt(target);
   for (Entry& e : out.entries()) rebuilt.put(std::move(e), Keystore::AliasCase::AsFound);
+  // PKCS12 dates keys by their localKeyIds, which must differ: the read-back copy has the dates the
+  // file names, and so must the store it is compared with.
+  if (target == StoreType::Pkcs12) fmt::make_key_dates_distinct(rebuilt);
   try {
     result.file = fmt::write_keystore(rebuilt, target_password);
   } catch (const Error& e) {

@@ -88,12 +88,17 @@ SecureBytes Password::utf16be() const {
   return out;
 }
 
-SecureBytes Password::java_pbe_ascii() const {
+void Password::require_java_pbe_ascii(std::string_view protects) const {
   for (std::size_t i = 0; i < size(); ++i) {
     std::uint8_t c = utf8_.data()[i];
     if (c < 0x20 || c > 0x7E)
-      fail(ErrorCode::PASSWORD_NOT_ENCODABLE, "this password cannot protect a JCEKS entry: Java's PBEWithMD5AndTripleDES accepts only printable ASCII characters");
+      fail(ErrorCode::PASSWORD_NOT_ENCODABLE, "this password cannot protect " + std::string(protects) +
+                                                  ": Java's password-based encryption accepts only printable ASCII characters");
   }
+}
+
+SecureBytes Password::java_pbe_ascii(std::string_view protects) const {
+  require_java_pbe_ascii(protects);
   return SecureBytes(ByteView(utf8_.data(), size()));
 }
 

@@ -45,5 +45,8 @@ inline constexpr std::size_t kMaxBcfksChainLength = 64;
 // any real store, low enough to bound the work of matching keys to certificates and chains.
 inline constexpr std::size_t kMaxBags = 100'000;
 inline constexpr std::size_t kMaxChainLength = 64;
+// PKCS#12 keys that have no localKeyId link to a certificate and are decrypted (a KDF each) to find
+// the certificate of their public key: exporters that omit the id write one key, or a few.
+inline constexpr std::size_t kMaxUnlinkedPkcs12Keys = 16;
 
 }  // namespace midks::limits

@@ -103,8 +103,11 @@ class Password {
 
   // Java char[] as big-endian UTF-16 (what JKS/JCEKS hash).
   SecureBytes utf16be() const;
-  // Java's PBEKey: every char must be printable ASCII (0x20..0x7E); throws otherwise.
-  SecureBytes java_pbe_ascii() const;
+  // Java's PBEKey: every char must be printable ASCII (0x20..0x7E), else Java cannot use the
+  // password ("Password is not ASCII"); throws PASSWORD_NOT_ENCODABLE naming what it would protect.
+  void require_java_pbe_ascii(std::string_view protects) const;
+  // The same check, and the password as those bytes.
+  SecureBytes java_pbe_ascii(std::string_view protects) const;
 
  private:
   SecureBytes utf8_;  // NUL-terminated so OpenSSL can take c_str()

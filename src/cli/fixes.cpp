@@ -37,7 +37,8 @@ std::string_view fix_for(ErrorCode code) {
     case ErrorCode::AMBIGUOUS_ALIAS:
       return "nothing was changed; keep one of them with keytool -storetype CaseExactJKS -delete -alias <the other>";
     case ErrorCode::PASSWORD_NOT_ENCODABLE:
-      return "choose a password of printable ASCII characters (JCEKS keys accept nothing else), or use a PKCS12 keystore";
+      return "choose a password of printable ASCII characters (Java opens JCEKS keys and PKCS12 keystores under nothing else), "
+             "or use a JKS keystore";
     case ErrorCode::PEM_DAMAGED: return "copy the block again from its source, whole; do not edit it by hand";
     case ErrorCode::NOT_A_CERTIFICATE:
       return "a CSR is what you send to the CA: give the certificate it issued (-----BEGIN CERTIFICATE-----) instead";

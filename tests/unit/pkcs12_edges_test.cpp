@@ -1,7 +1,15 @@
 // PKCS#12 files as other writers make them, and our own writes at the edges: a localKeyId whose
-// "Time <ms>" does not fit a Java long, key entries created in the same millisecond.
+// "Time <ms>" does not fit a Java long, key entries created in the same millisecond, BER, keys
+// without localKeyId, passwords Java cannot use.
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <set>
+
 #include "codec.hpp"
+#include "midks/keystore_tools.hpp"
 #include "pkcs12.hpp"
+#include "pkcs8.hpp"
 #include "support.hpp"
 
 namespace midks::test {
@@ -17,31 +25,154 @@ TEST(Pkcs12Edges, ATimeKeyIdBeyondAJavaLongIsNoDate) {
   EXPECT_FALSE(ks.entries().front().created_in_file);
 }
 
-TEST(Pkcs12Edges, KeyEntriesOfTheSameMillisecondKeepTheirOwnChains) {
-  // Every localKeyId is "Time <ms>", so two keys created in one millisecond share one; Java tells
-  // their certificates apart by the friendlyName (findMatchedCertificate), and so must we.
+std::string peers() { return fixtures_dir() + "/pkcs12-peers/"; }
+
+// The localKeyIds of a PKCS#12 file's key bags, in file order.
+std::vector<std::string> key_bag_ids(const Bytes& file, const Password& pw) {
+  ossl::Pkcs12Ptr p12 = fmt::parse_pkcs12(file);
+  EXPECT_TRUE(p12);
+  if (!p12) return {};
+  fmt::Pkcs12Contents pfx = fmt::open_pkcs12(p12.get(), pw, {"the keystore", "PKCS#12 keystore", false, [](const std::string&) {}});
+  std::vector<std::string> ids;
+  for (const fmt::Pkcs12Bag& b : pfx.bags)
+    if (b.kind != fmt::Pkcs12Bag::Kind::Certificate && b.attributes.local_key_id)
+      ids.emplace_back(b.attributes.local_key_id->begin(), b.attributes.local_key_id->end());
+  return ids;
+}
+
+// Every key entry opens with the password, and its key is the key of its own leaf.
+void expect_keys_on_their_leaves(Keystore ks, const Password& pw) {
+  for (Entry& e : ks.entries()) {
+    if (e.kind != EntryKind::PrivateKey) continue;
+    SCOPED_TRACE(e.alias);
+    fmt::open_entry(e, pw);
+    ossl::PkeyPtr key = fmt::private_key_from_pkcs8(e.plain.view());
+    auto leaf = ossl::parse_cert_der(e.chain.front());
+    EXPECT_EQ(X509_check_private_key(leaf.get(), key.get()), 1) << "the key is not its leaf's";
+  }
+}
+
+Bytes leaf_of(const std::string& pem_name) {
+  auto certs = read_file(fixtures_dir() + "/pem/" + pem_name + ".pem");
+  ossl::BioPtr bio(BIO_new_mem_buf(certs.data(), static_cast<int>(certs.size())));
+  ossl::X509Ptr x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  return ossl::cert_der(x.get());
+}
+
+TEST(Pkcs12Edges, KeyEntriesOfTheSameMillisecondGetDistinctLocalKeyIds) {
+  // Java dates every key "Time <ms>"; three keys set in one millisecond share the id. Java tells
+  // their certificates apart by alias, readers that go by localKeyId alone cannot: we write the
+  // later ones the next free milliseconds, and read each back with its own chain.
   Password pw("changeit");
   Keystore original = load_keystore(fixtures_dir() + "/keytool-mixed.jks", &pw);
   Keystore same_ms(StoreType::Pkcs12);
-  std::size_t keys = 0;
+  std::int64_t keys = 0;
   for (Entry e : original.entries()) {
-    if (!e.is_key()) continue;
-    fmt::open_entry(e, Password(e.alias == "ec-p384" ? "other-key-pass" : "changeit"));
+    if (e.is_key()) fmt::open_entry(e, Password(e.alias == "ec-p384" ? "other-key-pass" : "changeit"));
+    keys += e.is_key();
     e.key_password.reset();
     e.created_ms = 1'700'000'000'000;
     same_ms.put(e);
-    ++keys;
   }
-  ASSERT_GE(keys, 2u);
-  Keystore again = fmt::read_pkcs12(fmt::write_pkcs12(same_ms, pw), pw);
+  Bytes file = fmt::write_pkcs12(same_ms, pw);
+  std::vector<std::string> ids = key_bag_ids(file, pw);
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(keys));
+  ASSERT_GE(keys, 3);  // private keys and a secret key
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size()) << "localKeyIds repeat";
+  EXPECT_EQ(ids.front(), "Time 1700000000000");  // the first keeps its date
+  Keystore again = fmt::read_pkcs12(file, pw);
+  fmt::make_key_dates_distinct(same_ms);
   ASSERT_EQ(again.size(), same_ms.size());
   for (const Entry& e : same_ms.entries()) {
     SCOPED_TRACE(e.alias);
     const Entry* back = again.find(e.alias);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->chain, e.chain);
-    EXPECT_EQ(back->created_ms, e.created_ms);
+    if (!e.is_key()) continue;  // a trusted certificate has no localKeyId, so no date in the file
+    EXPECT_EQ(back->created_ms, e.created_ms);  // the date its localKeyId names
+    EXPECT_LT(e.created_ms - 1'700'000'000'000, keys);
   }
+  expect_keys_on_their_leaves(again, pw);
+}
+
+TEST(Pkcs12Edges, TheJdksKeysOfOneMillisecondConvertWithDistinctIdsAndTheirOwnChains) {
+  // scripts/Pkcs12Peers.java: the JDK's KeyStore API set three keys in one millisecond.
+  Password pw("changeit");
+  Bytes jdk = read_file(peers() + "java-same-ms.p12");
+  std::vector<std::string> jdk_ids = key_bag_ids(jdk, pw);
+  ASSERT_EQ(jdk_ids.size(), 3u);
+  ASSERT_EQ(std::set<std::string>(jdk_ids.begin(), jdk_ids.end()).size(), 1u) << "the fixture lost its shared id";
+  Keystore source = fmt::read_pkcs12(jdk, pw);
+  for (const char* alias : {"mid-rsa", "mid-ec256", "mid-ec384"}) {
+    SCOPED_TRACE(alias);
+    const Entry* e = source.find(alias);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->chain.front(), leaf_of(alias));
+  }
+  Conversion c = convert_keystore(source, StoreType::Pkcs12, pw, pw, nullptr);
+  std::vector<std::string> ids = key_bag_ids(c.file, pw);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 3u) << "localKeyIds repeat";
+  Keystore again = fmt::read_pkcs12(c.file, pw);
+  for (const char* alias : {"mid-rsa", "mid-ec256", "mid-ec384"}) {
+    SCOPED_TRACE(alias);
+    ASSERT_TRUE(again.find(alias));
+    EXPECT_EQ(again.find(alias)->chain, source.find(alias)->chain);
+  }
+  expect_keys_on_their_leaves(again, pw);
+}
+
+TEST(Pkcs12Edges, BouncyCastlesBerPkcs12ReadsAsAKeystore) {
+  Password pw("changeit");
+  Bytes ber = read_file(peers() + "bc-ber.p12");
+  ASSERT_GE(ber.size(), 2u);
+  ASSERT_EQ(ber[1], 0x80) << "the fixture is not BER (indefinite length) any more";
+  EXPECT_EQ(fmt::detect_store_type(ber), StoreType::Pkcs12);
+  Keystore ks = fmt::read_keystore(ber, &pw);
+  EXPECT_TRUE(ks.integrity_verified());
+  EXPECT_EQ(ks.size(), 4u);
+  for (const char* alias : {"mid-rsa", "mid-ec256", "mid-ec384"}) {
+    SCOPED_TRACE(alias);
+    ASSERT_TRUE(ks.find(alias));
+    EXPECT_EQ(ks.find(alias)->chain.front(), leaf_of(alias));
+  }
+  expect_keys_on_their_leaves(ks, pw);
+}
+
+TEST(Pkcs12Edges, KeysWithoutLocalKeyIdTakeTheCertificateOfTheirPublicKey) {
+  Password pw("changeit");
+  // No friendlyName either: Java names it "1" and, the certificates coming first, leaves it
+  // without a chain; the public key finds it.
+  Keystore unnamed = fmt::read_pkcs12(read_file(peers() + "forge-no-key-id-unnamed.p12"), pw);
+  ASSERT_EQ(unnamed.size(), 1u);
+  EXPECT_EQ(unnamed.entries().front().alias, "1");
+  ASSERT_EQ(unnamed.entries().front().chain.size(), 3u);
+  EXPECT_EQ(unnamed.entries().front().chain.front(), leaf_of("mid-rsa"));
+  // Two keys, the second key's certificate first: each key takes the certificate of its own
+  // public key (Java keeps the first key only).
+  Keystore two = fmt::read_pkcs12(read_file(peers() + "forge-two-keys-no-key-id.p12"), pw);
+  ASSERT_EQ(two.size(), 2u);
+  ASSERT_TRUE(two.find("mid-rsa") && two.find("forge-rsa"));
+  EXPECT_EQ(two.find("mid-rsa")->chain.front(), leaf_of("mid-rsa"));
+  EXPECT_EQ(two.find("mid-rsa")->chain.size(), 3u);
+  EXPECT_EQ(two.find("forge-rsa")->chain.size(), 1u);
+  expect_keys_on_their_leaves(two, pw);
+  // A wrong password is still a wrong password, not a missing certificate.
+  EXPECT_EQ(error_kind_of([&] { fmt::read_pkcs12(read_file(peers() + "forge-two-keys-no-key-id.p12"), Password("wrong")); }),
+            ErrorKind::Password);
+}
+
+TEST(Pkcs12Edges, APasswordJavaCannotUseIsRefusedForPkcs12Writes) {
+  // keytool 17 opens no PKCS12 under it ("Password is not ASCII"), whoever wrote the file.
+  Password pw("changeit");
+  Keystore ks = fmt::read_pkcs12(read_file(peers() + "forge-no-key-id.p12"), pw);
+  EXPECT_EQ(error_code_of([&] { fmt::write_pkcs12(ks, Password("Zürich-pässwörd")); }), "PASSWORD_NOT_ENCODABLE");
+  std::string message;
+  EXPECT_EQ(error_kind_of([&] { fmt::write_pkcs12(ks, Password("Zürich-pässwörd")); }, &message), ErrorKind::Input);
+  EXPECT_NE(message.find("PKCS12"), std::string::npos) << message;
+  EXPECT_EQ(error_code_of([&] { fmt::write_pkcs12(ks, Password("tab\there")); }), "PASSWORD_NOT_ENCODABLE");
+  EXPECT_NO_THROW(fmt::write_pkcs12(ks, Password("printable ASCII ~!")));
+  EXPECT_NO_THROW(fmt::write_pkcs12(ks, Password("")));
 }
 
 }  // namespace

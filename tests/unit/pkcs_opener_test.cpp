@@ -178,7 +178,7 @@ TEST(Pkcs12Opener, KeysStaySealedUnlessAskedFor) {
 TEST(Pkcs12Opener, NotAPfxSaysWhy) {
   std::string problem;
   EXPECT_FALSE(fmt::parse_pkcs12(Bytes{0x30, 0x03, 0x02, 0x01, 0x03}, &problem));
-  EXPECT_NE(problem.find("not a DER-encoded PKCS#12"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("not a PKCS#12 PFX"), std::string::npos) << problem;
   KeyAndCert kc = key_and_cert();
   Bytes data = legacy_pfx(kc, "p");
   data.push_back(0);

@@ -36,8 +36,9 @@ std::vector<Vector> peer_vectors() {
 }
 
 // A fixtures.tsv (file, store password, alias=key password,…) and keytool's listing of each file
-// in expected/ beside it: testdata/keystores (scripts/gen-testdata.sh) and its bcfks/ folder
-// (scripts/gen-bcfks.sh, keytool with Bouncy Castle).
+// in expected/ beside it: testdata/keystores (scripts/gen-testdata.sh), its bcfks/ folder
+// (scripts/gen-bcfks.sh, keytool with Bouncy Castle) and its pkcs12-peers/ folder
+// (scripts/gen-pkcs12-peers.sh: the JDK's and Bouncy Castle's KeyStore APIs, node-forge).
 std::vector<Vector> fixtures_in(const std::string& dir) {
   std::vector<Vector> out;
   for (const auto& row : read_tsv(dir + "/fixtures.tsv")) {
@@ -106,6 +107,7 @@ TEST_P(KeystoreTable, WrongStorePasswordIsReportedAsSuch) {
 INSTANTIATE_TEST_SUITE_P(PeerVectors, KeystoreTable, testing::ValuesIn(peer_vectors()), name_of);
 INSTANTIATE_TEST_SUITE_P(Fixtures, KeystoreTable, testing::ValuesIn(fixtures_in(fixtures_dir())), name_of);
 INSTANTIATE_TEST_SUITE_P(Bcfks, KeystoreTable, testing::ValuesIn(fixtures_in(fixtures_dir() + "/bcfks")), name_of);
+INSTANTIATE_TEST_SUITE_P(Pkcs12Peers, KeystoreTable, testing::ValuesIn(fixtures_in(fixtures_dir() + "/pkcs12-peers")), name_of);
 
 TEST(SecretKeys, OpenToTheAlgorithmAndLengthJavaMade) {
   struct Row {
