@@ -10,6 +10,7 @@
 
 #include "midks/cert_info.hpp"
 #include "midks/keystore_file.hpp"
+#include "midks/limits.hpp"
 #include "midks/ossl.hpp"
 #include "pem_bundle.hpp"
 #include "pkcs8.hpp"
@@ -158,7 +159,7 @@ std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const
 
 ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOptions& options) {
   fmt::BundleItems items;
-  for (const BundleFile& f : files) fmt::parse_bundle_file(f.data, f.name, options.passphrase, items);
+  for (const BundleFile& f : files) fmt::parse_bundle_file(f.data.view(), f.name, options.passphrase, items);
 
   ImportedKey result;
   result.notes = std::move(items.notes);
@@ -333,16 +334,13 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
 
 namespace {
 
-// Reads the files for `use`; they hold private keys, so they are wiped however it ends (an import
-// refused, a wrong passphrase).
+// Reads the files for `use`; they hold private keys, in wiping memory (BundleFile::data), so they
+// are wiped however it ends (an import refused, a wrong passphrase).
 template <typename Use>
 auto with_bundle_files(const std::vector<std::string>& paths, Use&& use) {
   std::vector<BundleFile> files;
-  OnScopeExit wipe_files([&files] {
-    for (BundleFile& f : files) wipe(f.data);
-  });
   files.reserve(paths.size());
-  for (const std::string& p : paths) files.push_back(BundleFile{p, read_file(p, 16u << 20)});
+  for (const std::string& p : paths) files.push_back(BundleFile{p, read_secret_bytes(p, limits::kMaxBundleFileBytes)});
   return use(files);
 }
 
@@ -355,7 +353,7 @@ ImportedKey import_bundle_files(const std::vector<std::string>& paths, const Imp
 std::vector<Bytes> bundle_certificates(const std::vector<std::string>& paths, const Password* passphrase) {
   return with_bundle_files(paths, [&](const std::vector<BundleFile>& files) {
     fmt::BundleItems items;
-    for (const BundleFile& f : files) fmt::parse_bundle_file(f.data, f.name, passphrase, items);
+    for (const BundleFile& f : files) fmt::parse_bundle_file(f.data.view(), f.name, passphrase, items);
     std::vector<Bytes> certs;
     for (Bytes& der : items.certs)
       if (std::find(certs.begin(), certs.end(), der) == certs.end()) certs.push_back(std::move(der));

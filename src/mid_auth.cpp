@@ -10,10 +10,11 @@ namespace midks {
 
 AuthMode auth_mode(const MidConfig& config) {
   auto user = config.get(mid_param::kUsername);
-  auto password = config.get(mid_param::kPassword);
+  // The password is only compared: it is read into wiping memory, never into a plain string.
+  std::optional<Password> password = config.get_secret(mid_param::kPassword);
   if (!user && !password) return AuthMode::Mutual;
   if (!user || !password || user->empty() || password->empty() || *user == mid_param::kUsernamePlaceholder ||
-      *password == mid_param::kPasswordPlaceholder)
+      *password == Password(mid_param::kPasswordPlaceholder))
     return AuthMode::NotConfigured;
   return AuthMode::Basic;
 }

@@ -26,7 +26,7 @@ struct Finding {
 
 struct BundleFile {
   std::string name;
-  Bytes data;
+  SecureBytes data;  // may hold a private key: wiped however the import ends
 };
 
 struct ImportOptions {

@@ -465,7 +465,8 @@ Result cmd_doctor(const Options& o) {
   // Key stores are checked entry by entry; everything else is one bundle, as -a would read it.
   // JKS and JCEKS say what they are; a PKCS#12 file is a keystore if it opens with the store
   // password, otherwise a PFX bundle (opened with --keypass, as -a would). DER files are bundles.
-  // Each file is read once.
+  // Each file is read once, into wiping memory (a bundle holds a private key): wiped however the
+  // checks end.
   std::vector<BundleFile> bundle_files;
   std::vector<std::pair<std::string, Keystore>> keystores;
   struct Unreadable {
@@ -480,26 +481,25 @@ Result cmd_doctor(const Options& o) {
     targets.push_back(o.keystore_path());
   }
   for (const std::string& path : targets) {
-    Bytes content = read_file(path);
+    SecureBytes content = read_secret_bytes(path, limits::kMaxKeystoreFileBytes);
     std::optional<StoreType> type;
     try {
-      type = detect_keystore_type(content);
+      type = detect_keystore_type(content.view());
     } catch (const Error&) {  // no keystore: a bundle file, then
     }
     try {
-      if (type) keystores.emplace_back(path, read_keystore_data(content, &store_password(o)));
+      if (type) keystores.emplace_back(path, read_keystore_data(content.view(), &store_password(o)));
     } catch (const Error& e) {
       if (type == StoreType::Pkcs12) {
         type.reset();  // not the store password: a PFX bundle, then
       } else {
         Error explained = explain_password_error(o, e.with_context(path));
         std::optional<Keystore> unverified;
-        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD && (type == StoreType::Jks || type == StoreType::Jceks)) unverified = read_keystore_data(content, nullptr);
+        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD && (type == StoreType::Jks || type == StoreType::Jceks)) unverified = read_keystore_data(content.view(), nullptr);
         unreadable_stores.push_back({path, explained, std::move(unverified)});
       }
     }
     if (!type) bundle_files.push_back(BundleFile{path, std::move(content)});
-    OPENSSL_cleanse(content.data(), content.size());
   }
   Result r;
   r.field("command", "doctor");
@@ -522,7 +522,6 @@ Result cmd_doctor(const Options& o) {
     std::string notes;
     try {
       ImportedKey k = import_bundle(bundle_files, options);
-      for (BundleFile& f : bundle_files) OPENSSL_cleanse(f.data.data(), f.data.size());
       const CertFacts& leaf = k.leaf;
       std::vector<std::string> passed = {"the files parse",
                                          "exactly one private key, usable as PKCS#8",
