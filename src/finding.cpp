@@ -1,18 +1,13 @@
 #include "midks/finding.hpp"
 
-#include <array>
+#include "code_list.hpp"
 
 namespace midks {
 
 namespace {
 
-struct CodeInfo {
-  std::string_view name;
-  Severity severity;
-};
-
 constexpr std::array kCodes = {
-#define MIDKS_FINDING_INFO(name, severity) CodeInfo{#name, Severity::severity},
+#define MIDKS_FINDING_INFO(name, severity) CodeInfo<Severity>{#name, Severity::severity},
     MIDKS_FINDING_CODES(MIDKS_FINDING_INFO)
 #undef MIDKS_FINDING_INFO
 };
@@ -20,15 +15,7 @@ constexpr std::array kCodes = {
 }  // namespace
 
 std::string_view finding_code_name(FindingCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].name; }
-Severity finding_code_severity(FindingCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].severity; }
-
-const std::vector<FindingCode>& all_finding_codes() {
-  static const std::vector<FindingCode> all = [] {
-    std::vector<FindingCode> v;
-    for (std::size_t i = 0; i < kCodes.size(); ++i) v.push_back(static_cast<FindingCode>(i));
-    return v;
-  }();
-  return all;
-}
+Severity finding_code_severity(FindingCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].attribute; }
+const std::vector<FindingCode>& all_finding_codes() { return all_codes_of<FindingCode>(kCodes); }
 
 }  // namespace midks

@@ -12,6 +12,7 @@
 #include "midks/keystore_file.hpp"
 #include "midks/limits.hpp"
 #include "midks/mid_config.hpp"
+#include "support.hpp"
 
 using namespace midks;
 namespace fs = std::filesystem;
@@ -40,33 +41,23 @@ struct TempFolder {
   }
 };
 
-template <class Read>
-std::string code_of(Read&& read) {
-  try {
-    read();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return "no error";
-}
-
 }  // namespace
 
 TEST(FileLimits, AKeystoreOneByteOverItsCapIsRefusedUnread) {
   TempFolder t;
   std::string over = t.file("big.jks", limits::kMaxKeystoreFileBytes + 1, std::string("\xFE\xED\xFE\xED", 4));
-  EXPECT_EQ(code_of([&] { load_keystore(over, nullptr); }), "FILE_TOO_LARGE");
-  EXPECT_EQ(code_of([&] { read_file(over); }), "FILE_TOO_LARGE");
+  EXPECT_EQ(test::error_code_of([&] { load_keystore(over, nullptr); }), "FILE_TOO_LARGE");
+  EXPECT_EQ(test::error_code_of([&] { read_file(over); }), "FILE_TOO_LARGE");
 }
 
 TEST(FileLimits, ABundleFileOneByteOverItsCapIsRefused) {
   TempFolder t;
   std::string over = t.file("big.pem", limits::kMaxBundleFileBytes + 1, "-----BEGIN CERTIFICATE-----\n");
   std::string at = t.file("at.pem", limits::kMaxBundleFileBytes, "-----BEGIN CERTIFICATE-----\n");
-  EXPECT_EQ(code_of([&] { import_bundle_files({over}, ImportOptions{}); }), "FILE_TOO_LARGE");
-  EXPECT_EQ(code_of([&] { bundle_certificates({over}, nullptr); }), "FILE_TOO_LARGE");
+  EXPECT_EQ(test::error_code_of([&] { import_bundle_files({over}, ImportOptions{}); }), "FILE_TOO_LARGE");
+  EXPECT_EQ(test::error_code_of([&] { bundle_certificates({over}, nullptr); }), "FILE_TOO_LARGE");
   // At the cap the file is read, and judged on what it holds.
-  EXPECT_NE(code_of([&] { import_bundle_files({at}, ImportOptions{}); }), "FILE_TOO_LARGE");
+  EXPECT_NE(test::error_code_of([&] { import_bundle_files({at}, ImportOptions{}); }), "FILE_TOO_LARGE");
 }
 
 TEST(FileLimits, AConfigXmlOneByteOverItsCapIsRefused) {
@@ -74,8 +65,8 @@ TEST(FileLimits, AConfigXmlOneByteOverItsCapIsRefused) {
   const std::string xml = "<parameters>\n</parameters>\n";
   std::string over = t.file("over/config.xml", limits::kMaxConfigXmlBytes + 1, xml);
   std::string at = t.file("at/config.xml", limits::kMaxConfigXmlBytes, xml);
-  EXPECT_EQ(code_of([&] { MidConfig::load(over); }), "FILE_TOO_LARGE");
-  EXPECT_EQ(code_of([&] { MidConfig::load(at); }), "no error");  // read (tinyxml2 stops at the first zero byte)
+  EXPECT_EQ(test::error_code_of([&] { MidConfig::load(over); }), "FILE_TOO_LARGE");
+  EXPECT_EQ(test::error_code_of([&] { MidConfig::load(at); }), "(no error)");  // read (tinyxml2 stops at the first zero byte)
 }
 
 TEST(FileLimits, ASecretFileOneByteOverItsCapIsRefused) {
@@ -83,7 +74,7 @@ TEST(FileLimits, ASecretFileOneByteOverItsCapIsRefused) {
   std::string over = t.file("over.pw", limits::kMaxSecretFileBytes + 1, std::string(limits::kMaxSecretFileBytes + 1, 'p'));
   std::string at = t.file("at.pw", limits::kMaxSecretFileBytes + 1, std::string(limits::kMaxSecretFileBytes - 1, 'p') + "\n");
   fs::resize_file(at, limits::kMaxSecretFileBytes);
-  EXPECT_EQ(code_of([&] { read_secret_file(over); }), "FILE_TOO_LARGE");
+  EXPECT_EQ(test::error_code_of([&] { read_secret_file(over); }), "FILE_TOO_LARGE");
   EXPECT_EQ(read_secret_file(at).size(), limits::kMaxSecretFileBytes - 1);  // the newline is not part of it
 }
 
