@@ -38,15 +38,13 @@ const char* g_secret = nullptr;
 std::size_t g_secret_size = 0;
 bool g_found = false;
 
-void look_into(void* p) noexcept {
 #ifdef MIDKS_WATCH_FREES
+void look_into(void* p) noexcept {
   if (!p || !g_secret) return;
   std::size_t n = malloc_usable_size(p);
   if (n >= g_secret_size && ::memmem(p, n, g_secret, g_secret_size)) g_found = true;
-#else
-  (void)p;
-#endif
 }
+#endif
 
 // Keeps the compiler from leaving out an allocation whose contents nothing reads.
 void escape(const void* p) {
