@@ -202,7 +202,7 @@ std::string fips_mode_evidence(const std::string& agent_dir) {
   if (!platform::exists(path)) return {};
   Bytes text;
   try {
-    text = read_file(path, 1u << 20);
+    text = read_file(path, limits::kMaxWrapperConfBytes);
   } catch (const Error&) {
     return {};  // unreadable: nothing shows FIPS mode
   }

@@ -10,6 +10,7 @@
 
 #include "midks/cert_info.hpp"
 #include "midks/keystore_file.hpp"
+#include "midks/limits.hpp"
 #include "midks/ossl.hpp"
 #include "pem_bundle.hpp"
 #include "pkcs8.hpp"
@@ -20,11 +21,8 @@ namespace {
 
 std::string summarise(const std::vector<Finding>& findings, const std::string& what_was_refused) {
   std::string s = what_was_refused + ":";
-  for (const Finding& f : findings) {
-    if (f.severity != Severity::Refusable) continue;
-    s += "\n  - [" + f.code + "] " + f.message;
-    if (!f.hint.empty()) s += "\n    fix: " + f.hint;
-  }
+  for (const Finding& f : findings)
+    if (f.severity() == Severity::Refusable) s += "\n  - [" + f.name() + "] " + f.message;
   return s;
 }
 
@@ -72,15 +70,15 @@ bool key_matches_certificate(const SecureBytes& pkcs8, const Bytes& cert_der) {
 ImportRefused::ImportRefused(std::vector<Finding> findings) : ImportRefused(std::move(findings), "the bundle was not imported") {}
 
 ImportRefused::ImportRefused(std::vector<Finding> findings, const std::string& what_was_refused)
-    : Error(ErrorCode::BUNDLE_REFUSED, summarise(findings, what_was_refused)), findings_(std::move(findings)) {}
+    : Error(ErrorCode::BUNDLE_REFUSED, summarise(findings, what_was_refused)), findings_(std::move(findings)), what_was_refused_(what_was_refused) {}
 
 namespace {
 // Where a missing issuer was looked for, so that the findings say it truthfully.
 struct Sources {
   std::string where;     // "the bundle"
-  std::string add_root;  // the fix for ROOT_MISSING
+  std::string add_root;  // the caller's fix for ROOT_MISSING; empty: the fix table's
 };
-const Sources kBundle{"the bundle", "append the root CA certificate to the bundle"};
+const Sources kBundle{"the bundle", {}};
 std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const ImportOptions& options, const Sources& sources);
 }  // namespace
 
@@ -89,7 +87,7 @@ std::vector<Finding> validate_chain(const std::vector<Bytes>& chain, const Impor
   for (const Bytes& der : chain) certs.push_back(make_cert(der));
   std::vector<const Cert*> ptrs;
   for (const Cert& c : certs) ptrs.push_back(&c);
-  return validate_certs(ptrs, options, Sources{"the chain", kBundle.add_root});
+  return validate_certs(ptrs, options, Sources{"the chain", {}});
 }
 
 namespace {
@@ -98,8 +96,8 @@ std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const
   std::vector<Finding> out;
   if (chain.empty()) return out;
   std::time_t now = options.now ? options.now : now_s();
-  auto add = [&](Severity s, std::string code, std::string message, std::string hint = {}) {
-    out.push_back(Finding{s, std::move(code), std::move(message), std::move(hint)});
+  auto add = [&](FindingCode code, std::string message, std::string hint = {}) {
+    out.push_back(Finding{code, std::move(message), std::move(hint)});
   };
   const std::vector<const Cert*>& certs = chain;
   const Cert& leaf = *certs.front();
@@ -107,47 +105,38 @@ std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const
   std::uint32_t flags = X509_get_extension_flags(lx);
 
   if (self_issued(leaf) && signed_by(leaf, leaf))
-    add(Severity::Refusable, "SELF_SIGNED_LEAF", "the certificate " + name_of(leaf) + " is self-signed",
-        "MID mutual authentication does not support self-signed certificates; have it issued by your private or commercial CA");
+    add(FindingCode::SELF_SIGNED_LEAF, "the certificate " + name_of(leaf) + " is self-signed");
   if ((flags & EXFLAG_XKUSAGE) && !(X509_get_extended_key_usage(lx) & (XKU_SSL_CLIENT | XKU_ANYEKU)))
-    add(Severity::Refusable, "LEAF_NOT_CLIENT_AUTH",
-        "the certificate " + name_of(leaf) + " has an extended key usage without Client Authentication (1.3.6.1.5.5.7.3.2)",
-        "request a certificate with extendedKeyUsage = clientAuth (a client-authentication template in ADCS)");
+    add(FindingCode::LEAF_NOT_CLIENT_AUTH,
+        "the certificate " + name_of(leaf) + " has an extended key usage without Client Authentication (1.3.6.1.5.5.7.3.2)");
   if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(lx) & KU_DIGITAL_SIGNATURE))
-    add(Severity::Refusable, "LEAF_KEY_USAGE", "the certificate " + name_of(leaf) + " has a key usage without digitalSignature",
-        "request a certificate with keyUsage = digitalSignature, keyEncipherment");
+    add(FindingCode::LEAF_KEY_USAGE, "the certificate " + name_of(leaf) + " has a key usage without digitalSignature");
   for (std::size_t i = 1; i < certs.size(); ++i)
     if (X509_check_ca(certs[i]->x509.get()) == 0)
-      add(Severity::Refusable, "ISSUER_NOT_CA", "the issuing certificate " + name_of(*certs[i]) + " is not a CA (basicConstraints CA:TRUE missing)",
-          "the chain must be made of CA certificates above the leaf; get the CA chain from your PKI administrator");
+      add(FindingCode::ISSUER_NOT_CA, "the issuing certificate " + name_of(*certs[i]) + " is not a CA (basicConstraints CA:TRUE missing)");
   for (const Cert* c : certs) {
     if (c->facts.not_after < now)
-      add(Severity::Refusable, "EXPIRED", "the certificate " + name_of(*c) + " expired on " + day(c->facts.not_after),
-          c->x509.get() == lx ? "renew the certificate (new CSR, Step 1-2) and import the new bundle" : "get the renewed CA certificate from your PKI administrator");
+      add(FindingCode::EXPIRED, std::string(c->x509.get() == lx ? "the certificate " : "the CA certificate ") + name_of(*c) + " expired on " +
+                                    day(c->facts.not_after));
     else if (c->facts.not_before > now)
-      add(Severity::Refusable, "NOT_YET_VALID", "the certificate " + name_of(*c) + " is not valid before " + day(c->facts.not_before),
-          "check the clock of this host and of the CA; import it once it is valid");
+      add(FindingCode::NOT_YET_VALID, "the certificate " + name_of(*c) + " is not valid before " + day(c->facts.not_before));
   }
   if (leaf.facts.not_after >= now && leaf.facts.not_after - now < static_cast<std::time_t>(options.expiry_warn_days) * 86400)
-    add(Severity::Warning, "EXPIRES_SOON",
-        "the certificate " + name_of(leaf) + " expires on " + day(leaf.facts.not_after) + ", in " +
-            std::to_string((leaf.facts.not_after - now) / 86400) + " day(s)",
-        "plan the renewal now: the MID goes Down when it expires");
+    add(FindingCode::EXPIRES_SOON, "the certificate " + name_of(leaf) + " expires on " + day(leaf.facts.not_after) + ", in " +
+                                       std::to_string((leaf.facts.not_after - now) / 86400) + " day(s)");
   // ServiceNow documents RSA 2048 as what MID mutual authentication validates: shorter RSA keys
   // fail at MID start-up ("Insufficient key length"); other algorithms are not supported there.
   for (const Cert* c : certs)
     if (c->facts.key_algorithm == "RSA" && c->facts.key_bits < 2048)
-      add(Severity::Refusable, "WEAK_KEY", "the certificate " + name_of(*c) + " has a " + std::to_string(c->facts.key_bits) +
-          "-bit RSA key; the MID refuses keys under 2048 bits ('Insufficient key length')",
-          "issue a new certificate for an RSA key of 2048 bits or more");
+      add(FindingCode::WEAK_KEY, "the certificate " + name_of(*c) + " has a " + std::to_string(c->facts.key_bits) +
+                                     "-bit RSA key; the MID refuses keys under 2048 bits ('Insufficient key length')");
   if (leaf.facts.key_algorithm != "RSA")
-    add(Severity::Warning, "NON_RSA_KEY",
+    add(FindingCode::NON_RSA_KEY,
         "the key of " + name_of(leaf) + " is " + leaf.facts.key_algorithm +
-            "; Java accepts it for TLS, but ServiceNow documents RSA (2048 bits) as the only key algorithm MID mutual authentication supports",
-        "if the MID refuses the certificate, issue one for an RSA 2048 key");
+            "; Java accepts it for TLS, but ServiceNow documents RSA (2048 bits) as the only key algorithm MID mutual authentication supports");
   const Cert& top = *certs.back();
   if (!self_issued(top))
-    add(Severity::Warning, "ROOT_MISSING",
+    add(FindingCode::ROOT_MISSING,
         "the chain ends at " + name_of(top) + ", whose issuer '" + top.facts.issuer_display + "' is not in " + sources.where +
             "; the instance needs the full chain up to the root",
         sources.add_root);
@@ -158,7 +147,7 @@ std::vector<Finding> validate_certs(const std::vector<const Cert*>& chain, const
 
 ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOptions& options) {
   fmt::BundleItems items;
-  for (const BundleFile& f : files) fmt::parse_bundle_file(f.data, f.name, options.passphrase, items);
+  for (const BundleFile& f : files) fmt::parse_bundle_file(f.data.view(), f.name, options.passphrase, items);
 
   ImportedKey result;
   result.notes = std::move(items.notes);
@@ -310,22 +299,19 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
   const Cert& top = *chain.back();
   if (rekeyed)
     for (Finding& f : result.findings)
-      if (f.code == "ROOT_MISSING")
+      if (f.code == FindingCode::ROOT_MISSING)
         f.message += " (the entry's current chain holds a " + name_of(*rekeyed) + " with another key: was the CA re-keyed?)";
   if (!self_issued(top) && !left_over.empty()) {
     // Something is missing between the certificates we have: not merely the root.
-    std::erase_if(result.findings, [](const Finding& f) { return f.code == "ROOT_MISSING"; });
-    result.findings.push_back(Finding{Severity::Refusable, "CHAIN_BROKEN",
-                                      "no certificate in " + sources.where + " issued " + name_of(top) + ": looked for '" +
-                                          top.facts.issuer_display + "' (a missing intermediate)",
-                                      "add the intermediate CA certificate(s) between the leaf and the root"});
+    std::erase_if(result.findings, [](const Finding& f) { return f.code == FindingCode::ROOT_MISSING; });
+    result.findings.push_back(Finding{FindingCode::CHAIN_BROKEN, "no certificate in " + sources.where + " issued " + name_of(top) + ": looked for '" +
+                                                                     top.facts.issuer_display + "' (a missing intermediate)"});
   } else {
     for (const Cert* c : left_over)
-      result.findings.push_back(Finding{Severity::Warning, "UNRELATED_CERTIFICATE",
-                                        "the certificate " + name_of(*c) + " is not part of the leaf's chain and was left out", {}});
+      result.findings.push_back(Finding{FindingCode::UNRELATED_CERTIFICATE, "the certificate " + name_of(*c) + " is not part of the leaf's chain and was left out"});
   }
   bool refused = std::any_of(result.findings.begin(), result.findings.end(),
-                             [](const Finding& f) { return f.severity == Severity::Refusable; });
+                             [](const Finding& f) { return f.severity() == Severity::Refusable; });
   if (refused && !options.force) throw ImportRefused(result.findings);
   if (!keys.empty()) result.pkcs8 = std::move(keys.front().pkcs8);
   return result;
@@ -333,16 +319,13 @@ ImportedKey import_bundle(const std::vector<BundleFile>& files, const ImportOpti
 
 namespace {
 
-// Reads the files for `use`; they hold private keys, so they are wiped however it ends (an import
-// refused, a wrong passphrase).
+// Reads the files for `use`; they hold private keys, in wiping memory (BundleFile::data), so they
+// are wiped however it ends (an import refused, a wrong passphrase).
 template <typename Use>
 auto with_bundle_files(const std::vector<std::string>& paths, Use&& use) {
   std::vector<BundleFile> files;
-  OnScopeExit wipe_files([&files] {
-    for (BundleFile& f : files) wipe(f.data);
-  });
   files.reserve(paths.size());
-  for (const std::string& p : paths) files.push_back(BundleFile{p, read_file(p, 16u << 20)});
+  for (const std::string& p : paths) files.push_back(BundleFile{p, read_secret_bytes(p, limits::kMaxBundleFileBytes)});
   return use(files);
 }
 
@@ -355,7 +338,7 @@ ImportedKey import_bundle_files(const std::vector<std::string>& paths, const Imp
 std::vector<Bytes> bundle_certificates(const std::vector<std::string>& paths, const Password* passphrase) {
   return with_bundle_files(paths, [&](const std::vector<BundleFile>& files) {
     fmt::BundleItems items;
-    for (const BundleFile& f : files) fmt::parse_bundle_file(f.data, f.name, passphrase, items);
+    for (const BundleFile& f : files) fmt::parse_bundle_file(f.data.view(), f.name, passphrase, items);
     std::vector<Bytes> certs;
     for (Bytes& der : items.certs)
       if (std::find(certs.begin(), certs.end(), der) == certs.end()) certs.push_back(std::move(der));

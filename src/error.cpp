@@ -1,18 +1,13 @@
 #include "midks/error.hpp"
 
-#include <array>
+#include "code_list.hpp"
 
 namespace midks {
 
 namespace {
 
-struct CodeInfo {
-  std::string_view name;
-  ErrorKind kind;
-};
-
 constexpr std::array kCodes = {
-#define MIDKS_ERROR_INFO(name, kind) CodeInfo{#name, ErrorKind::kind},
+#define MIDKS_ERROR_INFO(name, kind) CodeInfo<ErrorKind>{#name, ErrorKind::kind},
     MIDKS_ERROR_CODES(MIDKS_ERROR_INFO)
 #undef MIDKS_ERROR_INFO
 };
@@ -20,16 +15,8 @@ constexpr std::array kCodes = {
 }  // namespace
 
 std::string_view error_code_name(ErrorCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].name; }
-ErrorKind error_code_kind(ErrorCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].kind; }
-
-const std::vector<ErrorCode>& all_error_codes() {
-  static const std::vector<ErrorCode> all = [] {
-    std::vector<ErrorCode> v;
-    for (std::size_t i = 0; i < kCodes.size(); ++i) v.push_back(static_cast<ErrorCode>(i));
-    return v;
-  }();
-  return all;
-}
+ErrorKind error_code_kind(ErrorCode code) noexcept { return kCodes[static_cast<std::size_t>(code)].attribute; }
+const std::vector<ErrorCode>& all_error_codes() { return all_codes_of<ErrorCode>(kCodes); }
 
 Error::Error(ErrorCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
 

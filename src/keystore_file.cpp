@@ -8,7 +8,25 @@
 
 namespace midks {
 
-Bytes read_file(const std::string& path, std::size_t max_size, Readable accept) {
+namespace {
+
+// A pipe's input is read in buffers that double from this size up to the cap.
+constexpr std::size_t kFirstPipeBuffer = std::size_t{1} << 20;
+
+// Grows a buffer of plain memory without leaving the old one unwiped: the file may hold a private
+// key (a PEM bundle).
+void grow(Bytes& out, std::size_t n) {
+  Bytes bigger(n);
+  std::copy(out.begin(), out.end(), bigger.begin());
+  wipe(out);
+  out.swap(bigger);
+}
+void grow(SecureBytes& out, std::size_t n) { out.resize(n); }  // wipes the buffer it outgrows
+void wipe_all(Bytes& out) { wipe(out); }
+void wipe_all(SecureBytes& out) { out.clear(); }
+
+template <class Buffer>
+Buffer read_into(const std::string& path, std::size_t max_size, Readable accept) {
   platform::InputFile f(path);
   if (f.kind() == platform::InputFile::Kind::Folder) fail(ErrorCode::FILE_UNREADABLE, path + " is a directory, not a file");
   if (accept == Readable::RegularFileOnly && f.kind() != platform::InputFile::Kind::Regular)
@@ -21,21 +39,19 @@ Bytes read_file(const std::string& path, std::size_t max_size, Readable accept) 
     fail(ErrorCode::FILE_TOO_LARGE, path + " is too large (" + size + " bytes; this file may have at most " + std::to_string(max_size) + ")");
   };
   if (!stream && f.size() > max_size) too_large(std::to_string(f.size()));
-  // The file may hold a private key (a PEM bundle): no copy of it is left behind, neither in the
-  // buffers a pipe's growing input outgrows nor in a buffer an error abandons.
-  Bytes out(stream ? std::min<std::size_t>(max_size + 1, 1u << 20) : static_cast<std::size_t>(f.size()));
+  // No copy is left behind, neither in the buffers a pipe's growing input outgrows nor in a
+  // buffer an error abandons.
+  Buffer out;
+  out.resize(stream ? std::min<std::size_t>(max_size + 1, kFirstPipeBuffer) : static_cast<std::size_t>(f.size()));
   bool complete = false;
   OnScopeExit wipe_unless_complete([&] {
-    if (!complete) wipe(out);
+    if (!complete) wipe_all(out);
   });
   std::size_t done = 0;
   for (;;) {
     if (done == out.size()) {
       if (!stream || out.size() > max_size) break;
-      Bytes bigger(std::min(out.size() * 2, max_size + 1));
-      std::copy(out.begin(), out.end(), bigger.begin());
-      wipe(out);
-      out.swap(bigger);
+      grow(out, std::min(out.size() * 2, max_size + 1));
     }
     std::size_t n = f.read(out.data() + done, out.size() - done);
     if (n == 0) break;
@@ -45,6 +61,21 @@ Bytes read_file(const std::string& path, std::size_t max_size, Readable accept) 
   out.resize(done);
   complete = true;
   return out;
+}
+
+}  // namespace
+
+Bytes read_file(const std::string& path, std::size_t max_size, Readable accept) { return read_into<Bytes>(path, max_size, accept); }
+
+SecureBytes read_secret_bytes(const std::string& path, std::size_t max_size, Readable accept) {
+  return read_into<SecureBytes>(path, max_size, accept);
+}
+
+Password read_secret_file(const std::string& path) {
+  SecureBytes data = read_secret_bytes(path, limits::kMaxSecretFileBytes);
+  std::size_t n = data.size();
+  while (n > 0 && (data.data()[n - 1] == '\n' || data.data()[n - 1] == '\r')) --n;  // a trailing newline is not part of it
+  return Password::from_bytes(ByteView(data.data(), n));
 }
 
 StoreType detect_keystore_type(ByteView data) { return fmt::detect_store_type(data); }

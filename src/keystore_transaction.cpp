@@ -41,7 +41,7 @@ KeystoreUpdate update_keystore(const std::string& path, const Password& store_pa
   if (!dir.empty()) platform::create_folders(dir.string(), 0700);
   platform::FolderLock lock(path, path, lock_timeout_s);
   bool exists = platform::exists(path);
-  Bytes before = exists ? read_file(path, kMaxKeystoreBytes, Readable::RegularFileOnly) : Bytes{};
+  Bytes before = exists ? read_file(path, limits::kMaxKeystoreFileBytes, Readable::RegularFileOnly) : Bytes{};
   Keystore ks = [&] {
     if (!exists) return Keystore(new_type);
     try {

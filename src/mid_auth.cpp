@@ -10,10 +10,11 @@ namespace midks {
 
 AuthMode auth_mode(const MidConfig& config) {
   auto user = config.get(mid_param::kUsername);
-  auto password = config.get(mid_param::kPassword);
+  // The password is only compared: it is read into wiping memory, never into a plain string.
+  std::optional<Password> password = config.get_secret(mid_param::kPassword);
   if (!user && !password) return AuthMode::Mutual;
   if (!user || !password || user->empty() || password->empty() || *user == mid_param::kUsernamePlaceholder ||
-      *password == mid_param::kPasswordPlaceholder)
+      *password == Password(mid_param::kPasswordPlaceholder))
     return AuthMode::NotConfigured;
   return AuthMode::Basic;
 }
@@ -52,18 +53,17 @@ std::vector<std::string> encrypted_parameters(const MidConfig& config) {
 
 Finding mid_key_replaced_finding(const std::vector<std::string>* encrypted, const std::string& config_path) {
   std::string what = std::string("the key pair the MID had under '") + kMidKeyAlias + "' was replaced by another key";
+  // The fix table's fix is for the plain case; the other two say what to re-enter, and where.
   std::string restore = "the previous keystore is in security_backup/ (see its keystore_backup_audit_trail.log)";
   if (!encrypted)
-    return {Severity::Warning, "MID_KEY_REPLACED",
+    return {FindingCode::MID_KEY_REPLACED,
             what + "; " + config_path + " could not be read, so the values the MID encrypted with the old key could not be checked",
             "look for secure=\"true\" values starting with encrypted: in the MID's config.xml and re-enter them as plain text (the MID encrypts them again at start); " +
                 restore};
-  if (encrypted->empty())
-    return {Severity::Warning, "MID_KEY_REPLACED", what + "; " + config_path + " holds no value encrypted with the old one",
-            "invalidate and re-validate the MID Server on the instance so that it trusts the new key; " + restore};
+  if (encrypted->empty()) return {FindingCode::MID_KEY_REPLACED, what + "; " + config_path + " holds no value encrypted with the old one"};
   std::string names;
   for (const std::string& n : *encrypted) names += (names.empty() ? "" : ", ") + n;
-  return {Severity::Warning, "MID_KEY_REPLACED",
+  return {FindingCode::MID_KEY_REPLACED,
           what + ", and " + config_path + " holds values encrypted with the old one that the new key cannot decrypt: " + names,
           "re-enter each of them in config.xml as plain text, keeping secure=\"true\" (e.g. <parameter name=\"" + encrypted->front() +
               "\" secure=\"true\" value=\"…\"/>); the MID encrypts them again with its new key when it starts"};

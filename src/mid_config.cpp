@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <tinyxml2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -16,8 +17,17 @@ namespace midks {
 
 namespace {
 
-std::string escape_attribute(std::string_view v) {
-  std::string out;
+// Text of an edit that carries a value (a password): in wiping memory, and made large enough to
+// live on the heap, as a SecureString short enough for the small-string buffer is not wiped.
+constexpr std::size_t kHeapTextBytes = 64;
+SecureString heap_text(std::size_t size_hint = 0) {
+  SecureString s;
+  s.reserve(std::max(size_hint, kHeapTextBytes));
+  return s;
+}
+
+SecureString escape_attribute(std::string_view v) {
+  SecureString out = heap_text(v.size() + v.size() / 4);
   for (char c : v) {
     switch (c) {
       case '&': out += "&amp;"; break;
@@ -58,7 +68,7 @@ class WipingDocument : public tinyxml2::XMLDocument {
   }
 };
 
-void parse_document(tinyxml2::XMLDocument& doc, const std::string& text, const std::string& origin) {
+void parse_document(tinyxml2::XMLDocument& doc, std::string_view text, const std::string& origin) {
   if (doc.Parse(text.data(), text.size()) != tinyxml2::XML_SUCCESS)
     fail(ErrorCode::CONFIG_INVALID, origin + " is not well-formed XML (line " + std::to_string(doc.ErrorLineNum()) + ": " + doc.ErrorName() + ")");
   const tinyxml2::XMLElement* root = doc.RootElement();
@@ -96,14 +106,12 @@ MidConfig MidConfig::load(const std::string& path) {
     if (!there.error.empty()) fail(ErrorCode::FILE_UNREADABLE, "cannot open " + path + ": " + there.error);
     fail(ErrorCode::NO_CONFIG_XML, "no config.xml at " + path);
   }
-  Bytes data = read_file(path, 4u << 20, Readable::RegularFileOnly);
-  std::string text(data.begin(), data.end());
-  OPENSSL_cleanse(data.data(), data.size());
-  return parse(std::move(text), path);
+  SecureBytes data = read_secret_bytes(path, limits::kMaxConfigXmlBytes, Readable::RegularFileOnly);
+  return parse(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), path);
 }
 
-MidConfig MidConfig::parse(std::string text, std::string origin) {
-  MidConfig c(std::move(text), std::move(origin));
+MidConfig MidConfig::parse(std::string_view text, std::string origin) {
+  MidConfig c(SecureString(text), std::move(origin));
   WipingDocument doc;
   parse_document(doc, c.text_, c.origin_);
   return c;
@@ -151,7 +159,7 @@ bool MidConfig::has_attribute(std::string_view name, std::string_view attribute)
 // root whose name attribute equals name (the first is the element tinyxml2's reading finds), and
 // where the root element really closes.
 MidConfig::Scan MidConfig::scan(std::string_view name) const {
-  const std::string& t = text_;
+  std::string_view t = text_;
   Scan result;
   int depth = 0;
   std::size_t i = 0;
@@ -172,9 +180,9 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
     }
     std::size_t j = i + 1;
     while (j < t.size() && !std::isspace(static_cast<unsigned char>(t[j])) && t[j] != '/' && t[j] != '>') ++j;
-    std::string tag = t.substr(i + 1, j - i - 1);
+    std::string_view tag = t.substr(i + 1, j - i - 1);
     Span span{i, 0, 0, 0, false, false};
-    std::optional<std::string> tag_name;
+    std::optional<std::string_view> tag_name;
     bool self_closing = false;
     while (j < t.size() && t[j] != '>') {
       if (t[j] == '"' || t[j] == '\'') {  // a quoted value: '>' and '/' inside it mean nothing
@@ -188,7 +196,7 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
       self_closing = false;
       std::size_t key_begin = j;
       while (j < t.size() && t[j] != '=' && !std::isspace(static_cast<unsigned char>(t[j])) && t[j] != '>' && t[j] != '/') ++j;
-      std::string key = t.substr(key_begin, j - key_begin);
+      std::string_view key = t.substr(key_begin, j - key_begin);
       while (j < t.size() && std::isspace(static_cast<unsigned char>(t[j]))) ++j;
       if (j >= t.size() || t[j] != '=') continue;
       ++j;
@@ -212,12 +220,12 @@ MidConfig::Scan MidConfig::scan(std::string_view name) const {
 
 namespace {
 
-std::size_t line_start_of(const std::string& t, std::size_t pos) {
+std::size_t line_start_of(std::string_view t, std::size_t pos) {
   std::size_t nl = pos == 0 ? std::string::npos : t.rfind('\n', pos - 1);
   return nl == std::string::npos ? 0 : nl + 1;
 }
 
-bool blank(const std::string& t, std::size_t from, std::size_t to) {
+bool blank(std::string_view t, std::size_t from, std::size_t to) {
   for (std::size_t i = from; i < to; ++i)
     if (t[i] != ' ' && t[i] != '\t' && t[i] != '\r') return false;
   return true;
@@ -247,43 +255,50 @@ void MidConfig::prove_edit(std::string_view name, const std::vector<SecureString
 }
 
 void MidConfig::set(std::string_view name, std::string_view value, std::string_view after, std::string_view new_attributes) {
-  std::string escaped = escape_attribute(value);
+  const SecureString escaped = escape_attribute(value);
   const std::vector<SecureString> untouched = untouched_by(name);
   Scan found = scan(name);
+  // Every piece of text that holds the value is built in place in wiping memory (text_ is a
+  // SecureString too: the buffers its edits outgrow are wiped).
+  SecureString piece = heap_text(escaped.size() + name.size() + new_attributes.size() + kHeapTextBytes);
   if (std::optional<Span> span = found.first()) {
     if (span->has_value) {
       text_.replace(span->value_begin, span->value_end - span->value_begin, escaped);
     } else {
       // <parameter name="x"/> without a value: add one right after the tag name.
-      text_.insert(span->tag_begin + 10, " value=\"" + escaped + "\"");
+      text_.insert(span->tag_begin + 10, piece.append(" value=\"").append(escaped).append("\""));
     }
   } else {
-    std::string eol = text_.find("\r\n") != std::string::npos ? "\r\n" : "\n";
-    std::string tag = "<parameter name=\"" + escape_attribute(name) + "\" " + (new_attributes.empty() ? "" : std::string(new_attributes) + " ") +
-                      "value=\"" + escaped + "\"/>";
+    const char* eol = text_.find("\r\n") != SecureString::npos ? "\r\n" : "\n";
+    std::string_view indent = "    ";
     std::optional<Span> anchor = after.empty() ? std::nullopt : scan(after).first();
     std::size_t anchor_line = anchor ? line_start_of(text_, anchor->tag_begin) : 0;
-    std::size_t anchor_eol = anchor ? text_.find('\n', anchor->tag_end) : std::string::npos;
-    if (anchor && anchor->self_closing && anchor_eol != std::string::npos && blank(text_, anchor_line, anchor->tag_begin) &&
+    std::size_t anchor_eol = anchor ? text_.find('\n', anchor->tag_end) : SecureString::npos;
+    std::size_t at;
+    if (anchor && anchor->self_closing && anchor_eol != SecureString::npos && blank(text_, anchor_line, anchor->tag_begin) &&
         blank(text_, anchor->tag_end, anchor_eol)) {
       // A line of its own right below the anchor, indented like it.
-      text_.insert(anchor_eol + 1, text_.substr(anchor_line, anchor->tag_begin - anchor_line) + tag + eol);
+      at = anchor_eol + 1;
+      indent = std::string_view(text_).substr(anchor_line, anchor->tag_begin - anchor_line);
     } else {
       std::size_t close = found.root_close;
-      if (close == std::string::npos)
+      if (close == SecureString::npos)
         fail(ErrorCode::CONFIG_UNEDITABLE, origin_ + " has an empty <parameters/> element; a parameter cannot be added to it (write <parameters></parameters> in its place)");
-      std::string indent = "    ";
-      if (std::size_t last = text_.rfind("<parameter", close); last != std::string::npos) {
+      if (std::size_t last = text_.rfind("<parameter", close); last != SecureString::npos) {
         std::size_t line = line_start_of(text_, last);
-        if (blank(text_, line, last)) indent = text_.substr(line, last - line);
+        if (blank(text_, line, last)) indent = std::string_view(text_).substr(line, last - line);
       }
       std::size_t line = line_start_of(text_, close);
-      if (blank(text_, line, close)) {
-        text_.insert(line, indent + tag + eol);  // a whole line just above the closing tag's line
-      } else {
-        text_.insert(close, tag + eol);  // the closing tag shares its line: put the new one right before it
-      }
+      // A whole line just above the closing tag's line; or, when the closing tag shares its line,
+      // the new one right before it.
+      bool own_line = blank(text_, line, close);
+      at = own_line ? line : close;
+      if (!own_line) indent = {};
     }
+    piece.append(indent).append("<parameter name=\"").append(escape_attribute(name)).append("\" ");
+    if (!new_attributes.empty()) piece.append(new_attributes).append(" ");
+    piece.append("value=\"").append(escaped).append("\"/>").append(eol);
+    text_.insert(at, piece);  // indent may point into text_: the piece is complete before text_ changes
   }
   prove_edit(name, untouched, [&](const tinyxml2::XMLElement* p) {
     const char* v = p ? p->Attribute("value") : nullptr;
@@ -307,10 +322,12 @@ void MidConfig::add_attribute(std::string_view name, std::string_view attribute,
     while (i > span.tag_begin && std::isspace(static_cast<unsigned char>(text_[i - 1]))) --i;
     if (i >= span.tag_begin + 5 && text_.compare(i - 5, 5, "value") == 0) value_attribute = i - 5;
   }
-  std::string added;
+  SecureString added = heap_text(attribute.size() + value.size() + kHeapTextBytes);
+  bool before_value = value_attribute != std::string::npos && value_attribute > span.tag_begin;
+  if (!before_value) added.append(" ");
   added.append(attribute).append("=\"").append(escape_attribute(value)).append("\"");
-  if (value_attribute != std::string::npos && value_attribute > span.tag_begin) text_.insert(value_attribute, added + " ");
-  else text_.insert(span.tag_begin + 10, " " + added);
+  if (before_value) text_.insert(value_attribute, added.append(" "));
+  else text_.insert(span.tag_begin + 10, added);
   prove_edit(name, untouched, [&](const tinyxml2::XMLElement* p) { return p && p->Attribute(std::string(attribute).c_str()); });
 }
 
@@ -347,8 +364,6 @@ void MidConfig::refuse_edit(std::string_view name) const {
   fail(ErrorCode::CONFIG_UNEDITABLE, "cannot edit " + origin_ + " safely: its XML around parameter '" + std::string(name) +
                              "' is unusual; nothing was written");
 }
-
-MidConfig::~MidConfig() { OPENSSL_cleanse(text_.data(), text_.size()); }
 
 WriteOutcome MidConfig::save(const std::string& path) const {
   return write_file_atomically(path, ByteView(reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()),

@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "midks/error.hpp"
+#include "midks/limits.hpp"
 #include "midks/platform.hpp"
 
 namespace midks::platform {
@@ -175,7 +176,11 @@ WriteOutcome rewrite_in_place(const std::string& path, ByteView data, const Writ
   if (st.st_nlink > 1)
     fail(ErrorCode::UNSAFE_LINK, "refusing to rewrite " + path + " in place: it has " + std::to_string(st.st_nlink) +
                                      " hard links, so the write would change them all; nothing was written");
-  Bytes before = read_all(f.get(), path, std::size_t{1} << 30);
+  // The files rewritten in place are keystores and config.xml: the keystore's cap is the larger.
+  if (static_cast<std::uint64_t>(st.st_size) > limits::kMaxKeystoreFileBytes)
+    fail(ErrorCode::FILE_TOO_LARGE, path + " is too large to rewrite in place (" + std::to_string(st.st_size) + " bytes; at most " +
+                                        std::to_string(limits::kMaxKeystoreFileBytes) + ")");
+  Bytes before = read_all(f.get(), path, limits::kMaxKeystoreFileBytes);
   OnScopeExit wipe_before([&] { wipe(before); });
   if (options.keep_previous) {
     WriteOptions backup;

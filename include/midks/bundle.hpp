@@ -8,25 +8,14 @@
 
 #include "midks/cert_info.hpp"
 #include "midks/error.hpp"
+#include "midks/finding.hpp"
 #include "midks/secure.hpp"
 
 namespace midks {
 
-enum class Severity {
-  Warning,    // printed, never blocks
-  Refusable,  // blocks the import unless the admin forces it (--force)
-};
-
-struct Finding {
-  Severity severity;
-  std::string code;  // stable identifier, e.g. "LEAF_NOT_CLIENT_AUTH"
-  std::string message;
-  std::string hint;
-};
-
 struct BundleFile {
   std::string name;
-  Bytes data;
+  SecureBytes data;  // may hold a private key: wiped however the import ends
 };
 
 struct ImportOptions {
@@ -40,7 +29,8 @@ struct ImportOptions {
   // the chain the files start. The files' own come first; each link is still proved by signature,
   // and those not needed are left out without a finding.
   std::span<const Bytes> known_issuers;
-  // Where known_issuers come from, and the fix for a chain that still ends below its root: for messages.
+  // Where known_issuers come from, and the fix for a chain that still ends below its root (the
+  // caller's, for ROOT_MISSING's hint; none: the fix table's).
   const char* known_issuers_origin = "the entry's current chain";
   const char* known_issuers_fix = "pass the issuing CA certificates, up to the root, with the renewed certificate";
 };
@@ -53,16 +43,19 @@ struct ImportedKey {
   std::vector<std::string> notes;       // what was normalised on the way
 };
 
-// Thrown when Refusable findings block an import; code() is the first finding's code.
+// Thrown when Refusable findings block an import: BUNDLE_REFUSED, each finding with its own code.
+// Its message lists the refusable findings without fixes; the command line adds its own.
 class ImportRefused : public Error {
  public:
   explicit ImportRefused(std::vector<Finding> findings);
-  // BUNDLE_REFUSED; what_was_refused: "the bundle was not imported". Each finding has its own code.
+  // what_was_refused: "the bundle was not imported".
   ImportRefused(std::vector<Finding> findings, const std::string& what_was_refused);
   const std::vector<Finding>& findings() const { return findings_; }
+  const std::string& what_was_refused() const { return what_was_refused_; }
 
  private:
   std::vector<Finding> findings_;
+  std::string what_was_refused_;
 };
 
 // Throws Error with a code (KEY_MISMATCH, MULTIPLE_KEYS, NO_PRIVATE_KEY, NO_CERTIFICATE,

@@ -4,18 +4,23 @@
 #include <string>
 #include <vector>
 
+#include "midks/limits.hpp"
 #include "midks/model.hpp"
 #include "midks/platform.hpp"
 
 namespace midks {
 
-// Key stores can be large (100k-entry trust stores are ~110 MB); the bound only stops absurd input.
-// Never more than max_size bytes. A file we are about to replace (a keystore being changed,
-// config.xml) must be a regular file: anything else is NOT_A_FILE. Input may come through a pipe
-// too (<(…), a piped /dev/stdin).
-inline constexpr std::size_t kMaxKeystoreBytes = std::size_t{1} << 30;
+// Never more than max_size bytes (a cap of midks/limits.hpp; FILE_TOO_LARGE above it). A file we
+// are about to replace (a keystore being changed, config.xml) must be a regular file: anything
+// else is NOT_A_FILE. Input may come through a pipe too (<(…), a piped /dev/stdin).
 enum class Readable { FileOrPipe, RegularFileOnly };
-Bytes read_file(const std::string& path, std::size_t max_size = kMaxKeystoreBytes, Readable accept = Readable::FileOrPipe);
+Bytes read_file(const std::string& path, std::size_t max_size = limits::kMaxKeystoreFileBytes, Readable accept = Readable::FileOrPipe);
+// The same into wiping memory, for files that hold secrets (bundles with keys, config.xml): no
+// copy is left behind, whatever the read or its caller's use of the bytes ends in.
+SecureBytes read_secret_bytes(const std::string& path, std::size_t max_size, Readable accept = Readable::FileOrPipe);
+// A password file (--storepass-file and friends, pipes too), at most limits::kMaxSecretFileBytes;
+// a trailing newline is not part of the password.
+Password read_secret_file(const std::string& path);
 
 // The store type of key store bytes; throws Error (Input) if they are not a key store.
 StoreType detect_keystore_type(ByteView data);

@@ -1,11 +1,26 @@
-// Caps on numbers an input file chooses for us: every reader (keystores and bundles alike) checks
-// against these same constants before doing the work the number asks for, so a hostile file is
-// refused at once instead of spinning a KDF for hours.
+// Caps on numbers an input file chooses for us, and on the size of the files we read: every reader
+// (keystores and bundles alike) checks against these same constants before doing the work the
+// number asks for, so a hostile file is refused at once instead of spinning a KDF for hours or
+// filling the memory.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 namespace midks::limits {
+
+// File sizes, checked before a byte is read (a pipe, which has no size, is read up to the cap plus
+// one byte); a file above its cap is FILE_TOO_LARGE.
+// Key stores can be large (100k-entry trust stores are about 110 MB); the cap only stops absurd input.
+// It is also the cap of any file rewritten in place (a bind-mounted keystore or config.xml).
+inline constexpr std::size_t kMaxKeystoreFileBytes = std::size_t{1} << 30;
+// A certificate/key bundle file (PEM, DER or PFX): a long chain of PEM certificates is tens of KB.
+inline constexpr std::size_t kMaxBundleFileBytes = std::size_t{16} << 20;
+// The MID's config.xml: a few KB of parameters.
+inline constexpr std::size_t kMaxConfigXmlBytes = std::size_t{4} << 20;
+// A file holding one password (--storepass-file and friends).
+inline constexpr std::size_t kMaxSecretFileBytes = 4096;
+// conf/wrapper-override.conf, read for the FIPS-mode flag: a few lines of JVM options.
+inline constexpr std::size_t kMaxWrapperConfBytes = std::size_t{1} << 20;
 
 // PBE / PBKDF2 iterations of an encrypted key or safe. Java refuses more than this
 // (KeyProtector / PKCS12KeyStore), so no genuine store or export needs more.

@@ -41,8 +41,8 @@ class MidConfig {
   // Throws Error (Io for a missing file; Input for XML that is not well-formed or has no
   // <parameters> root) naming the file and line.
   static MidConfig load(const std::string& path);
-  static MidConfig parse(std::string text, std::string origin);
-  ~MidConfig();  // wipes the text: config.xml holds credentials
+  // Copies text into wiping memory (the caller's copy is the caller's to wipe).
+  static MidConfig parse(std::string_view text, std::string origin);
   MidConfig(MidConfig&&) = default;
   MidConfig& operator=(MidConfig&&) = default;
 
@@ -68,7 +68,7 @@ class MidConfig {
   // many were removed.
   int remove(std::string_view name);
 
-  const std::string& text() const { return text_; }
+  std::string_view text() const { return text_; }
   // Writes atomically (temp file, fsync, rename, .bak), keeping the file's mode.
   platform::WriteOutcome save(const std::string& path) const;
 
@@ -85,7 +85,7 @@ class MidConfig {
     std::optional<Span> first() const { return parameters.empty() ? std::nullopt : std::optional<Span>(parameters.front()); }
     std::size_t root_close = std::string::npos;  // where the root's </parameters> starts
   };
-  MidConfig(std::string text, std::string origin) : text_(std::move(text)), origin_(std::move(origin)) {}
+  MidConfig(SecureString text, std::string origin) : text_(std::move(text)), origin_(std::move(origin)) {}
   Scan scan(std::string_view name) const;
   // What an edit of name must leave as it was, and the check that it did (refuse_edit if not);
   // as_intended judges the edited parameter as read back.
@@ -94,7 +94,8 @@ class MidConfig {
   void prove_edit(std::string_view name, const std::vector<SecureString>& untouched, Check as_intended) const;
   [[noreturn]] void refuse_edit(std::string_view name) const;
 
-  std::string text_;
+  // config.xml holds mid.instance.password: every buffer its text ever had is wiped when freed.
+  SecureString text_;
   std::string origin_;
 };
 

@@ -29,7 +29,7 @@ Result cmd_mutual(const Options& o) {
   Keystore ks = open_keystore(o);
   std::vector<Finding> findings = check_mid_key(ks, store_password(o), ImportOptions{});
   bool refused = false;
-  for (const Finding& f : findings) refused = refused || f.severity == Severity::Refusable;
+  for (const Finding& f : findings) refused = refused || f.severity() == Severity::Refusable;
   if (refused && !o.force)
     throw ImportRefused(findings, "mutual authentication was not enabled: the key entry '" + std::string(kMidKeyAlias) + "' would fail");
   bool was_mutual = false;

@@ -33,12 +33,7 @@ std::optional<Password> read_secret(const SecretSource& src, const std::string& 
     return p;
   }
   if (src.file) {
-    Bytes data = read_file(*src.file, 4096);  // pipes too: <(vault kv get …), /dev/stdin
-    std::size_t n = data.size();
-    while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r')) --n;  // a trailing newline is not part of it
-    Password p = Password::from_bytes(ByteView(data.data(), n));
-    OPENSSL_cleanse(data.data(), data.size());
-    return p;
+    return read_secret_file(*src.file);  // pipes too: <(vault kv get …), /dev/stdin
   }
   if (src.arg) {
     std::cerr << "warning: the " << what << " on the command line is visible to other users in 'ps'; "

@@ -1,7 +1,9 @@
-// How to fix each error, in the command line's words: the one table of hints. The engine throws
-// codes and facts; this says what the user can do. The switch has no default, so a new code
-// without a fix does not compile (-Wswitch, -Werror).
+// How to fix each error and finding, in the command line's words: the one table of hints. The
+// engine throws codes and facts; this says what the user can do. The switches have no default, so
+// a new code without a fix does not compile (-Wswitch, -Werror).
 #include "fixes.hpp"
+
+#include "midks/bundle.hpp"
 
 namespace midks::cli {
 
@@ -108,5 +110,56 @@ std::string_view fix_for(ErrorCode code) {
 }
 
 std::string fix_of(const Error& e) { return e.hint().empty() ? std::string(fix_for(e.code_id())) : e.hint(); }
+
+std::string_view fix_for(FindingCode code) {
+  switch (code) {
+    case FindingCode::CHAIN_BROKEN: return "add the intermediate CA certificate(s) between the leaf and the root";
+    case FindingCode::SELF_SIGNED_LEAF:
+      return "MID mutual authentication does not support self-signed certificates; have it issued by your private or commercial CA";
+    case FindingCode::LEAF_NOT_CLIENT_AUTH:
+      return "request a certificate with extendedKeyUsage = clientAuth (a client-authentication template in ADCS)";
+    case FindingCode::LEAF_KEY_USAGE: return "request a certificate with keyUsage = digitalSignature, keyEncipherment";
+    case FindingCode::ISSUER_NOT_CA:
+      return "the chain must be made of CA certificates above the leaf; get the CA chain from your PKI administrator";
+    case FindingCode::EXPIRED:
+      return "renew the certificate (new CSR, Step 1-2) and import the new bundle; for an expired CA certificate, get the renewed one "
+             "from your PKI administrator";
+    case FindingCode::NOT_YET_VALID: return "check the clock of this host and of the CA; import it once it is valid";
+    case FindingCode::WEAK_KEY: return "issue a new certificate for an RSA key of 2048 bits or more";
+    case FindingCode::ROOT_MISSING: return "append the root CA certificate to the bundle";
+    case FindingCode::EXPIRES_SOON: return "plan the renewal now: the MID goes Down when it expires";
+    case FindingCode::NON_RSA_KEY: return "if the MID refuses the certificate, issue one for an RSA 2048 key";
+    case FindingCode::UNRELATED_CERTIFICATE: return "nothing to do: it was left out; remove it from the files to silence this";
+    case FindingCode::MID_KEY_REPLACED:
+      return "invalidate and re-validate the MID Server on the instance so that it trusts the new key; the previous keystore is in "
+             "security_backup/ (see its keystore_backup_audit_trail.log)";
+    case FindingCode::FIPS_KEYSTORE_TYPE:
+      return "convert the keystore to BCFKS (manage-certificates convert NEW --to bcfks), check it, move it over the old one (keep the "
+             "original), and restart the MID Server";
+  }
+  return {};
+}
+
+std::string fix_of(const Finding& f) { return f.hint.empty() ? std::string(fix_for(f.code)) : f.hint; }
+
+std::string refusal_message(const ImportRefused& refused) {
+  std::string s = refused.what_was_refused() + ":";
+  for (const Finding& f : refused.findings())
+    if (f.severity() == Severity::Refusable) s += "\n  - [" + f.name() + "] " + f.message + "\n    fix: " + fix_of(f);
+  return s;
+}
+
+const std::vector<DoctorCheck>& doctor_checks() {
+  using enum FindingCode;
+  static const std::vector<DoctorCheck> checks = {
+      {"the chain is complete up to a self-signed root", {CHAIN_BROKEN, ROOT_MISSING, UNRELATED_CERTIFICATE}},
+      {"the leaf is issued by a CA (self-signed is not supported)", {SELF_SIGNED_LEAF}},
+      {"the leaf allows TLS client authentication", {LEAF_NOT_CLIENT_AUTH, LEAF_KEY_USAGE}},
+      {"every issuer is a CA certificate", {ISSUER_NOT_CA}},
+      {"every certificate is valid today", {EXPIRED, NOT_YET_VALID, EXPIRES_SOON}},
+      {"the key is RSA 2048 or more, as the MID requires", {WEAK_KEY, NON_RSA_KEY}},
+  };
+  return checks;
+}
 
 }  // namespace midks::cli

@@ -376,23 +376,6 @@ Result cmd_status(const Options& o) {
 
 namespace {
 
-// The seed's troubleshooting table as checks: each names the finding codes that fail it.
-struct Check {
-  const char* title;
-  std::vector<std::string> codes;
-};
-const std::vector<Check>& doctor_checks() {
-  static const std::vector<Check> checks = {
-      {"the chain is complete up to a self-signed root", {"CHAIN_BROKEN", "ROOT_MISSING", "UNRELATED_CERTIFICATE"}},
-      {"the leaf is issued by a CA (self-signed is not supported)", {"SELF_SIGNED_LEAF"}},
-      {"the leaf allows TLS client authentication", {"LEAF_NOT_CLIENT_AUTH", "LEAF_KEY_USAGE"}},
-      {"every issuer is a CA certificate", {"ISSUER_NOT_CA"}},
-      {"every certificate is valid today", {"EXPIRED", "NOT_YET_VALID", "EXPIRES_SOON"}},
-      {"the key is RSA 2048 or more, as the MID requires", {"WEAK_KEY", "NON_RSA_KEY"}},
-  };
-  return checks;
-}
-
 // One line of a checklist: status "ok", "warning" or "problem", its text, and the problems behind it.
 Object check_line(const char* status, const std::string& title, std::string text, std::vector<Object> details) {
   Object line;
@@ -408,8 +391,9 @@ Object finding_check(const char* status, const std::string& title, const std::ve
   std::vector<Object> details;
   for (const Finding* f : findings) {
     Object detail;
-    detail.text("         " + f->message + "\n" + (f->hint.empty() ? "" : "         fix: " + f->hint + "\n"));
-    details.push_back(std::move(detail.append(problem_fields(f->code, std::nullopt, f->message, f->hint))));
+    std::string fix = fix_of(*f);
+    detail.text("         " + f->message + "\n         fix: " + fix + "\n");
+    details.push_back(std::move(detail.append(problem_fields(f->name(), std::nullopt, f->message, fix))));
   }
   return check_line(status, title, "  [" + std::string(mark) + "] " + title + "\n", std::move(details));
 }
@@ -425,13 +409,13 @@ Object failed_check(const std::string& title, const Error& e, bool title_in_text
 bool add_checklist(std::vector<Object>& checks, const std::vector<std::string>& passed_first, const std::vector<Finding>& findings) {
   bool ok = true;
   for (const std::string& title : passed_first) checks.push_back(finding_check("ok", title, {}));
-  for (const Check& c : doctor_checks()) {
+  for (const DoctorCheck& c : doctor_checks()) {
     std::vector<const Finding*> hits;
     bool refusable = false;
     for (const Finding& f : findings)
       if (std::find(c.codes.begin(), c.codes.end(), f.code) != c.codes.end()) {
         hits.push_back(&f);
-        refusable = refusable || f.severity == Severity::Refusable;
+        refusable = refusable || f.severity() == Severity::Refusable;
       }
     ok = ok && !refusable;
     checks.push_back(finding_check(hits.empty() ? "ok" : refusable ? "problem" : "warning", c.title, hits));
@@ -443,7 +427,8 @@ bool add_checklist(std::vector<Object>& checks, const std::vector<std::string>& 
 Object fips_check(const std::string& path, StoreType type, const std::string& evidence) {
   const std::string title = "the keystore type suits this FIPS-mode MID (BCFKS)";
   if (type == StoreType::Bcfks) return finding_check("ok", title, {});
-  Finding f{Severity::Refusable, "FIPS_KEYSTORE_TYPE",
+  // The fix names this keystore's paths: chosen for the occurrence, over the table's.
+  Finding f{FindingCode::FIPS_KEYSTORE_TYPE,
             "this MID runs in FIPS mode (" + evidence + " passes " + kFipsApprovedOnlyFlag + "), and its Bouncy Castle FIPS JVM reads only BCFKS keystores; " +
                 path + " is " + std::string(store_type_name(type)),
             "convert it: manage-certificates convert " + shell_quoted(path + ".bcfks") + " --to bcfks --keystore " + shell_quoted(path) +
@@ -465,7 +450,8 @@ Result cmd_doctor(const Options& o) {
   // Key stores are checked entry by entry; everything else is one bundle, as -a would read it.
   // JKS and JCEKS say what they are; a PKCS#12 file is a keystore if it opens with the store
   // password, otherwise a PFX bundle (opened with --keypass, as -a would). DER files are bundles.
-  // Each file is read once.
+  // Each file is read once, into wiping memory (a bundle holds a private key): wiped however the
+  // checks end.
   std::vector<BundleFile> bundle_files;
   std::vector<std::pair<std::string, Keystore>> keystores;
   struct Unreadable {
@@ -480,26 +466,25 @@ Result cmd_doctor(const Options& o) {
     targets.push_back(o.keystore_path());
   }
   for (const std::string& path : targets) {
-    Bytes content = read_file(path);
+    SecureBytes content = read_secret_bytes(path, limits::kMaxKeystoreFileBytes);
     std::optional<StoreType> type;
     try {
-      type = detect_keystore_type(content);
+      type = detect_keystore_type(content.view());
     } catch (const Error&) {  // no keystore: a bundle file, then
     }
     try {
-      if (type) keystores.emplace_back(path, read_keystore_data(content, &store_password(o)));
+      if (type) keystores.emplace_back(path, read_keystore_data(content.view(), &store_password(o)));
     } catch (const Error& e) {
       if (type == StoreType::Pkcs12) {
         type.reset();  // not the store password: a PFX bundle, then
       } else {
         Error explained = explain_password_error(o, e.with_context(path));
         std::optional<Keystore> unverified;
-        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD && (type == StoreType::Jks || type == StoreType::Jceks)) unverified = read_keystore_data(content, nullptr);
+        if (explained.code_id() == ErrorCode::WRONG_STORE_PASSWORD && (type == StoreType::Jks || type == StoreType::Jceks)) unverified = read_keystore_data(content.view(), nullptr);
         unreadable_stores.push_back({path, explained, std::move(unverified)});
       }
     }
     if (!type) bundle_files.push_back(BundleFile{path, std::move(content)});
-    OPENSSL_cleanse(content.data(), content.size());
   }
   Result r;
   r.field("command", "doctor");
@@ -522,7 +507,6 @@ Result cmd_doctor(const Options& o) {
     std::string notes;
     try {
       ImportedKey k = import_bundle(bundle_files, options);
-      for (BundleFile& f : bundle_files) OPENSSL_cleanse(f.data.data(), f.data.size());
       const CertFacts& leaf = k.leaf;
       std::vector<std::string> passed = {"the files parse",
                                          "exactly one private key, usable as PKCS#8",

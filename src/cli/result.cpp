@@ -4,6 +4,7 @@
 
 #include "fixes.hpp"
 #include "json.hpp"
+#include "midks/bundle.hpp"
 #include "midks/model.hpp"
 
 namespace midks::cli {
@@ -146,9 +147,10 @@ Node findings_node(const std::vector<Finding>& findings, Stream stream) {
   std::vector<Object> list;
   for (const Finding& f : findings) {
     Object finding;
-    finding.text("warning [" + f.code + "]: " + f.message + "\n" + (f.hint.empty() ? "" : "  fix: " + f.hint + "\n"), stream, Quiet::Shown);
-    finding.field("severity", f.severity == Severity::Warning ? "warning" : "refusable");
-    finding.append(problem_fields(f.code, std::nullopt, f.message, f.hint));
+    std::string fix = fix_of(f);
+    finding.text("warning [" + f.name() + "]: " + f.message + "\n  fix: " + fix + "\n", stream, Quiet::Shown);
+    finding.field("severity", f.severity() == Severity::Warning ? "warning" : "refusable");
+    finding.append(problem_fields(f.name(), std::nullopt, f.message, fix));
     list.push_back(std::move(finding));
   }
   return Node{"findings", std::move(list), {}, stream, Quiet::Shown};
@@ -158,7 +160,10 @@ Result error_result(const Error& e) {
   Result r;
   r.exit_code = e.exit_code();
   std::string fix = fix_of(e);
-  r.field("error", problem_fields(e.code(), e.exit_code(), e.what(), fix), "error: " + std::string(e.what()) + " [" + e.code() + "]\n  fix: " + fix + "\n",
+  // A refusal's message lists its findings, each with its fix from the table.
+  const auto* refused = dynamic_cast<const ImportRefused*>(&e);
+  std::string message = refused ? refusal_message(*refused) : std::string(e.what());
+  r.field("error", problem_fields(e.code(), e.exit_code(), message, fix), "error: " + message + " [" + e.code() + "]\n  fix: " + fix + "\n",
           Stream::Err, Quiet::Shown);
   return r;
 }

@@ -107,7 +107,7 @@ int run(int argc, char** argv) {
     options.passphrase = passphrase ? &*passphrase : nullptr;
     ImportedKey imported = import_bundle_files(std::vector<std::string>(argv + 5, argv + argc), options);
     for (const auto& n : imported.notes) std::cout << "note: " << n << "\n";
-    for (const auto& f : imported.findings) std::cout << "warning [" << f.code << "]: " << f.message << "\n";
+    for (const auto& f : imported.findings) std::cout << "warning [" << f.name() << "]: " << f.message << "\n";
     Keystore ks(parse_type(argv[3]));
     ks.put(make_key_entry(argv[4], std::move(imported)));
     save_keystore(argv[2], ks, env_password("KS_STOREPASS"));

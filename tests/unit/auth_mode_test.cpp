@@ -65,7 +65,7 @@ TEST(AuthMode, EncryptedParametersAreTheOnesTheOldKeyCanRead) {
   EXPECT_EQ(encrypted_parameters(c), (std::vector<std::string>{"mid.proxy.password", "x"}));
   std::vector<std::string> encrypted = encrypted_parameters(c);
   Finding f = mid_key_replaced_finding(&encrypted, "enc");
-  EXPECT_EQ(f.code, "MID_KEY_REPLACED");
+  EXPECT_EQ(f.code, FindingCode::MID_KEY_REPLACED);
   EXPECT_NE(f.message.find("mid.proxy.password, x"), std::string::npos);
 }
 
@@ -97,12 +97,12 @@ TEST(MidKey, AGoodEntryPassesAndAnExpiredOneIsRefusable) {
   Keystore ks;
   ks.put(make_key_entry(kMidKeyAlias, bundle("seed-order.pem")));
   Keystore reloaded = fmt_roundtrip(ks, store);
-  for (const Finding& f : check_mid_key(reloaded, store, fixture_options())) EXPECT_NE(f.severity, Severity::Refusable) << f.code;
+  for (const Finding& f : check_mid_key(reloaded, store, fixture_options())) EXPECT_NE(f.severity(), Severity::Refusable) << f.name();
 
   ImportOptions later;
   later.now = 4102444800;  // 2100-01-01: long after every test certificate
   bool expired = false;
-  for (const Finding& f : check_mid_key(reloaded, store, later)) expired = expired || (f.code == "EXPIRED" && f.severity == Severity::Refusable);
+  for (const Finding& f : check_mid_key(reloaded, store, later)) expired = expired || (f.code == FindingCode::EXPIRED && f.severity() == Severity::Refusable);
   EXPECT_TRUE(expired);
 }
 

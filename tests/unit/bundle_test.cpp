@@ -63,7 +63,7 @@ class BundleTable : public testing::TestWithParam<Case> {
 
 std::set<std::string> codes_of(const std::vector<Finding>& findings) {
   std::set<std::string> out;
-  for (const Finding& f : findings) out.insert(f.code);
+  for (const Finding& f : findings) out.insert(f.name());
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "fixes.hpp"
 #include "result.hpp"
 
 using namespace midks;
@@ -107,20 +108,22 @@ TEST(Result, AnErrorIsOneObjectInJsonAndTwoLinesOnStderr) {
 }
 
 TEST(Result, FindingsAreJsonAndWarningsWithTheirFixes) {
+  // A fix chosen for the occurrence, else the table's.
+  const std::string soon_fix(midks::cli::fix_for(FindingCode::EXPIRES_SOON));
   Result r;
-  r.add(findings_node({{Severity::Refusable, "WEAK_KEY", "1024 bits", "use 2048"}, {Severity::Warning, "EXPIRES_SOON", "in 9 days", ""}}));
+  r.add(findings_node({{FindingCode::WEAK_KEY, "1024 bits", "use 2048"}, {FindingCode::EXPIRES_SOON, "in 9 days"}}));
   EXPECT_EQ(json(r).out,
             "{\"findings\":[{\"severity\":\"refusable\",\"code\":\"WEAK_KEY\",\"message\":\"1024 bits\",\"fix\":\"use 2048\"},"
-            "{\"severity\":\"warning\",\"code\":\"EXPIRES_SOON\",\"message\":\"in 9 days\",\"fix\":\"\"}]}\n");
+            "{\"severity\":\"warning\",\"code\":\"EXPIRES_SOON\",\"message\":\"in 9 days\",\"fix\":\"" + soon_fix + "\"}]}\n");
   EXPECT_EQ(json(r).err, "");
   Printed t = text(r, true);
   EXPECT_EQ(t.out, "");
-  EXPECT_EQ(t.err, "warning [WEAK_KEY]: 1024 bits\n  fix: use 2048\nwarning [EXPIRES_SOON]: in 9 days\n");
+  EXPECT_EQ(t.err, "warning [WEAK_KEY]: 1024 bits\n  fix: use 2048\nwarning [EXPIRES_SOON]: in 9 days\n  fix: " + soon_fix + "\n");
   // On stderr in both modes, where the JSON has no findings field.
   Result beside;
-  beside.add(text_only(findings_node({{Severity::Warning, "EXPIRES_SOON", "in 9 days", ""}}, Stream::ErrAlways)));
+  beside.add(text_only(findings_node({{FindingCode::EXPIRES_SOON, "in 9 days"}}, Stream::ErrAlways)));
   EXPECT_EQ(json(beside).out, "{}\n");
-  EXPECT_EQ(json(beside).err, "warning [EXPIRES_SOON]: in 9 days\n");
+  EXPECT_EQ(json(beside).err, "warning [EXPIRES_SOON]: in 9 days\n  fix: " + soon_fix + "\n");
 }
 
 TEST(Result, AValueForLaterIsComputedOnlyForTheJson) {
