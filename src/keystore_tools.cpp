@@ -43,7 +43,7 @@ void compare_read_back(const Keystore& written, const Keystore& again, const Pas
 }  // namespace
 
 Conversion convert_keystore(const Keystore& source, StoreType target, const Password& source_password, const Password& target_password,
-                            const Password* other_key_password) {
+                            const Password* other_key_password, int kdf_iterations) {
   Keystore out(target);
   std::vector<std::string> secret_keys, unopened;
   std::map<std::string, std::vector<std::string>> folded;  // java_lower(alias) -> aliases
@@ -85,7 +85,7 @@ Conversion convert_keystore(const Keystore& source, StoreType target, const Pass
   Keystore rebuilt(target);
   for (Entry& e : out.entries()) rebuilt.put(std::move(e), Keystore::AliasCase::AsFound);
   try {
-    result.file = fmt::write_keystore(rebuilt, target_password);
+    result.file = fmt::write_keystore(rebuilt, target_password, kdf_iterations);
   } catch (const Error& e) {
     if (e.code_id() != ErrorCode::ENTRY_NOT_STORABLE || unopened.empty()) throw;
     bool one = unopened.size() == 1;
