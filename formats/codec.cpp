@@ -12,6 +12,7 @@
 #include "java_serial.hpp"
 #include "jks.hpp"
 #include "key_protection.hpp"
+#include "midks/limits.hpp"
 #include "pkcs12.hpp"
 #include "pkcs8.hpp"
 #include "midks/ossl.hpp"
@@ -72,14 +73,17 @@ Keystore read_keystore(ByteView data, const Password* store_password) {
   return read_java_keystore(data, store_password);
 }
 
-Bytes write_keystore(const Keystore& ks, const Password& store_password) {
+Bytes write_keystore(const Keystore& ks, const Password& store_password, int kdf_iterations) {
+  if (kdf_iterations < 0 || static_cast<std::uint64_t>(kdf_iterations) > limits::kMaxPbeIterations)
+    fail(ErrorCode::USAGE, "a KDF iteration count must be 1 to " + std::to_string(limits::kMaxPbeIterations) + " (0: the format's own), not " +
+                               std::to_string(kdf_iterations));
   switch (ks.type()) {
     case StoreType::Pkcs12: return write_pkcs12(ks, store_password);
-    case StoreType::Bcfks: return write_bcfks(ks, store_password);
+    case StoreType::Bcfks: return write_bcfks(ks, store_password, kdf_iterations != 0 ? kdf_iterations : kBcfksIterations);
     case StoreType::Jks:
     case StoreType::Jceks: break;
   }
-  return write_java_keystore(ks, store_password);
+  return write_java_keystore(ks, store_password, kdf_iterations != 0 ? kdf_iterations : kJceksIterations);
 }
 
 void open_entry(Entry& entry, const Password& key_password) {

@@ -11,7 +11,12 @@ StoreType detect_store_type(ByteView data);
 // store_password may be null for JKS/JCEKS (entries listed, integrity not verified); PKCS#12 and
 // BCFKS need it (STORE_PASSWORD_NEEDED).
 Keystore read_keystore(ByteView data, const Password* store_password);
-Bytes write_keystore(const Keystore& ks, const Password& store_password);
+// kdf_iterations: the count what JCEKS (PBEWithMD5AndTripleDES keys) and BCFKS (PBKDF2: keys, the
+// store, its MAC) protect anew is written with; 0 for the counts Java and Bouncy Castle write
+// (kJceksIterations, kBcfksIterations), else 1 to limits::kMaxPbeIterations (readers refuse more).
+// PKCS12 always writes JDK 17's counts; JKS has none. Tests whose subject is not the count ask for
+// a low one.
+Bytes write_keystore(const Keystore& ks, const Password& store_password, int kdf_iterations = 0);
 
 // Decrypts the key material of a key entry in place (plain filled); no-op if already open.
 void open_entry(Entry& entry, const Password& key_password);

@@ -97,7 +97,7 @@ Keystore read_java_keystore(ByteView data, const Password* store_password) {
   return ks;
 }
 
-Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
+Bytes write_java_keystore(const Keystore& ks, const Password& store_password, int jceks_iterations) {
   const bool jceks = ks.type() == StoreType::Jceks;
   if (!jceks && ks.type() != StoreType::Jks) fail(ErrorCode::INTERNAL, "internal: not a JKS/JCEKS keystore");
   ByteWriter w;
@@ -116,7 +116,7 @@ Bytes write_java_keystore(const Keystore& ks, const Password& store_password) {
       case EntryKind::PrivateKey: {
         Bytes sealed;
         if (!e.plain.empty()) {
-          sealed = jceks ? seal_private_key_jceks(e.plain.view(), key_password)
+          sealed = jceks ? seal_private_key_jceks(e.plain.view(), key_password, jceks_iterations)
                          : seal_private_key_jks(e.plain.view(), key_password);
         } else if (e.sealed_as == SealFormat::EncryptedPrivateKeyInfo) {
           std::string alg = sealed_key_algorithm(e.sealed);

@@ -1,5 +1,6 @@
 // JKS (0xFEEDFEED) and JCEKS (0xCECECECE): Java's own key store formats. One layout, two magics.
 #pragma once
+#include "key_protection.hpp"
 #include "midks/model.hpp"
 
 namespace midks::fmt {
@@ -13,7 +14,7 @@ inline constexpr std::uint32_t kJceksMagic = 0xCECECECE;
 Keystore read_java_keystore(ByteView data, const Password* store_password);
 
 // Writes ks as JKS or JCEKS according to ks.type(). Unsealed keys are protected with their
-// key_password, else the store password.
-Bytes write_java_keystore(const Keystore& ks, const Password& store_password);
+// key_password, else the store password (JCEKS: with jceks_iterations).
+Bytes write_java_keystore(const Keystore& ks, const Password& store_password, int jceks_iterations = kJceksIterations);
 
 }  // namespace midks::fmt

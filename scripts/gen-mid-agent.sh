@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a MID Server agent folder as a real MID has it, with keytool (JDK 17) and openssl only,
 # never with manage-certificates itself, so tests can stand where users stand:
-#   gen-mid-agent.sh OUT_DIR [jks|jceks|pkcs12] [--layout security|keystore] [--owner USER]
+#   gen-mid-agent.sh OUT_DIR [jks|jceks|pkcs12] [--layout security|keystore] [--owner USER] [--reuse DIR]
 #
 # OUT_DIR/agent/config.xml            url, name, encrypted (secure="true") instance and proxy
 #                                     passwords, keypairs.mid_id
@@ -25,14 +25,18 @@
 # root); folders 0750, the keystore's folder 0700, config.xml 0640, the keystore 0600 (the modes
 # are set with or without --owner). Deterministic where it can be: fixed names, DNs, serial
 # numbers, config values and day-aligned validity dates; keys are random.
+# --reuse DIR: when DIR/<type>-<layout> holds what an earlier run wrote for that type and layout
+# (e.g. DIR/jks-security), copy it instead of making new keys (a test suite makes each once, as a
+# CTest fixture, and every test takes its own copy); modes, owner and manifest.env are the copy's.
 set -euo pipefail
-usage() { echo "usage: $0 OUT_DIR [jks|jceks|pkcs12] [--layout security|keystore] [--owner USER]" >&2; exit 1; }
+usage() { echo "usage: $0 OUT_DIR [jks|jceks|pkcs12] [--layout security|keystore] [--owner USER] [--reuse DIR]" >&2; exit 1; }
 src=$(cd "$(dirname "$0")/.." && pwd)
-out='' type=jks layout=security owner=''
+out='' type=jks layout=security owner='' reuse=''
 while [ $# -gt 0 ]; do
   case $1 in
     --layout) [ $# -ge 2 ] || usage; layout=$2; shift 2 ;;
     --owner) [ $# -ge 2 ] || usage; owner=$2; shift 2 ;;
+    --reuse) [ $# -ge 2 ] || usage; reuse=$2; shift 2 ;;
     jks|jceks|pkcs12|JKS|JCEKS|PKCS12) type=$(tr A-Z a-z <<<"$1"); shift ;;
     -*) usage ;;
     *) [ -z "$out" ] || usage; out=$1; shift ;;
@@ -47,8 +51,9 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 agent=$out/agent
 [ ! -e "$agent" ] || { echo "$agent already exists" >&2; exit 1; }
-mkdir -p "$agent/bin/scripts" "$agent/logs" "$agent/$layout"
 ks=$agent/$layout/agent_keystore
+from=${reuse:+$reuse/$type-$layout}
+[ -z "$from" ] || [ -f "$from/manifest.env" ] || from=''
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 
 storepass=changeit
@@ -63,6 +68,7 @@ kt() {  # keytool, quietly; on failure its output and exit (the whole script, or
 day() { date -u -d "$(date -u +%Y-%m-%d) $1" +%Y%m%d%H%M%SZ; }   # day-aligned, so reruns agree
 
 # --- config.xml, as a MID that has registered and encrypted its secrets has it --------------------
+config_xml() {
 cat > "$agent/config.xml" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <parameters>
@@ -95,6 +101,7 @@ cat > "$agent/config.xml" <<XML
 
 </parameters>
 XML
+}
 
 # --- the PKI: trusted certificates for the keystore, and the CA-issued bundle (openssl) ----------
 { cat "$src/scripts/fixture-ca.cnf"; cat "$src/scripts/fixture-extensions.cnf"; } > "$work/ca.cnf"
@@ -146,10 +153,17 @@ agent_keystore() {
   fi
 }
 
-pki & pki_pid=$!
-caseexact & ce_pid=$!
-agent_keystore
-wait "$ce_pid" || { echo "making caseexact.jks failed" >&2; exit 1; }
+if [ -n "$from" ]; then
+  cp -a "$from/agent" "$agent"
+  cp -a "$from/caseexact.jks" "$from/bundle.pem" "$from/root.pem" "$from/renewed-leaf.pem" "$out/"
+else
+  mkdir -p "$agent/bin/scripts" "$agent/logs" "$agent/$layout"
+  config_xml
+  pki & pki_pid=$!
+  caseexact & ce_pid=$!
+  agent_keystore
+  wait "$ce_pid" || { echo "making caseexact.jks failed" >&2; exit 1; }
+fi
 
 aliases="acme-root-ca defaultsecuritykeypairhandle midwss proxy-ca"
 [ "$type" = jks ] || aliases="acme-root-ca defaultsecuritykeypairhandle mid-secret midwss proxy-ca"
@@ -177,4 +191,4 @@ if [ -n "$owner" ]; then
   fi
   chown -R "$owner:$(id -gn "$owner")" "$agent"
 fi
-echo "MID agent folder written to $agent ($storetype keystore at $layout/agent_keystore)"
+echo "MID agent folder written to $agent ($storetype keystore at $layout/agent_keystore${from:+, a copy of $from})"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets up, then runs the whole suite: the portable Release build (the binary we ship, in
-# build-linux/), the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and a short
-# libFuzzer run of every reader (the sanitized builds link the system's OpenSSL).
+# Sets up, then runs the whole suite: every test on the portable Release build (the binary we ship,
+# in build-linux/), the tests labelled asan (our own code: unit tests, fuzz replays, the command
+# line's scripts; not those whose time goes into keytool, a JVM or packaging, where ASan sees
+# nothing) under AddressSanitizer + UndefinedBehaviorSanitizer, and a short libFuzzer run of every
+# reader (the sanitized builds link the system's OpenSSL). Each stage says how long it took.
 #   MIDKS_QUICK=1 scripts/test.sh   skips the sanitizer and fuzz stages (local iteration only)
 #   MIDKS_WINDOWS=0 scripts/test.sh skips the Windows stage (cross build, then wine)
 set -euo pipefail
@@ -10,7 +12,9 @@ scripts/setup.sh
 jobs=$(nproc)
 
 echo "== tests (Release)"
+start=$SECONDS
 ctest --test-dir build-linux --output-on-failure -j"$jobs"
+echo "== Release tests: $((SECONDS - start)) s"
 
 if [ "${MIDKS_WINDOWS:-1}" = 1 ]; then
   # manage-certificates.exe cross-built from Debian packages (libraries cached in
@@ -25,11 +29,15 @@ fi
 
 if [ "${MIDKS_QUICK:-0}" = 1 ]; then exit 0; fi
 
-echo "== tests (ASan + UBSan)"
+echo "== tests (ASan + UBSan): ctest -L asan"
+start=$SECONDS
 cmake --preset asan >/dev/null
 cmake --build build-asan -j"$jobs"
+echo "== ASan build: $((SECONDS - start)) s"
+start=$SECONDS
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -L asan
+echo "== ASan tests: $((SECONDS - start)) s"
 
 echo "== fuzz smoke (libFuzzer, ${MIDKS_FUZZ_SECONDS:-40} s per reader)"
 scripts/fuzz.sh "${MIDKS_FUZZ_SECONDS:-40}"

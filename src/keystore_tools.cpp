@@ -44,7 +44,7 @@ void compare_read_back(const Keystore& written, const Keystore& again, const Pas
 }  // namespace
 
 Conversion convert_keystore(const Keystore& source, StoreType target, const Password& source_password, const Password& target_password,
-                            const Password* other_key_password) {
+                            const Password* other_key_password, int kdf_iterations) {
   Keystore out(target);
   std::vector<std::string> secret_keys, unopened;
   std::map<std::string, std::vector<std::string>> folded;  // java_lower(alias) -> aliases
@@ -89,7 +89,7 @@ Conversion convert_keystore(const Keystore& source, StoreType target, const Pass
   // file names, and so must the store it is compared with.
   if (target == StoreType::Pkcs12) fmt::make_key_dates_distinct(rebuilt);
   try {
-    result.file = fmt::write_keystore(rebuilt, target_password);
+    result.file = fmt::write_keystore(rebuilt, target_password, kdf_iterations);
   } catch (const Error& e) {
     if (e.code_id() != ErrorCode::ENTRY_NOT_STORABLE || unopened.empty()) throw;
     bool one = unopened.size() == 1;

@@ -21,9 +21,10 @@ struct Conversion {
 // them); those that do not are tried with other_key_password (kept as their own password).
 // Refuses, naming every entry concerned: secret keys for JKS (ENTRY_NOT_STORABLE), aliases that
 // differ only in case for PKCS12, which folds them (AMBIGUOUS_ALIAS), keys that open with neither
-// password where the target cannot carry them sealed (WRONG_KEY_PASSWORD).
+// password where the target cannot carry them sealed (WRONG_KEY_PASSWORD). kdf_iterations: as
+// fmt::write_keystore takes it (0: the counts Java writes).
 Conversion convert_keystore(const Keystore& source, StoreType target, const Password& source_password, const Password& target_password,
-                            const Password* other_key_password);
+                            const Password* other_key_password, int kdf_iterations = 0);
 
 struct PasswordChange {
   std::vector<std::string> rekeyed;       // key entries whose password was the store password: now the new one

@@ -1,7 +1,7 @@
 // Replays inputs through a fuzz target without libFuzzer, so ctest runs every kept crash input and
-// every seed with the ordinary compiler (and under ASan/UBSan in the sanitizer build). Linked with
-// fuzz_readers.cpp, compiled once per target with MIDKS_FUZZ_TARGET=N (tests/CMakeLists.txt).
-//   fuzz_replay_<target> [--cut-at HEX] PATH...
+// every seed with the ordinary compiler (and under ASan/UBSan in the sanitizer build). One binary
+// for every target (fuzz_readers.hpp), named by the first argument:
+//   fuzz_replay TARGET [--cut-at HEX] PATH...
 // Each PATH is a file or a folder (walked recursively, in name order). A folder that does not
 // exist is passed over (a target may have no kept regressions yet). --cut-at HEX: a file that
 // contains those bytes is also replayed from their first occurrence on, as scripts/fuzz.sh cuts the
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+#include "fuzz_readers.hpp"
 
 namespace {
 
@@ -41,11 +41,16 @@ std::vector<std::uint8_t> from_hex(const std::string& hex) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  midks::fuzz::Reader read = argc > 1 ? midks::fuzz::reader(argv[1]) : nullptr;
+  if (read == nullptr) {
+    std::cerr << "usage: fuzz_replay TARGET [--cut-at HEX] PATH... (TARGET: a name in tests/fuzz/fuzz_readers.cpp)\n";
+    return 2;
+  }
   std::vector<std::uint8_t> cut;
   std::vector<fs::path> files;
   std::size_t folders = 0;
   try {
-    for (int i = 1; i < argc; ++i) {
+    for (int i = 2; i < argc; ++i) {
       std::string arg = argv[i];
       if (arg == "--cut-at" && i + 1 < argc) {
         cut = from_hex(argv[++i]);
@@ -69,14 +74,14 @@ int main(int argc, char** argv) {
     for (const fs::path& f : files) {
       std::vector<std::uint8_t> data = read_all(f);
       std::cerr << "replay " << f.string() << "\n";
-      LLVMFuzzerTestOneInput(data.data(), data.size());
+      read(data.data(), data.size());
       ++runs;
       if (!cut.empty()) {
         auto at = std::search(data.begin(), data.end(), cut.begin(), cut.end());
         if (at != data.end() && at != data.begin()) {
           std::cerr << "replay " << f.string() << " from offset " << (at - data.begin()) << "\n";
           std::vector<std::uint8_t> tail(at, data.end());
-          LLVMFuzzerTestOneInput(tail.data(), tail.size());
+          read(tail.data(), tail.size());
           ++runs;
         }
       }

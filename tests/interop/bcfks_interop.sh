@@ -15,7 +15,7 @@ bcprov=${BCPROV_JAR:-/usr/share/java/bcprov.jar}
 cd "$work"
 export LC_ALL=C
 bc_class=org.bouncycastle.jce.provider.BouncyCastleProvider
-javac -encoding UTF-8 -d classes "$src/tests/java/KeystoreCheck.java" "$src/tests/java/MtlsClient.java" || { echo "javac failed"; exit 1; }
+java_classes
 
 # "alias kind sha256" per entry, sorted, from each reader: keytool+BC's listing, the JVM's
 # KeystoreCheck, and our -l --json.
@@ -35,7 +35,7 @@ for line in sys.stdin:
 for r in sorted(rows): print(" ".join(r))'
 }
 jvm_check() {  # jvm_check STORE [alias=keypass]…: KeystoreCheck's lines in $jvm_out, its exit code in $jvm_rc
-  jvm_out=$(EXTRA_PROVIDER=$bc_class STOREPASS=${STOREPASS:-changeit} java -cp "classes:$bcprov" KeystoreCheck BCFKS "$@" 2>&1); jvm_rc=$?
+  jvm_out=$(EXTRA_PROVIDER=$bc_class STOREPASS=${STOREPASS:-changeit} java -cp "$classes:$bcprov" KeystoreCheck BCFKS "$@" 2>&1); jvm_rc=$?
 }
 jvm_rows() { grep -v '^type ' <<<"$jvm_out" | awk '{print $1, $2, ($2 == "SecretKeyEntry" ? "-" : $3)}' | sort; }
 our_rows() {  # our_rows STORE
@@ -159,7 +159,7 @@ openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreat
   -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
 start_s_server -cert server.pem -key server.key -CAfile ca.pem -Verify 3 -verify_return_error -www -quiet
 serial2=$(openssl x509 -in leaf2.pem -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//')
-out=$(EXTRA_PROVIDER=$bc_class CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp "classes:$bcprov" MtlsClient "$port" server-ca.pem BCFKS "$mtls" 2>&1)
+out=$(EXTRA_PROVIDER=$bc_class CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp "$classes:$bcprov" MtlsClient "$port" server-ca.pem BCFKS "$mtls" 2>&1)
 check "a JVM with BC loads our BCFKS store and completes mutual TLS with openssl s_server, presenting the renewed leaf" \
   'grep -q "^ok .* serial $serial2, chain of 2" <<<"$out"'
 

@@ -58,7 +58,7 @@ export FI_OLD_PASS=changeit FI_NEW_PASS='n3w-St0re-pass' FI_MIDWSS_PASS=midwsspa
 start=$(date +%s)
 
 # ---- the agent folders the commands start from (made by keytool and openssl, as a MID has them) ----
-bash "$src/scripts/gen-mid-agent.sh" "$work/gen" >/dev/null || { echo "gen-mid-agent.sh failed"; exit 1; }
+gen_agent "$work/gen" >/dev/null || { echo "gen-mid-agent.sh failed"; exit 1; }
 inputs=$work/gen
 base_plain=$work/base.plain; cp -a "$inputs/agent" "$base_plain"   # self-signed MID key, basic auth
 # base.ca: the CA-issued bundle imported (what -m and renew need); base.mutual: then -m (what -b

@@ -62,3 +62,18 @@ start_s_server() {
   done
   echo "could not start openssl s_server"; exit 1
 }
+# What several scripts share, made once per ctest run by the fixtures in tests/CMakeLists.txt
+# (fixtures.sh), which name them in the environment; a script run by hand makes its own.
+lib_src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# gen_agent OUT_DIR [gen-mid-agent.sh options]: a MID agent folder (scripts/gen-mid-agent.sh), a copy
+# of the fixture's ($MIDKS_TEST_AGENTS) when there is one for that type and layout.
+gen_agent() { bash "$lib_src/scripts/gen-mid-agent.sh" "$@" ${MIDKS_TEST_AGENTS:+--reuse "$MIDKS_TEST_AGENTS"}; }
+# compile_java DIR: tests/java/*.java compiled into DIR.
+compile_java() { mkdir -p "$1" && javac -encoding UTF-8 -d "$1" "$lib_src"/tests/java/*.java; }
+# java_classes: sets $classes, the folder with tests/java compiled (the fixture's, $MIDKS_TEST_CLASSES,
+# else compiled here); a failed javac ends the script.
+java_classes() {
+  classes=${MIDKS_TEST_CLASSES:-}
+  [ -n "$classes" ] && [ -f "$classes/MtlsClient.class" ] && return 0
+  classes=$work/classes && compile_java "$classes" || { echo "FAIL javac"; exit 1; }
+}

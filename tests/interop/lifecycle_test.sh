@@ -83,9 +83,9 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.ke
 openssl x509 -req -in server.csr -CA server-ca.pem -CAkey server-ca.key -CAcreateserial -days 2 \
   -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
 start_s_server -cert server.pem -key server.key -CAfile "$work/root.pem" -Verify 3 -verify_return_error -www -quiet
-javac -encoding UTF-8 -d "$work/classes" "$src/tests/java/MtlsClient.java"
+java_classes
 jvm() {  # jvm TYPE KEYSTORE [ALIAS]: one handshake, its line in $java_out
-  java_out=$(CLIENT_ALIAS=${3:-defaultsecuritykeypairhandle} STOREPASS=changeit java -cp "$work/classes" MtlsClient "$port" server-ca.pem "$1" "$2" 2>&1)
+  java_out=$(CLIENT_ALIAS=${3:-defaultsecuritykeypairhandle} STOREPASS=changeit java -cp "$classes" MtlsClient "$port" server-ca.pem "$1" "$2" 2>&1)
 }
 serial() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//'; }
 ks=$("$bin" -s --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["keystore"])')  # where -a put it

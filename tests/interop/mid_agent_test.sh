@@ -19,49 +19,11 @@ chmod 0755 "$work"   # the MID user must reach the agent folders below it
 cd "$work"
 user=midsvc
 user_existed=0; id -u "$user" >/dev/null 2>&1 && user_existed=1
-gen=$src/scripts/gen-mid-agent.sh
 first_line='Installed certificate with alias: defaultsecuritykeypairhandle into the MID keystore.'
 
-# --- JVM helpers: MtlsClient, and EntryDump (a digest of every entry's content as the JVM reads it) --
-mkdir -p java classes
-cat > java/EntryDump.java <<'JAVA'
-import java.io.*;
-import java.security.*;
-import java.security.cert.Certificate;
-import java.util.*;
-// EntryDump TYPE FILE STOREPASS [alias=keypass]...: one line per alias, sorted: kind and SHA-256 of
-// the key's encoding and of every certificate; "error" when the entry does not open.
-public class EntryDump {
-    public static void main(String[] a) throws Exception {
-        KeyStore ks = KeyStore.getInstance(a[0]);
-        try (InputStream in = new FileInputStream(a[1])) { ks.load(in, a[2].toCharArray()); }
-        Map<String, String> pass = new HashMap<>();
-        for (int i = 3; i < a.length; i++) { int e = a[i].indexOf('='); pass.put(a[i].substring(0, e), a[i].substring(e + 1)); }
-        List<String> names = Collections.list(ks.aliases());
-        Collections.sort(names);
-        for (String al : names) {
-            StringBuilder sb = new StringBuilder(al);
-            try {
-                if (ks.isCertificateEntry(al)) sb.append(" cert ").append(sha(ks.getCertificate(al).getEncoded()));
-                else {
-                    Key k = ks.getKey(al, pass.getOrDefault(al, a[2]).toCharArray());
-                    sb.append(" key ").append(k.getAlgorithm()).append(' ').append(sha(k.getEncoded()));
-                    Certificate[] chain = ks.getCertificateChain(al);
-                    if (chain != null) for (Certificate c : chain) sb.append(' ').append(sha(c.getEncoded()));
-                }
-            } catch (Exception e) { sb.append(" error ").append(e); }
-            System.out.println(sb);
-        }
-    }
-    static String sha(byte[] b) throws Exception {
-        StringBuilder s = new StringBuilder();
-        for (byte x : MessageDigest.getInstance("SHA-256").digest(b)) s.append(String.format("%02x", x));
-        return s.substring(0, 16);
-    }
-}
-JAVA
-javac -encoding UTF-8 -d classes java/EntryDump.java "$src/tests/java/MtlsClient.java" || { echo "javac failed"; exit 1; }
-dump() { java -XX:TieredStopAtLevel=1 -cp "$work/classes" EntryDump "$STORETYPE" "$1" changeit "midwss=$MIDWSS_KEYPASS" 2>&1; }
+# --- JVM helpers: tests/java MtlsClient, and EntryDump (a digest of every entry's content as the JVM reads it) --
+java_classes
+dump() { java -XX:TieredStopAtLevel=1 -cp "$classes" EntryDump "$STORETYPE" "$1" changeit "midwss=$MIDWSS_KEYPASS" 2>&1; }
 # listing FILE DIR: keytool -list -rfc split into DIR/<alias> (creation dates left out)
 # (DIR/.raw: the whole output)
 listing() {
@@ -73,11 +35,11 @@ listing() {
 # --- the agent folders ------------------------------------------------------------------------------
 # The main one under a path with a space, as "C:\Program Files"-minded admins name them.
 main_dir="$work/x/MID Server 1"
-if ! "$gen" "$main_dir" jks --owner "$user" > gen-main.log 2>&1; then cat gen-main.log; echo "generator failed"; exit 1; fi
+if ! gen_agent "$main_dir" jks --owner "$user" > gen-main.log 2>&1; then cat gen-main.log; echo "generator failed"; exit 1; fi
 # The others in the background while the main one is tested (the MID user exists now).
-"$gen" "$work/jceks" jceks --owner "$user" > gen-jceks.log 2>&1 & gen_jceks=$!
-"$gen" "$work/pkcs12" pkcs12 --owner "$user" > gen-pkcs12.log 2>&1 & gen_pkcs12=$!
-"$gen" "$work/old" jks --layout keystore --owner "$user" > gen-old.log 2>&1 & gen_old=$!
+gen_agent "$work/jceks" jceks --owner "$user" > gen-jceks.log 2>&1 & gen_jceks=$!
+gen_agent "$work/pkcs12" pkcs12 --owner "$user" > gen-pkcs12.log 2>&1 & gen_pkcs12=$!
+gen_agent "$work/old" jks --layout keystore --owner "$user" > gen-old.log 2>&1 & gen_old=$!
 export MID_MUTUAL_AUTH_PEM_FILE=$main_dir/bundle.pem   # one PKI for all, so one server judges all
 
 install_wrapper() {  # the drop-in wrapper with the binary beside it, owned as the rest of the MID
@@ -233,7 +195,7 @@ stores=(JKS "$main_dir/agent/security/agent_keystore" JCEKS "$work/jceks/agent/s
         PKCS12 "$work/pkcs12/agent/security/agent_keystore" JKS "$work/old/agent/keystore/agent_keystore"
         JKS "$work/jks.before")
 names=(jks jceks pkcs12 old-layout)
-java_out=$(cd "$work" && KEY_MANAGER=PKIX CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp classes MtlsClient "$port" server-ca.pem "${stores[@]}" 2>&1)
+java_out=$(cd "$work" && KEY_MANAGER=PKIX CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp "$classes" MtlsClient "$port" server-ca.pem "${stores[@]}" 2>&1)
 for i in 0 1 2 3; do
   out=$(sed -n "$((i + 1))p" <<<"$java_out")
   check "[${names[$i]}] JVM mTLS handshake (PKIX key manager): the keystore presents defaultsecuritykeypairhandle (serial $leaf_serial, chain of 3), s_server -Verify 1 accepts" \
@@ -241,7 +203,7 @@ for i in 0 1 2 3; do
 done
 out=$(sed -n 5p <<<"$java_out")
 check "control: the keystore as generated (its self-signed key pair) is refused by that server" 'grep -q "^fail .*\(SSL\|Socket\|certificate\|handshake\|Broken pipe\|Connection\)" <<<"$out" && ! grep -q "no usable key entry" <<<"$out"'
-out=$(cd "$work" && CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp classes MtlsClient "$port" server-ca.pem PKCS12 "$work/pkcs12/agent/security/agent_keystore" 2>&1)
+out=$(cd "$work" && CLIENT_ALIAS=defaultsecuritykeypairhandle STOREPASS=changeit java -cp "$classes" MtlsClient "$port" server-ca.pem PKCS12 "$work/pkcs12/agent/security/agent_keystore" 2>&1)
 check "[pkcs12] tests/java/MtlsClient (SunX509, every key under changeit) completes the handshake too" 'grep -q "^ok .* serial $leaf_serial, chain of 3$" <<<"$out"'
 
 # ==== the main folder again: writes as the MID user, deletes, -b ====

@@ -9,7 +9,7 @@ bin=$1; src=$2
 . "$src/tests/interop/lib.sh"
 require keytool
 cd "$work"
-"$src/scripts/gen-mid-agent.sh" "$work/mid" jks > gen.log 2>&1 || { cat gen.log; echo "generator failed"; exit 1; }
+gen_agent "$work/mid" jks > gen.log 2>&1 || { cat gen.log; echo "generator failed"; exit 1; }
 . "$work/mid/manifest.env"
 bundle=$work/mid/bundle.pem
 fresh() {  # fresh NAME: a copy of the generated agent folder

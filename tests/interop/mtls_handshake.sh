@@ -25,7 +25,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days
 # The bundles' root, as the instance would have it in sys_ca_certificate.
 awk '/BEGIN CERT/{n++} n==3' "$bundles/seed-order.pem" | sed '/BEGIN PRIVATE KEY/,$d' > bundle-root.pem
 
-javac -d classes "$src/tests/java/MtlsClient.java"
+java_classes
 
 start_server() {  # start_server CLIENT_CA_FILE -> sets $port
   start_s_server -cert server.pem -key server.key -CAfile "$1" -Verify 3 -verify_return_error -www -quiet
@@ -41,7 +41,7 @@ run_client() {  # run_client PORT EXPECTATIONS-FILE: lines "want type store"
   local args=() wants=() line i=0
   while read -r want type store; do args+=("$type" "$store"); wants+=("$want"); done < "$2"
   while IFS= read -r line; do judge "${wants[$i]}" "$line"; i=$((i + 1)); done \
-    < <(java -cp classes MtlsClient "$1" server-ca.pem "${args[@]}")
+    < <(java -cp "$classes" MtlsClient "$1" server-ca.pem "${args[@]}")
   [ "$i" -eq "${#wants[@]}" ] || { echo "FAIL the JVM answered $i of ${#wants[@]} stores"; failed=$((failed + 1)); }
 }
 

@@ -15,7 +15,7 @@ source "$src/tests/interop/lib.sh"
 require java javac keytool openssl
 cd "$work"
 export LC_ALL=C.UTF-8 TZ=UTC SP=changeit
-javac -encoding UTF-8 -d classes "$src/tests/java/KeystoreCheck.java" "$src/tests/java/MtlsClient.java" || { echo "javac failed"; exit 1; }
+java_classes
 
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
 # keytool's "alias kind sha256" lines, sorted.
@@ -53,7 +53,7 @@ for file in java-same-ms.p12 bc-ber.p12 forge-no-key-id.p12 forge-no-key-id-unna
     wanted=$(printf '%s' "$expected" | sort)
     check "$file -> $type: keytool lists every entry with the leaf of its alias" '[ "$listing" = "$wanted" ]' ||
       { echo "     keytool: $listing"; echo "     wanted:  $wanted"; }
-    out=$(STOREPASS=changeit java -cp classes KeystoreCheck $type "$out_file" 2>&1)
+    out=$(STOREPASS=changeit java -cp "$classes" KeystoreCheck $type "$out_file" 2>&1)
     check "$file -> $type: the JVM recovers all $keys keys and each signs for its own leaf" \
       '[ "$(grep -c " matches-leaf$" <<<"$out")" -eq $keys ] && ! grep -q "^fail" <<<"$out"'
   done

@@ -9,9 +9,13 @@
 #  4. a wrong store password on every write command fails before touching anything;
 #  5. the no-echo prompt (through a pseudo-terminal) and a grep for every password in every
 #     output and every written file.
-#   reliability_test.sh <manage-certificates> <source dir> <bench_engine>
+#   reliability_test.sh <manage-certificates> <source dir> <bench_engine> [keystore-kills|others]
+# A part runs alone: keystore-kills (the SIGKILLs of 1. during keystore writes, which take most of
+# the time and only repeat one write path) or others (the rest); ctest runs them as two tests.
 set -uo pipefail
-bin=$1; src=$2; engine=$3; bundles=$src/testdata/bundles
+bin=$1; src=$2; engine=$3; bundles=$src/testdata/bundles; part=${4:-all}
+case $part in all|keystore-kills|others) ;; *) echo "unknown part: $part (keystore-kills or others)"; exit 1 ;; esac
+want() { [ "$part" = all ] || [ "$part" = "$1" ]; }
 source "$(dirname "$0")/lib.sh"
 require keytool python3
 chmod 711 "$work"  # other users (the unprivileged runs below) may pass through
@@ -21,34 +25,37 @@ cd "$work"
 # Certificates cycled from the JDK's truststore where there is one, else from a keytool-made fixture.
 certs_from=$(java_cacerts) || { certs_from=$src/testdata/keystores/keytool-mixed.jks; echo "     (no JDK truststore: the 4000 entries cycle the certificates of $certs_from)"; }
 "$engine" gen-truststore base.jks 4000 "$certs_from" >/dev/null
-base_count=$("$bin" -l --keystore base.jks | tr , '\n' | wc -l)
-# Kill delays are drawn from the time one write takes on this machine (and build: ASan is slower).
-cp base.jks ks.jks; t0=$(date +%s%N)
-"$bin" -a timing "$bundles/seed-order.pem" --keystore ks.jks --quiet 2>/dev/null
-span_us=$(( ($(date +%s%N) - t0) * 11 / 10000 ))
-kills=0 finished=0 old=0 new=0 corrupt=0 attempts=0 temps=0
-while [ $kills -lt 200 ] && [ $attempts -lt 800 ]; do
-  attempts=$((attempts + 1))
-  cp base.jks ks.jks
-  "$bin" -a killed "$bundles/seed-order.pem" --keystore ks.jks --quiet 2>/dev/null &
-  pid=$!
-  delay=$(( (RANDOM * 32768 + RANDOM) % span_us ))
-  sleep "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))"
-  kill -9 $pid 2>/dev/null
-  wait $pid 2>/dev/null; status=$?
-  [ $status -eq 137 ] && kills=$((kills + 1)) || finished=$((finished + 1))
-  temps=$((temps + $(ls -a | grep -c '^\.ks\.jks\.tmp\.' || true)))
-  if cmp -s ks.jks base.jks; then old=$((old + 1)); [ -e old-sample.jks ] || cp ks.jks old-sample.jks
-  elif [ "$("$bin" -l --keystore ks.jks 2>/dev/null | tr , '\n' | grep -c .)" = $((base_count + 1)) ]; then
-    new=$((new + 1)); [ -e new-sample.jks ] || cp ks.jks new-sample.jks
-  else corrupt=$((corrupt + 1)); cp ks.jks "corrupt-$corrupt.jks"; fi
-done
-echo "     $attempts writes (one takes $((span_us * 10 / 11 / 1000)) ms): $kills killed, $finished finished first; afterwards $old old, $new new, $corrupt neither"
-check "at least 200 writes killed with SIGKILL" '[ $kills -ge 200 ]'
-check "after every kill the keystore is the complete old or the complete new one (0 lost)" '[ $corrupt -eq 0 ] && [ $old -gt 0 ] && [ $new -gt 0 ]'
-check "keytool loads both the old and the new outcome" 'keytool -list -keystore old-sample.jks -storepass changeit >/dev/null 2>&1 && keytool -list -keystore new-sample.jks -storepass changeit 2>/dev/null | grep -q "^killed,"'
-"$bin" -a after "$bundles/seed-order.pem" --keystore ks.jks --quiet 2>/dev/null
-check "temporary files left by killed writers ($temps times) are removed by the next write" '[ $temps -gt 0 ] && [ "$(ls -a | grep -c "^\.ks\.jks\.tmp\.")" = 0 ]'
+if want keystore-kills; then
+  base_count=$("$bin" -l --keystore base.jks | tr , '\n' | wc -l)
+  # Kill delays are drawn from the time one write takes on this machine (and build: ASan is slower).
+  cp base.jks ks.jks; t0=$(date +%s%N)
+  "$bin" -a timing "$bundles/seed-order.pem" --keystore ks.jks --quiet 2>/dev/null
+  span_us=$(( ($(date +%s%N) - t0) * 11 / 10000 ))
+  kills=0 finished=0 old=0 new=0 corrupt=0 attempts=0 temps=0
+  while [ $kills -lt 200 ] && [ $attempts -lt 800 ]; do
+    attempts=$((attempts + 1))
+    cp base.jks ks.jks
+    "$bin" -a killed "$bundles/seed-order.pem" --keystore ks.jks --quiet 2>/dev/null &
+    pid=$!
+    delay=$(( (RANDOM * 32768 + RANDOM) % span_us ))
+    sleep "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null; status=$?
+    [ $status -eq 137 ] && kills=$((kills + 1)) || finished=$((finished + 1))
+    temps=$((temps + $(ls -a | grep -c '^\.ks\.jks\.tmp\.' || true)))
+    if cmp -s ks.jks base.jks; then old=$((old + 1)); [ -e old-sample.jks ] || cp ks.jks old-sample.jks
+    elif [ "$("$bin" -l --keystore ks.jks 2>/dev/null | tr , '\n' | grep -c .)" = $((base_count + 1)) ]; then
+      new=$((new + 1)); [ -e new-sample.jks ] || cp ks.jks new-sample.jks
+    else corrupt=$((corrupt + 1)); cp ks.jks "corrupt-$corrupt.jks"; fi
+  done
+  echo "     $attempts writes (one takes $((span_us * 10 / 11 / 1000)) ms): $kills killed, $finished finished first; afterwards $old old, $new new, $corrupt neither"
+  check "at least 200 writes killed with SIGKILL" '[ $kills -ge 200 ]'
+  check "after every kill the keystore is the complete old or the complete new one (0 lost)" '[ $corrupt -eq 0 ] && [ $old -gt 0 ] && [ $new -gt 0 ]'
+  check "keytool loads both the old and the new outcome" 'keytool -list -keystore old-sample.jks -storepass changeit >/dev/null 2>&1 && keytool -list -keystore new-sample.jks -storepass changeit 2>/dev/null | grep -q "^killed,"'
+  "$bin" -a after "$bundles/seed-order.pem" --keystore ks.jks --quiet 2>/dev/null
+  check "temporary files left by killed writers ($temps times) are removed by the next write" '[ $temps -gt 0 ] && [ "$(ls -a | grep -c "^\.ks\.jks\.tmp\.")" = 0 ]'
+fi
+want others || { finish; exit; }
 
 mkdir agent && cp "$src/testdata/config/basic-auth.xml" agent/config.xml
 "$bin" -a defaultsecuritykeypairhandle "$bundles/seed-order.pem" --agent-dir agent --quiet

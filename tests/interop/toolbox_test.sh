@@ -23,7 +23,7 @@ require keytool java javac openssl
 cd "$work"
 export LC_ALL=C
 bc=/usr/share/java/bcprov.jar
-javac -encoding UTF-8 -d classes "$src/tests/java/MtlsClient.java" "$src/tests/java/KeystoreCheck.java" 2>/dev/null || { echo "FAIL javac"; exit 1; }
+java_classes
 
 # keytool for any type (BCFKS through Bouncy Castle).
 ktype() {  # ktype TYPE ARGS...
@@ -41,21 +41,21 @@ listing() {  # listing TYPE FILE PASSWORD
 jvm_check() {  # jvm_check TYPE FILE STOREPASS [alias=keypass]...
   local t=$1 f=$2 p=$3; shift 3
   STOREPASS=$p EXTRA_PROVIDER=$([ "$t" = BCFKS ] && echo org.bouncycastle.jce.provider.BouncyCastleProvider) \
-    java -cp "$work/classes:$bc" KeystoreCheck "$t" "$f" "$@" 2>&1 | grep -v '^type '
+    java -cp "$classes:$bc" KeystoreCheck "$t" "$f" "$@" 2>&1 | grep -v '^type '
 }
 # jvm_ok EXPECTED-ENTRIES TYPE FILE STOREPASS [alias=keypass]...: the JVM recovered every entry
 # (KeystoreCheck exits 0 only then), and there were that many.
 jvm_ok() {
   local n=$1 t=$2 f=$3 p=$4 lines; shift 4
   lines=$(STOREPASS=$p EXTRA_PROVIDER=$([ "$t" = BCFKS ] && echo org.bouncycastle.jce.provider.BouncyCastleProvider) \
-    java -cp "$work/classes:$bc" KeystoreCheck "$t" "$f" "$@" 2>&1) || return 1
+    java -cp "$classes:$bc" KeystoreCheck "$t" "$f" "$@" 2>&1) || return 1
   [ "$(grep -vc '^type ' <<<"$lines")" -eq "$n" ]
 }
 typename() { case $1 in jks) echo JKS ;; jceks) echo JCEKS ;; pkcs12) echo PKCS12 ;; bcfks) echo BCFKS ;; esac; }
 
 # ---- convert: every type of MID keystore into every type ----
 for from in jks jceks pkcs12; do
-  "$src/scripts/gen-mid-agent.sh" "$work/mid-$from" "$from" >/dev/null 2>&1 || { echo "FAIL gen-mid-agent $from"; exit 1; }
+  gen_agent "$work/mid-$from" "$from" >/dev/null 2>&1 || { echo "FAIL gen-mid-agent $from"; exit 1; }
 done
 export MIDWSS_PASS=midwsspass CHANGEIT=changeit
 for from in jks jceks pkcs12; do
@@ -172,7 +172,7 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/se
 openssl x509 -req -in "$work/server.csr" -CA "$work/server-ca.pem" -CAkey "$work/server-ca.key" -CAcreateserial -days 2 \
   -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out "$work/server.pem" 2>/dev/null
 start_s_server -cert "$work/server.pem" -key "$work/server.key" -CAfile "$work/mid-pkcs12/root.pem" -Verify 3 -verify_return_error -www -quiet
-hs=$(cd "$work" && STOREPASS=n3west-Store-pass CLIENT_ALIAS=defaultsecuritykeypairhandle java -cp classes MtlsClient "$port" server-ca.pem PKCS12 "$work/mid-pkcs12/agent/security/agent_keystore" 2>&1)
+hs=$(cd "$work" && STOREPASS=n3west-Store-pass CLIENT_ALIAS=defaultsecuritykeypairhandle java -cp "$classes" MtlsClient "$port" server-ca.pem PKCS12 "$work/mid-pkcs12/agent/security/agent_keystore" 2>&1)
 check "after passwd a JVM completes the mutual-TLS handshake with the MID key" '[ "${hs%% *}" = ok ]' || echo "     $hs"
 
 # ---- the outbound keystore flow of the seed (keytool -genkey, -certreq, import CA, import reply) ----
@@ -209,7 +209,7 @@ v=$(kt -list -v -keystore my.keystore -storepass outb0und-pass 2>/dev/null)
 check "the reply is paired with the key: chain of 3 up to the root (completed from the trusted entry), no -previous copy" \
   '[ $rc -eq 0 ] && grep -q "Certificate chain length: 3" <<<"$v" && grep -q "Owner: CN=Outbound Root CA" <<<"$v" && grep -q "Your keystore contains 2 entries" <<<"$v" && ! grep -q previous <<<"$v"'
 start_s_server -cert "$work/server.pem" -key "$work/server.key" -CAfile root.pem -Verify 3 -verify_return_error -www -quiet
-hs=$(cd "$work" && STOREPASS=outb0und-pass CLIENT_ALIAS=mydomain java -cp classes MtlsClient "$port" server-ca.pem JKS "$work/outbound/my.keystore" 2>&1)
+hs=$(cd "$work" && STOREPASS=outb0und-pass CLIENT_ALIAS=mydomain java -cp "$classes" MtlsClient "$port" server-ca.pem JKS "$work/outbound/my.keystore" 2>&1)
 check "a JVM presenting 'mydomain' completes the handshake with openssl s_server -Verify" '[ "${hs%% *}" = ok ]' || echo "     $hs"
 run -a defaultsecuritykeypairhandle root.pem --keystore fresh.jks --storepass-env KS_PASS
 check "-a of a lone certificate under the MID's alias: NO_PRIVATE_KEY, no trusted entry made" '[ $rc -eq 2 ] && grep -q NO_PRIVATE_KEY <<<"$out" && [ ! -e fresh.jks ]'

@@ -25,7 +25,7 @@ mid_uid=1001 mid_gid=1001   # numeric: the host need not know this user
 root=$work/root agent=$work/root/opt/agent chroot_bin=$(command -v chroot)
 
 # ---- the MID agent folder, made by keytool and openssl as a real MID has it (PKCS12 keystore) ----
-bash "$src/scripts/gen-mid-agent.sh" "$work/gen" pkcs12 >/dev/null || { echo "FAIL gen-mid-agent.sh"; exit 1; }
+gen_agent "$work/gen" pkcs12 >/dev/null || { echo "FAIL gen-mid-agent.sh"; exit 1; }
 mkdir -p "$root/opt" "$root/tmp" "$root/root" && chmod 1777 "$root/tmp"
 cp -a "$work/gen/agent" "$agent"
 chown -R "$mid_uid:$mid_gid" "$agent"
@@ -143,9 +143,9 @@ store=$agent/security/agent_keystore
 run_cmd kt -list -keystore "$store" -storepass changeit
 check "keytool lists the keystore written in the root (the MID's own entries kept)" \
   '[ $rc -eq 0 ] && grep -qi "^defaultsecuritykeypairhandle, .*PrivateKeyEntry" <<<"$out" && grep -qi "^midwss," <<<"$out"'
-javac -d "$work/classes" "$src/tests/java/MtlsClient.java"
+java_classes
 start_s_server -cert server.pem -key server.key -CAfile "$work/gen/root.pem" -Verify 3 -verify_return_error -www -quiet
 out=$(CLIENT_ALIAS=defaultsecuritykeypairhandle KEY_MANAGER=PKIX STOREPASS=changeit \
-      java -cp "$work/classes" MtlsClient "$port" server-ca.pem PKCS12 "$store" 2>&1)
+      java -cp "$classes" MtlsClient "$port" server-ca.pem PKCS12 "$store" 2>&1)
 check "a JVM's mutual-TLS handshake with the key the root's -a stored" 'grep -q "^ok " <<<"$out"'
 finish

@@ -70,7 +70,7 @@ TEST(AuthMode, EncryptedParametersAreTheOnesTheOldKeyCanRead) {
 }
 
 // Written and read back, so the key is sealed as in a real file.
-Keystore fmt_roundtrip(const Keystore& ks, const Password& store) { return fmt::read_keystore(fmt::write_keystore(ks, store), &store); }
+Keystore fmt_roundtrip(const Keystore& ks, const Password& store) { return fmt::read_keystore(fmt::write_keystore(ks, store, kTestKdfIterations), &store); }
 
 TEST(MidKey, MissingWrongKindOrOwnPasswordIsRefusedByCode) {
   Password store("changeit");

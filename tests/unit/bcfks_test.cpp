@@ -54,7 +54,7 @@ TEST(Bcfks, OurWriteReadsBackWithTheSameEntriesDatesAndKeys) {
   Keystore original = load(kMixed);
   open_all(original);
   Password out_pw("another-store-pass");
-  Bytes written = fmt::write_bcfks(original, out_pw);
+  Bytes written = fmt::write_bcfks(original, out_pw, kTestKdfIterations);
   Keystore back = fmt::read_keystore(written, &out_pw);
   EXPECT_EQ(back.type(), StoreType::Bcfks);
   ASSERT_EQ(back.size(), original.size());
@@ -83,7 +83,7 @@ TEST(Bcfks, OurWriteReadsBackWithTheSameEntriesDatesAndKeys) {
 
 TEST(Bcfks, SealedEntriesAreCarriedUnopened) {
   Keystore original = load(kMixed);
-  Bytes written = fmt::write_keystore(original, kStorePass);
+  Bytes written = fmt::write_keystore(original, kStorePass, kTestKdfIterations);
   Keystore back = fmt::read_keystore(written, &kStorePass);
   ASSERT_EQ(back.size(), original.size());
   for (Entry& e : back.entries()) {
@@ -100,7 +100,7 @@ TEST(Bcfks, KeysSealedInAnotherFormatMustBeOpenedFirst) {
   jks.set_type(StoreType::Bcfks);
   EXPECT_EQ(error_code_of([&] { fmt::write_keystore(jks, kStorePass); }), "ENTRY_NOT_STORABLE");
   open_all(jks);
-  Keystore back = fmt::read_keystore(fmt::write_keystore(jks, kStorePass), &kStorePass);
+  Keystore back = fmt::read_keystore(fmt::write_keystore(jks, kStorePass, kTestKdfIterations), &kStorePass);
   for (Entry& e : back.entries()) {
     fmt::open_entry(e, kStorePass);
     expect_key_matches_leaf(e);
@@ -116,7 +116,7 @@ TEST(Bcfks, JceksSecretKeysConvertByTheirAlgorithm) {
     out.put(e);
   }
   ASSERT_EQ(out.size(), 2u);  // AES and DESede
-  Keystore back = fmt::read_keystore(fmt::write_keystore(out, kStorePass), &kStorePass);
+  Keystore back = fmt::read_keystore(fmt::write_keystore(out, kStorePass, kTestKdfIterations), &kStorePass);
   for (Entry& e : back.entries()) {
     fmt::open_entry(e, kStorePass);
     EXPECT_TRUE(e.plain == out.find(e.alias)->plain);
@@ -142,9 +142,9 @@ TEST(Bcfks, EmptyPasswordStoresRoundTrip) {
   open_all(ks);
   Password empty("");
   for (Entry& e : ks.entries()) e.key_password.reset();
-  Keystore back = fmt::read_keystore(fmt::write_bcfks(ks, empty), &empty);
+  Keystore back = fmt::read_keystore(fmt::write_bcfks(ks, empty, kTestKdfIterations), &empty);
   EXPECT_EQ(back.size(), ks.size());
-  EXPECT_EQ(code_of_read(fmt::write_bcfks(ks, empty)), "WRONG_STORE_PASSWORD");
+  EXPECT_EQ(code_of_read(fmt::write_bcfks(ks, empty, kTestKdfIterations)), "WRONG_STORE_PASSWORD");
 }
 
 TEST(Bcfks, EveryTruncationIsReportedAsOne) {
@@ -197,7 +197,7 @@ TEST(Bcfks, SignatureAndScryptProtectedStoresAreRefusedByName) {
 TEST(Bcfks, KwpAndSha3StoresKeepTheirKeysThroughOurWrite) {
   // AES-256-KWP store and keys, HMAC-SHA3-512 integrity, PBKDF2-HMAC-SHA3-512 at 20000 rounds.
   Keystore ks = load("/bcfks/kwp-sha3.bcfks");
-  Keystore back = fmt::read_keystore(fmt::write_keystore(ks, kStorePass), &kStorePass);
+  Keystore back = fmt::read_keystore(fmt::write_keystore(ks, kStorePass, kTestKdfIterations), &kStorePass);
   Entry* key = back.find("rsa-own-pass");
   ASSERT_TRUE(key);
   EXPECT_EQ(key->sealed, ks.find("rsa-own-pass")->sealed);  // the KWP-sealed key, unopened
@@ -241,6 +241,33 @@ TEST(Bcfks, AbsurdIterationCountsAreRefusedBeforeAnyKdfRuns) {
   std::copy(kIterationsHuge.begin(), kIterationsHuge.end(), e.sealed.begin() + static_cast<std::ptrdiff_t>(key_at.front()));
   EXPECT_EQ(error_code_of([&] { fmt::open_entry(e, kStorePass); }), "ITERATIONS_TOO_HIGH");
   EXPECT_EQ(code_of_read(fmt::write_keystore(ks, kStorePass)), "ITERATIONS_TOO_HIGH");
+}
+
+TEST(WriteKeystore, TheKdfCountAskedForIsTheOneWritten) {
+  // What tests ask for when the count is not their subject (kTestKdfIterations), and users may too.
+  Keystore ks = load("/bcfks/keypair.bcfks");
+  open_all(ks);
+  const Bytes k1000 = {0x02, 0x02, 0x03, 0xE8};  // the DER INTEGER 1000
+  Bytes bcfks = fmt::write_keystore(ks, kStorePass, 1000);
+  EXPECT_EQ(occurrences(bcfks, kIterations51200).size(), 0u);
+  EXPECT_EQ(occurrences(bcfks, k1000).size(), 2u);  // the store encryption's and the MAC's
+  Keystore back = fmt::read_keystore(bcfks, &kStorePass);
+  EXPECT_EQ(occurrences(back.entries().front().sealed, k1000).size(), 1u);  // the key's, inside the encrypted data
+  fmt::open_entry(back.entries().front(), kStorePass);
+  EXPECT_TRUE(back.entries().front().plain == ks.entries().front().plain);
+
+  ks.set_type(StoreType::Jceks);
+  const Bytes k200000 = {0x02, 0x03, 0x03, 0x0D, 0x40};  // Java's count for JCEKS keys
+  EXPECT_EQ(occurrences(fmt::write_keystore(ks, kStorePass), k200000).size(), 1u);
+  Bytes jceks = fmt::write_keystore(ks, kStorePass, 1000);
+  EXPECT_EQ(occurrences(jceks, k200000).size(), 0u);
+  EXPECT_EQ(occurrences(jceks, k1000).size(), 1u);
+  back = fmt::read_keystore(jceks, &kStorePass);
+  fmt::open_entry(back.entries().front(), kStorePass);
+  EXPECT_TRUE(back.entries().front().plain == ks.entries().front().plain);
+
+  for (std::int64_t bad : {std::int64_t{-1}, static_cast<std::int64_t>(limits::kMaxPbeIterations) + 1})
+    EXPECT_EQ(error_code_of([&] { fmt::write_keystore(ks, kStorePass, static_cast<int>(bad)); }), "USAGE") << bad;
 }
 
 TEST(Bcfks, WrittenLikeBouncyCastle) {

@@ -34,7 +34,7 @@ ErrorCode code_of(const std::function<void()>& f) {
 
 TEST(Convert, JceksToPkcs12KeepsEveryEntryAndTheOwnKeyPassword) {
   Keystore source = mixed_jceks();
-  Conversion c = convert_keystore(source, StoreType::Pkcs12, kStore, kStore, &kOwn);
+  Conversion c = convert_keystore(source, StoreType::Pkcs12, kStore, kStore, &kOwn, kTestKdfIterations);
   Keystore out = fmt::read_keystore(c.file, &kStore);
   EXPECT_EQ(out.type(), StoreType::Pkcs12);
   EXPECT_EQ(c.entries, source.size());
@@ -55,7 +55,7 @@ TEST(Convert, JceksToPkcs12KeepsEveryEntryAndTheOwnKeyPassword) {
 TEST(Convert, ANewStorePasswordCarriesTheKeysThatSharedTheOldOne) {
   Keystore source = mixed_jceks();
   const Password fresh("fresh-store-pass");
-  Conversion c = convert_keystore(source, StoreType::Jceks, kStore, fresh, &kOwn);
+  Conversion c = convert_keystore(source, StoreType::Jceks, kStore, fresh, &kOwn, kTestKdfIterations);
   EXPECT_EQ(code_of([&] { fmt::read_keystore(c.file, &kStore); }), ErrorCode::WRONG_STORE_PASSWORD);
   Keystore out = fmt::read_keystore(c.file, &fresh);
   EXPECT_EQ(key_of(out, "aes-secret", fresh), key_of(source, "aes-secret", kStore));
@@ -64,10 +64,10 @@ TEST(Convert, ANewStorePasswordCarriesTheKeysThatSharedTheOldOne) {
 
 TEST(Convert, RefusesWhatTheTargetCannotHold) {
   Keystore source = mixed_jceks();
-  EXPECT_EQ(code_of([&] { convert_keystore(source, StoreType::Jks, kStore, kStore, &kOwn); }), ErrorCode::ENTRY_NOT_STORABLE);
+  EXPECT_EQ(code_of([&] { convert_keystore(source, StoreType::Jks, kStore, kStore, &kOwn, kTestKdfIterations); }), ErrorCode::ENTRY_NOT_STORABLE);
   // ec-key's own password unknown: PKCS12 cannot carry a Sun-sealed key, JCEKS can.
-  EXPECT_EQ(code_of([&] { convert_keystore(source, StoreType::Pkcs12, kStore, kStore, nullptr); }), ErrorCode::WRONG_KEY_PASSWORD);
-  Conversion same = convert_keystore(source, StoreType::Jceks, kStore, kStore, nullptr);
+  EXPECT_EQ(code_of([&] { convert_keystore(source, StoreType::Pkcs12, kStore, kStore, nullptr, kTestKdfIterations); }), ErrorCode::WRONG_KEY_PASSWORD);
+  Conversion same = convert_keystore(source, StoreType::Jceks, kStore, kStore, nullptr, kTestKdfIterations);
   EXPECT_EQ(key_of(fmt::read_keystore(same.file, &kStore), "ec-key", kOwn), key_of(source, "ec-key", kOwn));
 }
 
@@ -81,8 +81,8 @@ TEST(Convert, CaseTwinsCannotBecomeOnePkcs12Entry) {
     source.put(std::move(e), Keystore::AliasCase::AsFound);
   }
   ASSERT_EQ(source.size(), 2u);
-  EXPECT_EQ(code_of([&] { convert_keystore(source, StoreType::Pkcs12, kStore, kStore, nullptr); }), ErrorCode::AMBIGUOUS_ALIAS);
-  EXPECT_EQ(fmt::read_keystore(convert_keystore(source, StoreType::Jceks, kStore, kStore, nullptr).file, &kStore).size(), 2u);
+  EXPECT_EQ(code_of([&] { convert_keystore(source, StoreType::Pkcs12, kStore, kStore, nullptr, kTestKdfIterations); }), ErrorCode::AMBIGUOUS_ALIAS);
+  EXPECT_EQ(fmt::read_keystore(convert_keystore(source, StoreType::Jceks, kStore, kStore, nullptr, kTestKdfIterations).file, &kStore).size(), 2u);
 }
 
 // A wrong password passes PBEWithMD5AndTripleDES's padding check about once in 256 tries; these two
@@ -100,7 +100,7 @@ TEST(ChangeStorePassword, RekeysWhatSharedItAndLeavesOwnPasswords) {
   PasswordChange change = change_store_password(ks, kStore, fresh);
   EXPECT_EQ(change.own_password, std::vector<std::string>{"ec-key"});
   EXPECT_NE(std::find(change.rekeyed.begin(), change.rekeyed.end(), "aes-secret"), change.rekeyed.end());
-  Keystore again = fmt::read_keystore(fmt::write_keystore(ks, fresh), &fresh);
+  Keystore again = fmt::read_keystore(fmt::write_keystore(ks, fresh, kTestKdfIterations), &fresh);
   Keystore original = mixed_jceks();
   for (const std::string& alias : change.rekeyed) {
     EXPECT_EQ(key_of(again, alias, fresh), key_of(original, alias, kStore)) << alias;

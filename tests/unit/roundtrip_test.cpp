@@ -52,7 +52,7 @@ TEST(RoundTrip, SameFormatKeepsEveryByteOfEveryEntry) {
     SCOPED_TRACE(s.path);
     Password pw(s.storepass);
     Keystore original = load_keystore(s.path, &pw);
-    Bytes written = fmt::write_keystore(original, pw);
+    Bytes written = fmt::write_keystore(original, pw, kTestKdfIterations);
     Keystore again = fmt::read_keystore(written, &pw);
     EXPECT_EQ(again.type(), original.type());
     // Sealed keys are carried over untouched, so per-entry key passwords survive a rewrite.
@@ -78,7 +78,7 @@ TEST(RoundTrip, EveryFormatConvertsToEveryOtherWithTheSameKeys) {
         // Java's PBE needs ASCII passwords; keep per-entry ones only if they are.
         for (Entry& e : converted.entries()) e.key_password.reset();
       }
-      Bytes written = fmt::write_keystore(converted, out_pw);
+      Bytes written = fmt::write_keystore(converted, out_pw, kTestKdfIterations);
       Keystore back = fmt::read_keystore(written, &out_pw);
       EXPECT_EQ(back.type(), target);
       expect_same_entries(converted, back, false);

@@ -53,6 +53,10 @@ inline ImportedKey bundle(const std::string& name, bool force = false) {
   return import_bundle_files({bundles_dir() + "/" + name}, fixture_options(force));
 }
 
+// The KDF count for writes whose subject is not the count (fmt::write_keystore's kdf_iterations):
+// Java's 200000 (JCEKS) and BC's 51200 (BCFKS) rounds cost a tenth of a second per key and store.
+inline constexpr int kTestKdfIterations = 1000;
+
 // A test name gtest accepts: every character that is not a letter or digit becomes '_'.
 inline std::string test_name(std::string n) {
   for (char& c : n)
