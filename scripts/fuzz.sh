@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 20),
-# seeded with every key store in testdata/ and the peer vectors. Crashes are kept in
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS (default 20), one per
+# core side by side, seeded with every key store in testdata/ and the peer vectors. Crashes are kept in
 # tests/fuzz/regressions/ by hand once fixed; they replay first on every run.
 #   scripts/fuzz.sh [SECONDS]        a longer local run: scripts/fuzz.sh 3600
 #   FUZZ_RUNS=10000000 FUZZ_TARGETS="jks config" scripts/fuzz.sh
@@ -28,17 +28,34 @@ budget=(-max_total_time="$seconds"); [ -n "${FUZZ_RUNS:-}" ] && budget=(-runs="$
 # every core) and keeps 256 MB of freed memory poisoned: with the first off and 64 MB of quarantine,
 # the keystore target ran 1.4x the executions in 30 s (3130/s against 2246/s) in a third the RSS.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_release_to_os_interval_ms=-1:quarantine_size_mb=64}
-for target in ${FUZZ_TARGETS:-keystore jks pkcs12 java_serial key_protection bundle config bcfks}; do
-  seed_dir=$seeds; [ "$target" = bundle ] && seed_dir=$bundle_seeds; [ "$target" = config ] && seed_dir=testdata/config
+# fuzz_one TARGET: its kept regressions, then its time; the outcome goes into build-fuzz/fuzz_TARGET.result
+# (first line "ok" or "fail"), so that the targets can run side by side, one per core.
+fuzz_one() {
+  local target=$1 seed_dir=$seeds corpus regressions log result=build-fuzz/fuzz_$1.result
+  [ "$target" = bundle ] && seed_dir=$bundle_seeds; [ "$target" = config ] && seed_dir=testdata/config
   [ "$target" = bcfks ] && seed_dir=$bcfks_seeds
   corpus=build-fuzz/corpus/$target && mkdir -p "$corpus"
   regressions=tests/fuzz/regressions/$target
-  if [ -d "$regressions" ]; then build-fuzz/tests/fuzz/fuzz_$target "$regressions"/* >/dev/null 2>&1 ||
-    { echo "fuzz_$target: a kept regression input fails again"; exit 1; }; fi
+  if [ -d "$regressions" ] && ! build-fuzz/tests/fuzz/fuzz_$target "$regressions"/* >/dev/null 2>&1; then
+    printf 'fail\nfuzz_%s: a kept regression input fails again\n' "$target" >"$result"; return; fi
   log=build-fuzz/fuzz_$target.log
   if ! build-fuzz/tests/fuzz/fuzz_$target "${budget[@]}" -max_len=65536 -rss_limit_mb=2048 \
       -artifact_prefix=build-fuzz/crash-$target- "$corpus" "$seed_dir" >"$log" 2>&1; then
-    echo "fuzz_$target FOUND A CRASH:"; tail -40 "$log"; exit 1
+    { echo fail; echo "fuzz_$target FOUND A CRASH:"; tail -40 "$log"; } >"$result"; return
   fi
-  echo "fuzz_$target: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1), corpus $(ls "$corpus" | wc -l) inputs"
+  printf 'ok\nfuzz_%s: %s, corpus %s inputs\n' "$target" "$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)" "$(ls "$corpus" | wc -l)" >"$result"
+}
+targets=(${FUZZ_TARGETS:-keystore jks pkcs12 java_serial key_protection bundle config bcfks})
+for target in "${targets[@]}"; do
+  rm -f "build-fuzz/fuzz_$target.result"
+  while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+  fuzz_one "$target" &
 done
+wait
+failed=0
+for target in "${targets[@]}"; do
+  result=build-fuzz/fuzz_$target.result
+  [ -f "$result" ] || { echo "fuzz_$target: no outcome"; failed=1; continue; }
+  tail -n +2 "$result"; [ "$(head -1 "$result")" = ok ] || failed=1
+done
+exit "$failed"
