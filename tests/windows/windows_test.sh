@@ -39,9 +39,15 @@ bat=$(winpath "$agent/bin/scripts/manage-certificates.bat")
 # that starts with a quote keeps its quotes in cmd /c only when it has exactly two (else cmd strips
 # the first and the last), so these ARGS need none; on Windows `cmd /c ""C:\…\x.bat" "a b""` is
 # the form for more, which wine cannot be handed verbatim.
-bat() { (cd "$agent" && run_cmd wine cmd /c 'bin\scripts\manage-certificates.bat' "$@"; printf '%s\n' "$rc" "${out//$'\r'/}") > "$work/bat.out"
+# wine_cmd ARGS...: wine cmd /c ARGS. Now and then wine fails to start the program at all
+# ("ShellExecuteEx failed: Internal error", once in this stop's five runs): nothing ran, so it is tried once more.
+wine_cmd() {
+  run_cmd wine cmd /c "$@"
+  if grep -q "ShellExecuteEx failed" <<<"$out"; then echo "note: wine did not start $1; once more" >&2; run_cmd wine cmd /c "$@"; fi
+}
+bat() { (cd "$agent" && wine_cmd 'bin\scripts\manage-certificates.bat' "$@"; printf '%s\n' "$rc" "${out//$'\r'/}") > "$work/bat.out"
         rc=$(head -1 "$work/bat.out"); out=$(tail -n +2 "$work/bat.out"); }
-bat_full() { run_cmd wine cmd /c "$bat" "$@"; out=${out//$'\r'/}; }
+bat_full() { wine_cmd "$bat" "$@"; out=${out//$'\r'/}; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 backups() { find "$agent/security_backup" -name 'agent_keystore.*' 2>/dev/null | wc -l; }
 kt_list() { run_cmd keytool -list -storepass changeit -keystore "$@"; }
@@ -125,7 +131,7 @@ check "-b reverts to basic authentication" '[ "$rc" = 0 ] && grep -q "mid.server
 bat -s
 check "-s reports basic authentication" '[ "$rc" = 0 ] && grep -qi "basic" <<<"$out"'
 mkdir -p "$work/lone bat" && cp "$src/scripts/windows/manage-certificates.bat" "$work/lone bat/"
-run_cmd wine cmd /c "$(winpath "$work/lone bat/manage-certificates.bat")" -l
+wine_cmd "$(winpath "$work/lone bat/manage-certificates.bat")" -l
 check "the .bat without its .exe says so (exit 4)" '[ "$rc" = 4 ] && grep -q "manage-certificates.exe was not found" <<<"$out"'
 
 # ---- verify: --server-ca, the Windows ROOT store, config.xml's proxy ----
