@@ -388,12 +388,9 @@ InputFile::~InputFile() {
 }
 
 std::size_t InputFile::read(std::uint8_t* into, std::size_t n) {
-  for (;;) {
-    ssize_t got = retrying([&] { return ::read(static_cast<int>(handle_), into, n); });
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) io_fail(ErrorCode::FILE_UNREADABLE, "cannot read", path_, errno);
-    return static_cast<std::size_t>(got);
-  }
+  ssize_t got = retrying([&] { return ::read(static_cast<int>(handle_), into, n); });
+  if (got < 0) io_fail(ErrorCode::FILE_UNREADABLE, "cannot read", path_, errno);
+  return static_cast<std::size_t>(got);
 }
 
 WriteOutcome replace_file(const std::string& requested_path, ByteView data, const WriteOptions& options) {
@@ -523,17 +520,16 @@ Appended append_to_file(const std::string& path, std::string_view text, const Fi
   } catch (const Error& e) {
     why = e.what();
   }
+  std::string undo;
   if (!why.empty()) {
-    std::string undo = cut_back(fd, path, appended);
-    appended.error = undo.empty() ? why : why + " (and what was written could not be taken back: " + undo + ")";
+    undo = cut_back(fd, path, appended);
+  } else if (int err = owned.close(); err != 0) {
+    why = std::strerror(err);  // not confirmed on the disk: taken back through a new descriptor
+    undo = take_back_append(path, appended);
+  } else {
     return appended;
   }
-  if (int err = owned.close(); err != 0) {
-    // Not confirmed on the disk: take it back through a new descriptor.
-    UniqueFd again(retrying([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY); }));
-    std::string undo = again.get() < 0 ? std::strerror(errno) : cut_back(again.get(), path, appended);
-    appended.error = std::strerror(err) + (undo.empty() ? std::string() : " (and what was written could not be taken back: " + undo + ")");
-  }
+  appended.error = undo.empty() ? why : why + " (and what was written could not be taken back: " + undo + ")";
   return appended;
 }
 
