@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${MIDKS_LINUX_BUILD:-$PWD/build-linux}
-packages=(cmake make g++ dpkg-dev libboost-dev googletest libgtest-dev binutils rpm rpm2cpio cpio)
+packages=(cmake make g++ ccache dpkg-dev libboost-dev googletest libgtest-dev binutils rpm rpm2cpio cpio)
 source scripts/packages.sh
 source scripts/static-libs.sh
 install_missing build-linux "${packages[@]}"

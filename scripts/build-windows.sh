@@ -17,7 +17,7 @@ rm -rf "${MIDKS_CACHE:-$HOME/.cache/midks}/windows"
 
 # wine64 runs the .exe; Debian 12 puts the `wine` command itself in the package wine.
 packages=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64-tools wine wine64 googletest
-          cmake make zip libboost-dev dpkg-dev)
+          cmake make ccache zip libboost-dev dpkg-dev)
 source scripts/packages.sh
 source scripts/static-libs.sh
 install_missing build-windows "${packages[@]}"

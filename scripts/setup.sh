@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  cmake make g++ pkg-config              # toolchain
+  cmake make g++ pkg-config ccache       # toolchain; ccache: objects kept between runs
   libssl-dev openssl                     # OpenSSL 3: all crypto, ASN.1, PKCS#8/#12
   libboost-dev libboost-filesystem-dev   # Boost.Endian, Boost.Filesystem
   libtinyxml2-dev                        # config.xml
