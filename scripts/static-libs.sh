@@ -2,7 +2,7 @@
 # shipped binary embeds, from Debian's source packages (checked against their .dsc, see packages.sh).
 #   static_libs TARGET   TARGET: linux-x86_64 or windows-x64
 # sets ossl_v, ossl (prefix with include/ and lib/), boost_v, boost (include/ and lib/), txml (the
-# folder holding tinyxml2.cpp), each library built once per version into $MIDKS_CACHE/TARGET
+# folder holding tinyxml2.cpp), ossl_src and boost_src (their checked source packages), each library built once per version into $MIDKS_CACHE/TARGET
 # (default ~/.cache/midks/TARGET), so a warm run builds nothing here.
 #   OpenSSL 3.5 LTS from Debian 13 (trixie), Debian's patches applied, libraries only, no-shared and
 #     no-module: the legacy provider is compiled in, so certutil's RC2/3DES PFX files open on hosts
@@ -28,7 +28,6 @@ static_libs() {
   mkdir -p "$cache"
   local jobs=${MIDKS_JOBS:-$(nproc)}
 
-  local ossl_src
   read -r ossl_v ossl_src < <(debian_source openssl "$openssl_suite" "$openssl_series") || return 1
   ossl=$cache/openssl-$ossl_v
   if [ ! -f "$ossl/.done" ]; then
@@ -44,7 +43,6 @@ static_libs() {
     touch "$ossl/.done"
   fi
 
-  local boost_src
   read -r boost_v boost_src < <(debian_source boost1.74) || return 1
   boost=$cache/boost-$boost_v
   if [ ! -f "$boost/.done" ]; then
@@ -67,18 +65,26 @@ static_libs() {
   txml=$(tinyxml2_source) || return 1
 }
 
+# licence_from SOURCE_PACKAGE_DIR PATTERN DEST: the file of the package's orig tarball that PATTERN names.
+licence_from() {
+  local kept=$1/licence-${2//[^A-Za-z0-9_.]/}
+  if [ ! -s "$kept" ]; then tar -xOf "$(orig_tarball "$1")" --wildcards "$2" > "$kept.part" && mv "$kept.part" "$kept" || return 1; fi
+  cp "$kept" "$3"
+}
+
 # The licences of what static_libs compiles in, for the packages: OpenSSL's, Boost's and
 # tinyxml2's from their source packages, the C and C++ runtimes' from the toolchain's Debian
 # packages (libc6-dev's copyright covers glibc's LGPL; libstdc++'s runtime exception is GCC's).
+# Called after static_libs, whose source packages it reads; each licence is taken out of its tarball
+# once and kept beside the checked package (reading Boost's whole .tar.xz for it took 15 s a run).
 collect_licences() {
-  local out=$1 ossl_src boost_src
+  local out=$1
   mkdir -p "$out"
-  read -r _ ossl_src < <(debian_source openssl "$openssl_suite" "$openssl_series") || return 1
-  read -r _ boost_src < <(debian_source boost1.74) || return 1
-  tar -xOf "$(orig_tarball "$ossl_src")" --wildcards '*/LICENSE.txt' > "$out/OpenSSL-LICENSE.txt"
-  tar -xOf "$(orig_tarball "$boost_src")" --wildcards '*/LICENSE_1_0.txt' > "$out/Boost-LICENSE_1_0.txt"
+  licence_from "$ossl_src" '*/LICENSE.txt' "$out/OpenSSL-LICENSE.txt" || return 1
+  licence_from "$boost_src" '*/LICENSE_1_0.txt' "$out/Boost-LICENSE_1_0.txt" || return 1
   sed -n '/^Copyright/,$p' "$txml/tinyxml2.h" | head -25 > "$out/tinyxml2-LICENSE.txt"
   [ -s "$out/tinyxml2-LICENSE.txt" ] || head -30 "$txml/tinyxml2.h" > "$out/tinyxml2-LICENSE.txt"
   cp /usr/share/doc/libc6-dev/copyright "$out/glibc-copyright.txt" 2>/dev/null || cp /usr/share/doc/libc6/copyright "$out/glibc-copyright.txt"
   cp /usr/share/doc/libstdc++6/copyright "$out/libstdc++-copyright.txt" 2>/dev/null || cp /usr/share/doc/gcc-12-base/copyright "$out/libstdc++-copyright.txt"
 }
+
