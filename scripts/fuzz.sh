@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-cmake --preset fuzz >/dev/null
+source scripts/packages.sh && source scripts/static-libs.sh
+static_libs linux-x86_64 && shipped_openssl
+cmake --preset fuzz "${shipped_openssl_args[@]}" >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 seeds=build-fuzz/seeds && rm -rf "$seeds" && mkdir -p "$seeds"
 cp testdata/keystores/*.jks testdata/keystores/*.jceks testdata/keystores/*.p12 "$seeds"/

@@ -88,3 +88,10 @@ collect_licences() {
   cp /usr/share/doc/libstdc++6/copyright "$out/libstdc++-copyright.txt" 2>/dev/null || cp /usr/share/doc/gcc-12-base/copyright "$out/libstdc++-copyright.txt"
 }
 
+# shipped_openssl: after static_libs linux-x86_64, the CMake arguments that give a tree built with
+# the system's compiler and libraries the OpenSSL the shipped binary embeds (the sanitizer and fuzz
+# builds: what they test and fuzz then behaves as what ships; OpenSSL 3.0's decoders and 3.5's
+# differ). The cached OPENSSL_* entries are dropped, so a tree configured before finds it again.
+shipped_openssl() {
+  shipped_openssl_args=(-U 'OPENSSL_*' -DOPENSSL_ROOT_DIR="$ossl" -DOPENSSL_USE_STATIC_LIBS=ON)
+}
