@@ -9,6 +9,10 @@
 #   MIDKS_WINDOWS=0 scripts/test.sh skips the Windows stage (cross build, then wine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+run_start=$SECONDS
+# The compiler cache (CMakeLists.txt) is counted from here, so the last line can say what it saved.
+export CCACHE_DIR=${MIDKS_CACHE:-$HOME/.cache/midks}/ccache
+! command -v ccache >/dev/null || ccache -z >/dev/null  # a new machine gets it from setup.sh
 scripts/setup.sh
 jobs=$(nproc)
 
@@ -43,4 +47,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== ASan tests: $((SECONDS - start)) s"
 
 echo "== fuzz smoke (libFuzzer, ${MIDKS_FUZZ_SECONDS:-40} s per reader)"
+start=$SECONDS
 scripts/fuzz.sh "${MIDKS_FUZZ_SECONDS:-40}"
+echo "== fuzz stage: $((SECONDS - start)) s"
+ccache --print-stats | awk '$1 ~ /cache_hit$/ {hit += $2} $1 == "cache_miss" {miss = $2}
+  END {printf "== compiler cache: %d objects reused, %d compiled\n", hit, miss}'
+echo "== test command: $((SECONDS - run_start)) s"
