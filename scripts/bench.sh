@@ -231,13 +231,16 @@ pbin=$bin dbin=$dynamic/manage-certificates
 compare "pa=rm -f pa.jks ;; $pbin -a defaultsecuritykeypairhandle $bundle --keystore pa.jks --quiet" \
         "da=rm -f da.jks ;; $dbin -a defaultsecuritykeypairhandle $bundle --keystore da.jks --quiet" \
         "pl=$pbin -l --keystore one.jks" "dl=$dbin -l --keystore one.jks" \
-        "dfloor=$dynamic/tests/openssl_floor" "sfloor=$build/tests/openssl_floor"
+        "dfloor=$dynamic/tests/openssl_floor" "sfloor=$build/tests/openssl_floor" \
+        "wfloor=$build/tests/openssl_floor --durable wfloor.jks"
 echo "| | portable (static, $("$pbin" --version | grep -oE 'OpenSSL [0-9.]+' | head -1)) | dynamic ($("$dbin" --version | grep -oE 'OpenSSL [0-9.]+' | head -1)) |"
 echo "| --- | --- | --- |"
 echo "| -a bundle.pem into a new keystore | $(ms pa), $(mib pa cap) | $(ms da), $(mib da cap) |"
 echo "| -l of a 1-entry keystore | $(ms pl), $(mib pl cap) | $(ms dl), $(mib dl cap) |"
 echo "| hash-once floor | $(ms sfloor) | $(ms dfloor) |"
+echo "| hash-once floor + one durable 4 KiB replace (write, fsync, rename, fsync the folder) | $(ms wfloor) | |"
 echo "-a: portable / dynamic floor $(verdict pa '<=' dfloor 1.0); portable / static floor $(verdict pa '<=' sfloor 1.6); dynamic build / dynamic floor $(verdict da '<=' dfloor 1.0)"
+echo "-a: portable / static floor with the durable replace every write command owes $(verdict pa '<=' wfloor 1.6)"
 echo "-l: portable / dynamic floor $(verdict pl '<=' dfloor 0.8); dynamic build / dynamic floor $(verdict dl '<=' dfloor 0.8)"
 
 echo

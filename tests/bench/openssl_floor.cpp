@@ -4,13 +4,22 @@
 //   openssl_floor BUNDLE   load libcrypto, read a PEM bundle's certificates and its private key
 //                          the cheapest way OpenSSL 3 offers, exit: what any program importing that
 //                          bundle must do before it checks or writes anything.
+//   openssl_floor --durable FILE
+//                          one SHA-1, then FILE replaced durably with 4 KiB (a one-entry keystore's
+//                          size) the least way there is: a new file beside it written and fsynced,
+//                          renamed over FILE, the folder fsynced. No write command goes below it
+//                          without giving up that the file is on the disk when it says so.
 #include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace {
 
@@ -51,6 +60,21 @@ int read_bundle(const char* path) {
   return certs > 0 && keys == 1 ? 0 : 1;
 }
 
+int replace_durably(const char* path) {
+  const std::string target(path), temp = target + ".floor-tmp";
+  const std::string::size_type slash = target.rfind('/');
+  const std::string folder = slash == std::string::npos ? "." : target.substr(0, slash + 1);
+  static const char block[4096] = {};
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return 1;
+  bool ok = write(fd, block, sizeof block) == static_cast<ssize_t>(sizeof block) && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok && rename(temp.c_str(), path) == 0;
+  int dir = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ok = ok && dir >= 0 && fsync(dir) == 0;
+  if (dir >= 0) close(dir);
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,5 +83,6 @@ int main(int argc, char** argv) {
   unsigned int n = 0;
   if (EVP_Digest("abc", 3, md, &n, EVP_sha1(), nullptr) != 1) return 1;
   std::printf("%02x\n", md[0]);
+  if (argc == 3 && std::strcmp(argv[1], "--durable") == 0) return replace_durably(argv[2]);
   return 0;
 }
