@@ -115,12 +115,12 @@ DerElement DerReader::next() {
   return *e;
 }
 
-DerElement DerReader::next(std::uint8_t tag, const std::string& field) {
-  if (at_end()) fail_at(offset(), field + " is missing");
+DerElement DerReader::next(std::uint8_t tag, std::string_view field) {
+  if (at_end()) fail_at(offset(), std::string(field) + " is missing");
   if (data_[pos_] != tag) {
     static const char* hex = "0123456789abcdef";
     std::uint8_t got = data_[pos_];
-    fail_at(offset(), field + " has tag 0x" + std::string{hex[got >> 4], hex[got & 15]} + " where 0x" +
+    fail_at(offset(), std::string(field) + " has tag 0x" + std::string{hex[got >> 4], hex[got & 15]} + " where 0x" +
                           std::string{hex[tag >> 4], hex[tag & 15]} + " was expected");
   }
   return next();
@@ -133,8 +133,8 @@ DerReader DerReader::enter(const DerElement& element) const {
   return DerReader(element.content, what_, element.offset + (element.encoded.size() - element.content.size()), depth_ + 1);
 }
 
-void DerReader::expect_end(const std::string& after) const {
-  if (!at_end()) fail_at(offset(), std::to_string(remaining()) + " unexpected byte(s) after " + after);
+void DerReader::expect_end(std::string_view after) const {
+  if (!at_end()) fail_at(offset(), std::to_string(remaining()) + " unexpected byte(s) after " + std::string(after));
 }
 
 std::optional<DerHeader> peek_der_header(ByteView data) {

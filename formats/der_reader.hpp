@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "midks/secure.hpp"
 
@@ -14,6 +15,7 @@ namespace midks::fmt {
 
 namespace der {
 inline constexpr std::uint8_t kInteger = 0x02;
+inline constexpr std::uint8_t kBitString = 0x03;
 inline constexpr std::uint8_t kOctetString = 0x04;
 inline constexpr std::uint8_t kNull = 0x05;
 inline constexpr std::uint8_t kOid = 0x06;
@@ -46,8 +48,9 @@ class DerReader {
 
   // The next element; throws DER_MALFORMED if it is not one whole DER element.
   DerElement next();
-  // The next element, which must have this tag; field names it in the error ("the version").
-  DerElement next(std::uint8_t tag, const std::string& field);
+  // The next element, which must have this tag; field names it in the error ("the version"). The
+  // names are views, so that a read that succeeds builds no string.
+  DerElement next(std::uint8_t tag, std::string_view field);
   // The next element, or nullopt (nothing consumed) if there is none or it is malformed; then
   // *problem, if given, says why.
   std::optional<DerElement> try_next(std::string* problem = nullptr);
@@ -56,7 +59,7 @@ class DerReader {
   // limits::kMaxDerDepth or if the element is primitive.
   DerReader enter(const DerElement& element) const;
   // Throws DER_MALFORMED if anything is left; after names what was read ("the certificate").
-  void expect_end(const std::string& after) const;
+  void expect_end(std::string_view after) const;
 
   [[noreturn]] void fail_at(std::size_t absolute_offset, const std::string& problem) const;
 

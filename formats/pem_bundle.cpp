@@ -279,7 +279,7 @@ bool try_pkcs12(ByteView data, const std::string& origin, const Password* passph
   Pkcs12Contents pfx = open_pkcs12(p12.get(), passphrase ? *passphrase : Password(), options);
   into.notes.push_back(origin + ": read a PKCS#12/PFX file" + std::string(pfx.legacy_encryption ? " with legacy RC2/3DES encryption" : ""));
   for (const Pkcs12Bag& bag : pfx.bags)
-    if (bag.kind == Pkcs12Bag::Kind::Certificate) add_cert(into, bag.cert.get(), origin);
+    if (bag.kind == Pkcs12Bag::Kind::Certificate) add_cert(into, bag.certificate(title), origin);
   for (const Pkcs12Bag& bag : pfx.bags)
     if (bag.kind == Pkcs12Bag::Kind::Key && !add_pkcs8(into, bag.key.view(), "PKCS#12", origin))
       private_key_from_pkcs8(bag.key.view(), "the private key in " + title);  // throws KEY_UNREADABLE

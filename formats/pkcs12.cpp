@@ -53,6 +53,30 @@ Pkcs12Attributes read_attrs(const PKCS12_SAFEBAG* bag) {
   fail(ErrorCode::PKCS12_CORRUPT, title + " is corrupt or not supported: " + problem + (reason.empty() ? "" : " (" + reason + ")"));
 }
 
+constexpr const char* kUnreadableCertificate = "a certificate bag holds an unreadable certificate";
+
+// A name's DER as a map key (a std::string: GCC 12 warns falsely on comparing byte vectors).
+std::string name_der(const X509_NAME* name) {
+  Bytes der = ossl::to_der(name, i2d_X509_NAME);
+  return std::string(der.begin(), der.end());
+}
+
+// The bytes of the certificate a certBag holds. OpenSSL 3 reaches a bag's OCTET STRING only through
+// d2i_X509 (PKCS12_SAFEBAG_get1_cert); the bag's own DER holds it as it is: SafeBag ::= SEQUENCE
+// { bagId, [0] EXPLICIT CertBag, attributes }, CertBag ::= SEQUENCE { certId, [0] EXPLICIT OCTET STRING }.
+Bytes certificate_octets(const PKCS12_SAFEBAG* bag) {
+  Bytes bag_der = ossl::to_der(bag, i2d_PKCS12_SAFEBAG);
+  DerReader file(bag_der, "a SafeBag");
+  DerReader safe_bag = file.enter(file.next(der::kSequence, "the SafeBag"));
+  safe_bag.next(der::kOid, "the bag type");
+  DerReader bag_value = safe_bag.enter(safe_bag.next(der::context(0), "the bag value"));
+  DerReader cert_bag = bag_value.enter(bag_value.next(der::kSequence, "the CertBag"));
+  cert_bag.next(der::kOid, "the certificate type");
+  DerReader cert_value = cert_bag.enter(cert_bag.next(der::context(0), "the certificate value"));
+  ByteView octets = cert_value.next(der::kOctetString, "the certificate").content;
+  return Bytes(octets.begin(), octets.end());
+}
+
 // A password as OpenSSL's PKCS#12 functions take it. An empty one is two passwords there: null
 // (no bytes, as Java derives it) and "" (a lone UTF-16 NUL); both occur, so both are tried, as
 // PKCS12_parse does, and the one the MAC verifies with is kept.
@@ -195,6 +219,24 @@ class Opener {
     note_scheme(alg);
   }
 
+  // A certificate bag's certificate as its bytes, not decoded (Pkcs12Bag::certificate() does that
+  // when it is needed), once its outline is sound. One that is not plain DER (BER lengths, bytes
+  // after it) is decoded and re-encoded, as OpenSSL reads it leniently.
+  void read_certificate(const PKCS12_SAFEBAG* bag, Pkcs12Bag& b) {
+    Bytes octets = certificate_octets(bag);
+    if (std::optional<CertificateOutline> outline = outline_certificate(octets)) {
+      b.subject_der.assign(outline->subject.begin(), outline->subject.end());
+      b.issuer_der.assign(outline->issuer.begin(), outline->issuer.end());
+      b.cert_der = std::move(octets);
+      return;
+    }
+    b.decoded.reset(PKCS12_SAFEBAG_get1_cert(bag));
+    if (!b.decoded) corrupt(kUnreadableCertificate);
+    b.cert_der = ossl::cert_der(b.decoded.get());
+    b.subject_der = name_der(X509_get_subject_name(b.decoded.get()));
+    b.issuer_der = name_der(X509_get_issuer_name(b.decoded.get()));
+  }
+
   void collect(const STACK_OF(PKCS12_SAFEBAG) * bags, std::vector<Pkcs12Bag>& out, int depth) {
     if (depth > limits::kMaxPkcs12Nesting) corrupt("safe contents nested too deeply");
     for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
@@ -227,9 +269,7 @@ class Opener {
         case NID_certBag: {
           if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate) continue;  // SDSI certificates: Java skips them too
           b.kind = Pkcs12Bag::Kind::Certificate;
-          b.cert.reset(PKCS12_SAFEBAG_get1_cert(bag));
-          if (!b.cert) corrupt("a certificate bag holds an unreadable certificate");
-          b.cert_der = ossl::cert_der(b.cert.get());
+          read_certificate(bag, b);
           break;
         }
         case NID_safeContentsBag:
@@ -270,6 +310,15 @@ Pkcs12Contents open_pkcs12(PKCS12* p12, const Password& password, const Pkcs12Op
   return Opener(p12, password, options).open();
 }
 
+X509* Pkcs12Bag::certificate(const std::string& title) const {
+  if (!decoded) {
+    const unsigned char* p = cert_der.data();
+    decoded.reset(d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())));
+    if (!decoded) pkcs12_corrupt(title, kUnreadableCertificate);
+  }
+  return decoded.get();
+}
+
 namespace {
 
 // Java writes localKeyId as "Time <creation ms>" and reads the date back with Long.parseLong;
@@ -294,30 +343,25 @@ void set_date(Entry& e, const Pkcs12Attributes& attrs) {
   e.created_ms = stored.value_or(now_ms());
 }
 
-// A name's DER as a map key (a std::string: GCC 12 warns falsely on comparing byte vectors).
-std::string name_der(const X509_NAME* name) {
-  Bytes der = ossl::to_der(name, i2d_X509_NAME);
-  return std::string(der.begin(), der.end());
-}
-
-// The store's certificates by subject, so that each link of a chain is one look-up.
+// The store's certificates by subject, so that each link of a chain is one look-up; only the
+// certificates a chain passes through are decoded.
 class Issuers {
  public:
-  explicit Issuers(const std::vector<Pkcs12Bag*>& certs) {
-    for (const Pkcs12Bag* c : certs) by_subject_.emplace(name_der(X509_get_subject_name(c->cert.get())), c);
+  Issuers(const std::vector<Pkcs12Bag*>& certs, const std::string& title) : title_(title) {
+    for (const Pkcs12Bag* c : certs) by_subject_.emplace(c->subject_der, c);
   }
 
   // Leaf first, then each issuer found among the store's certificates, up to a self-signed one
   // (or a certificate seen before, or kMaxChainLength certificates).
   std::vector<Bytes> chain(const Pkcs12Bag& leaf) const {
     std::vector<Bytes> chain{leaf.cert_der};
-    std::set<const X509*> seen{leaf.cert.get()};
-    X509* current = leaf.cert.get();
-    while (chain.size() < limits::kMaxChainLength && X509_check_issued(current, current) != X509_V_OK) {
-      const Pkcs12Bag* next = issuer_of(current);
-      if (!next || !seen.insert(next->cert.get()).second) break;
+    std::set<const Pkcs12Bag*> seen{&leaf};
+    const Pkcs12Bag* current = &leaf;
+    while (chain.size() < limits::kMaxChainLength && !self_signed(*current)) {
+      const Pkcs12Bag* next = issuer_of(*current);
+      if (!next || !seen.insert(next).second) break;
       chain.push_back(next->cert_der);
-      current = next->cert.get();
+      current = next;
     }
     ossl::drain_errors();
     return chain;
@@ -326,19 +370,26 @@ class Issuers {
   // Whether some other certificate of the store names c as its issuer.
   bool issued_any(const Pkcs12Bag* c, const std::vector<Pkcs12Bag*>& certs) const {
     for (const Pkcs12Bag* other : certs)
-      if (other != c && issuer_of(other->cert.get()) == c) return true;
+      if (other != c && issuer_of(*other) == c) return true;
     return false;
   }
 
  private:
-  const Pkcs12Bag* issuer_of(X509* cert) const {
-    auto [from, to] = by_subject_.equal_range(name_der(X509_get_issuer_name(cert)));
+  bool self_signed(const Pkcs12Bag& cert) const {
+    X509* x = cert.certificate(title_);
+    return X509_check_issued(x, x) == X509_V_OK;
+  }
+
+  const Pkcs12Bag* issuer_of(const Pkcs12Bag& cert) const {
+    auto [from, to] = by_subject_.equal_range(cert.issuer_der);
     for (auto it = from; it != to; ++it)
-      if (it->second->cert.get() != cert && X509_check_issued(it->second->cert.get(), cert) == X509_V_OK) return it->second;
+      if (it->second != &cert && X509_check_issued(it->second->certificate(title_), cert.certificate(title_)) == X509_V_OK)
+        return it->second;
     return nullptr;
   }
 
-  std::multimap<std::string, const Pkcs12Bag*> by_subject_;
+  std::multimap<std::string_view, const Pkcs12Bag*> by_subject_;  // views of the bags' subject_der
+  const std::string& title_;
 };
 
 bool same_alias(const std::optional<std::string>& a, const std::optional<std::string>& b) {
@@ -365,7 +416,7 @@ class UnlinkedKeys {
     const Pkcs12Bag* found = nullptr;
     if (ossl::PkeyPtr priv = private_key(key)) {
       for (const Pkcs12Bag* c : certs_) {
-        if (X509_check_private_key(c->cert.get(), priv.get()) != 1) continue;
+        if (X509_check_private_key(c->certificate(title_), priv.get()) != 1) continue;
         if (!found || same_alias(c->attributes.friendly_name, key.attributes.friendly_name)) found = c;
         if (same_alias(c->attributes.friendly_name, key.attributes.friendly_name)) break;
       }
@@ -426,8 +477,14 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
   auto key_id = [](const Pkcs12Bag* b) { return std::string(b->attributes.local_key_id->begin(), b->attributes.local_key_id->end()); };
   for (const Pkcs12Bag* c : certs)
     if (c->attributes.local_key_id) certs_by_key_id.emplace(key_id(c), c);
-  const Issuers issuers(certs);
-  UnlinkedKeys unlinked(certs, issuers, keys.size(), password, options.title);
+  // Only the keys' certificates and chains need certificates decoded, and the index: a truststore's
+  // read decodes none.
+  std::optional<Issuers> issuers;
+  std::optional<UnlinkedKeys> unlinked;
+  if (!keys.empty()) {
+    issuers.emplace(certs, options.title);
+    unlinked.emplace(certs, *issuers, keys.size(), password, options.title);
+  }
 
   Keystore ks(StoreType::Pkcs12);
   ks.set_integrity_verified(pfx.mac_verified);
@@ -464,13 +521,13 @@ Keystore read_pkcs12(ByteView data, const Password& password) {
         if (!leaf) leaf = it->second;
       }
     }
-    if (!leaf) leaf = unlinked.certificate_of(*k);
+    if (!leaf) leaf = unlinked->certificate_of(*k);
     if (!leaf)
       pkcs12_corrupt(options.title, "private key '" + alias_for(k->attributes, nullptr) +
                                         "' has no matching certificate (no localKeyId link, and no certificate of its public key)");
     leaves.insert(leaf);
     e.alias = alias_for(k->attributes, &leaf->attributes);
-    e.chain = issuers.chain(*leaf);
+    e.chain = issuers->chain(*leaf);
     if (k->kind == Pkcs12Bag::Kind::Key) {
       e.plain = std::move(k->key);
     } else {

@@ -29,8 +29,16 @@ struct Pkcs12Bag {
   Pkcs12Attributes attributes;
   SecureBytes key;     // Key: PrivateKeyInfo DER
   Bytes sealed;        // ShroudedKey: EncryptedPrivateKeyInfo DER; Secret: Java's sealed secret key
-  Bytes cert_der;      // Certificate
-  ossl::X509Ptr cert;  // Certificate, as parsed
+  // Certificate: its DER as the bag holds it, and its Names' DER as encoded (map keys). It is not
+  // decoded until certificate() is asked for (d2i_X509 costs most of reading a large truststore,
+  // whose entries need only the bytes).
+  Bytes cert_der;
+  std::string subject_der, issuer_der;
+
+  // The certificate decoded, once (later calls return the same object); throws PKCS12_CORRUPT,
+  // naming title ("PKCS#12 keystore"), if OpenSSL cannot decode it.
+  X509* certificate(const std::string& title) const;
+  mutable ossl::X509Ptr decoded;  // certificate()'s cache
 };
 
 struct Pkcs12Contents {
@@ -55,7 +63,8 @@ ossl::Pkcs12Ptr parse_pkcs12(ByteView data, std::string* problem = nullptr);
 // against midks/limits.hpp; then the MAC is verified; then the encrypted safes are decrypted
 // (loading OpenSSL's legacy provider for RC2-40/3DES, as Windows certutil exports use) and the key
 // bags inside are checked as they are met; with decrypt_keys, the shrouded keys are decrypted last,
-// through decrypt_pkcs8. Nesting is bounded by limits::kMaxPkcs12Nesting. Errors: ITERATIONS_TOO_HIGH,
+// through decrypt_pkcs8. Certificates come back as their bytes, their outline checked, not decoded
+// (Pkcs12Bag::certificate). Nesting is bounded by limits::kMaxPkcs12Nesting. Errors: ITERATIONS_TOO_HIGH,
 // PKCS12_CORRUPT (ErrorKind::Input), the caller's wrong_password.
 Pkcs12Contents open_pkcs12(PKCS12* p12, const Password& password, const Pkcs12OpenOptions& options);
 

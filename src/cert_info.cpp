@@ -65,40 +65,69 @@ std::time_t asn1_time(const ASN1_TIME* t) {
   return static_cast<std::time_t>(utc_seconds(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec));
 }
 
-// Subject, issuer and validity read straight from the TBSCertificate, without building an X509
-// (which costs OpenSSL 3's decoder set-up for the public key); nullopt if anything is unusual,
-// and the caller parses it whole.
+// Throws DER_MALFORMED unless name is a SEQUENCE OF SET OF SEQUENCE { OID, value }.
+void check_name(const fmt::DerReader& tbs, const fmt::DerElement& name) {
+  fmt::DerReader rdns = tbs.enter(name);
+  while (!rdns.at_end()) {
+    fmt::DerReader rdn = rdns.enter(rdns.next(fmt::der::kSet, "a relative distinguished name"));
+    while (!rdn.at_end()) {
+      fmt::DerReader attribute = rdn.enter(rdn.next(fmt::der::kSequence, "a name attribute"));
+      attribute.next(fmt::der::kOid, "the attribute type");
+      attribute.next();
+      attribute.expect_end("the name attribute");
+    }
+  }
+}
+
+// Subject, issuer and validity read straight from the TBSCertificate, without building an X509;
+// nullopt if anything is unusual, and the caller parses it whole.
 std::optional<CertSummary> summarize_fast(ByteView der) {
+  auto outline = outline_certificate(der);
+  if (!outline) return std::nullopt;
+  auto name = [](ByteView encoded) {
+    const unsigned char* q = encoded.data();
+    return ossl::Handle<X509_NAME, X509_NAME_free>(d2i_X509_NAME(nullptr, &q, static_cast<long>(encoded.size())));
+  };
+  auto time = [](ByteView encoded) {
+    const unsigned char* q = encoded.data();
+    return ossl::Handle<ASN1_TIME, ASN1_TIME_free>(d2i_ASN1_TIME(nullptr, &q, static_cast<long>(encoded.size())));
+  };
+  auto issuer_name = name(outline->issuer), subject_name = name(outline->subject);
+  auto from = time(outline->not_before), until = time(outline->not_after);
+  if (!issuer_name || !subject_name || !from || !until) return std::nullopt;
+  return CertSummary{display_name(subject_name.get()), display_name(issuer_name.get()), asn1_time(from.get()), asn1_time(until.get())};
+}
+
+}  // namespace
+
+std::optional<CertificateOutline> outline_certificate(ByteView der) {
   try {
     fmt::DerReader outer(der, "the certificate");
-    fmt::DerElement cert = outer.next(fmt::der::kSequence, "the certificate");
-    fmt::DerReader tbs_reader = outer.enter(cert);
-    fmt::DerReader tbs = tbs_reader.enter(tbs_reader.next(fmt::der::kSequence, "the TBSCertificate"));
+    fmt::DerReader cert = outer.enter(outer.next(fmt::der::kSequence, "the certificate"));
+    outer.expect_end("the certificate");
+    fmt::DerReader tbs = cert.enter(cert.next(fmt::der::kSequence, "the TBSCertificate"));
+    cert.next(fmt::der::kSequence, "the signature algorithm");
+    // Whole bytes, as every signature algorithm makes: OpenSSL would clear the unused bits of
+    // another on re-encoding, and these bytes are the certificate's encoding as kept.
+    fmt::DerElement signature = cert.next(fmt::der::kBitString, "the signature");
+    if (signature.content.empty() || signature.content[0] != 0) return std::nullopt;
+    cert.expect_end("the certificate's signature");
     if (tbs.peek_tag() == fmt::der::context(0)) tbs.next();  // [0] version
     tbs.next(fmt::der::kInteger, "the serial number");
-    tbs.next(fmt::der::kSequence, "the signature algorithm");
+    tbs.next(fmt::der::kSequence, "the TBS signature algorithm");
     fmt::DerElement issuer = tbs.next(fmt::der::kSequence, "the issuer");
     fmt::DerReader validity = tbs.enter(tbs.next(fmt::der::kSequence, "the validity"));
     fmt::DerElement subject = tbs.next(fmt::der::kSequence, "the subject");
+    tbs.next(fmt::der::kSequence, "the subject public key info");
+    check_name(tbs, issuer);
+    check_name(tbs, subject);
     fmt::DerElement not_before = validity.next(), not_after = validity.next();
-    auto name = [](const fmt::DerElement& el) {
-      const unsigned char* q = el.encoded.data();
-      return ossl::Handle<X509_NAME, X509_NAME_free>(d2i_X509_NAME(nullptr, &q, static_cast<long>(el.encoded.size())));
-    };
-    auto time = [](const fmt::DerElement& el) {
-      const unsigned char* q = el.encoded.data();
-      return ossl::Handle<ASN1_TIME, ASN1_TIME_free>(d2i_ASN1_TIME(nullptr, &q, static_cast<long>(el.encoded.size())));
-    };
-    auto issuer_name = name(issuer), subject_name = name(subject);
-    auto from = time(not_before), until = time(not_after);
-    if (!issuer_name || !subject_name || !from || !until) return std::nullopt;
-    return CertSummary{display_name(subject_name.get()), display_name(issuer_name.get()), asn1_time(from.get()), asn1_time(until.get())};
+    validity.expect_end("the validity");
+    return CertificateOutline{issuer.encoded, subject.encoded, not_before.encoded, not_after.encoded};
   } catch (const Error&) {
     return std::nullopt;
   }
 }
-
-}  // namespace
 
 CertSummary summarize_certificate(ByteView der) {
   if (auto fast = summarize_fast(der)) return *fast;

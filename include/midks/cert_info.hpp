@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,18 @@ struct CertFacts {
 };
 
 CertFacts describe_certificate(ByteView der);
+
+// The parts of a certificate read from its DER without decoding it (d2i_X509 decodes the public key
+// through OpenSSL 3's provider machinery and canonicalises every name: most of the cost of reading a
+// large truststore). Each is one whole DER element inside der. nullopt unless der is exactly one
+// DER Certificate: SEQUENCE { TBSCertificate, AlgorithmIdentifier, BIT STRING of whole bytes },
+// whose Names are SEQUENCEs of SETs of SEQUENCE { OID, value } and whose public key is a SEQUENCE.
+// What it does not look into (the strings, the key, the extensions) is OpenSSL's to judge.
+struct CertificateOutline {
+  ByteView issuer, subject;         // Name
+  ByteView not_before, not_after;  // Time
+};
+std::optional<CertificateOutline> outline_certificate(ByteView der);
 
 // Names and validity only, read from the TBSCertificate without a full parse (OpenSSL 3 decodes
 // a certificate's public key through its slow provider machinery): for lists of many entries.

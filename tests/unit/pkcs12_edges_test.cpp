@@ -2,11 +2,14 @@
 // "Time <ms>" does not fit a Java long, key entries created in the same millisecond, BER, keys
 // without localKeyId, passwords Java cannot use.
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <set>
 
 #include "codec.hpp"
+#include "der_reader.hpp"
 #include "midks/keystore_tools.hpp"
 #include "pkcs12.hpp"
 #include "pkcs8.hpp"
@@ -160,6 +163,87 @@ TEST(Pkcs12Edges, KeysWithoutLocalKeyIdTakeTheCertificateOfTheirPublicKey) {
   // A wrong password is still a wrong password, not a missing certificate.
   EXPECT_EQ(error_kind_of([&] { fmt::read_pkcs12(read_file(peers() + "forge-two-keys-no-key-id.p12"), Password("wrong")); }),
             ErrorKind::Password);
+}
+
+// der with its subject's first value made a UTF8String ending in 0xFF, which no UTF-8 holds: the
+// outline is sound, but d2i_X509 (which canonicalises every name) refuses it.
+Bytes undecodable_variant(const Bytes& der) {
+  std::optional<CertificateOutline> outline = outline_certificate(der);
+  if (!outline) {
+    ADD_FAILURE() << "not a certificate";
+    return der;
+  }
+  fmt::DerReader subject(outline->subject, "the subject");
+  fmt::DerReader rdns = subject.enter(subject.next(fmt::der::kSequence, "the subject"));
+  fmt::DerReader rdn = rdns.enter(rdns.next(fmt::der::kSet, "the first RDN"));
+  fmt::DerReader attribute = rdn.enter(rdn.next(fmt::der::kSequence, "the first attribute"));
+  attribute.next(fmt::der::kOid, "the attribute type");
+  ByteView value = attribute.next().encoded;
+  const auto at = static_cast<std::size_t>(value.data() - der.data());
+  Bytes odd = der;
+  odd[at] = 0x0C;  // UTF8String
+  odd[at + value.size() - 1] = 0xFF;
+  return odd;
+}
+
+// file with the certificate from in its bag replaced by to, of the same length: what write_pkcs12
+// cannot write, as it decodes every certificate. The safes come back unencrypted, under a new MAC.
+Bytes with_certificate_replaced(const Bytes& file, const Password& pw, const Bytes& from, const Bytes& to) {
+  EXPECT_EQ(from.size(), to.size());
+  ossl::Pkcs12Ptr p12 = fmt::parse_pkcs12(file);
+  ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12.get()));
+  ossl::Pkcs7StackPtr rewritten(sk_PKCS7_new_null());
+  for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
+    PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
+    ossl::SafeBagStackPtr bags(PKCS7_type_is_encrypted(p7) ? PKCS12_unpack_p7encdata(p7, pw.c_str(), static_cast<int>(pw.size()))
+                                                           : PKCS12_unpack_p7data(p7));
+    ossl::SafeBagStackPtr replaced(sk_PKCS12_SAFEBAG_new_null());
+    for (int j = 0; j < sk_PKCS12_SAFEBAG_num(bags.get()); ++j) {
+      Bytes bag = ossl::to_der(sk_PKCS12_SAFEBAG_value(bags.get(), j), i2d_PKCS12_SAFEBAG);
+      if (auto cert = std::search(bag.begin(), bag.end(), from.begin(), from.end()); cert != bag.end())
+        std::copy(to.begin(), to.end(), cert);
+      const unsigned char* p = bag.data();
+      sk_PKCS12_SAFEBAG_push(replaced.get(), d2i_PKCS12_SAFEBAG(nullptr, &p, static_cast<long>(bag.size())));
+    }
+    sk_PKCS7_push(rewritten.get(), PKCS12_pack_p7data(replaced.get()));
+  }
+  ossl::Pkcs12Ptr out(PKCS12_add_safes(rewritten.get(), 0));
+  EXPECT_EQ(PKCS12_set_mac(out.get(), pw.c_str(), static_cast<int>(pw.size()), nullptr, 20, 1000, EVP_sha256()), 1);
+  return ossl::to_der(out.get(), i2d_PKCS12);
+}
+
+TEST(Pkcs12Edges, ATruststoreIsReadWithoutDecodingItsCertificates) {
+  // Trusted entries are their certificates' bytes (d2i_X509 cost 90% of reading 2000 of them): one
+  // that OpenSSL cannot decode is read all the same, as the JKS reader and keytool read it. A key's
+  // certificate is decoded, for its chain: that one is refused, naming the problem.
+  Password pw("changeit");
+  const Bytes root = leaf_of("root");
+  const Bytes odd = undecodable_variant(root);
+  ASSERT_EQ(error_code_of([&] { ossl::parse_cert_der(odd); }), "CERTIFICATE_INVALID");
+  Keystore trusted(StoreType::Pkcs12);
+  for (const auto& [alias, der] : {std::pair{"odd", root}, std::pair{"intermediate", leaf_of("intermediate")}}) {
+    Entry e;
+    e.kind = EntryKind::TrustedCert;
+    e.alias = alias;
+    e.chain = {der};
+    trusted.put(e);
+  }
+  Keystore ks = fmt::read_pkcs12(with_certificate_replaced(fmt::write_pkcs12(trusted, pw), pw, root, odd), pw);
+  ASSERT_EQ(ks.size(), 2u);
+  ASSERT_TRUE(ks.find("odd") && ks.find("intermediate"));
+  EXPECT_EQ(ks.find("odd")->kind, EntryKind::TrustedCert);
+  EXPECT_EQ(ks.find("odd")->chain, std::vector<Bytes>{odd});
+  EXPECT_EQ(ks.find("intermediate")->chain, std::vector<Bytes>{leaf_of("intermediate")});
+
+  Keystore keyed(StoreType::Pkcs12);
+  keyed.put(*fmt::read_pkcs12(read_file(peers() + "java-same-ms.p12"), pw).find("mid-rsa"));
+  const Bytes leaf = leaf_of("mid-rsa");
+  ASSERT_EQ(keyed.entries().front().chain.front(), leaf);
+  Bytes file = with_certificate_replaced(fmt::write_pkcs12(keyed, pw), pw, leaf, undecodable_variant(leaf));
+  std::string message;
+  EXPECT_EQ(error_kind_of([&] { fmt::read_pkcs12(file, pw); }, &message), ErrorKind::Input);
+  EXPECT_EQ(error_code_of([&] { fmt::read_pkcs12(file, pw); }), "PKCS12_CORRUPT");
+  EXPECT_NE(message.find("a certificate bag holds an unreadable certificate"), std::string::npos) << message;
 }
 
 TEST(Pkcs12Edges, APasswordJavaCannotUseIsRefusedForPkcs12Writes) {
