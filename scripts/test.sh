@@ -20,6 +20,9 @@ echo "== tests (Release)"
 start=$SECONDS
 ctest --test-dir build-linux --output-on-failure -j"$jobs"
 echo "== Release tests: $((SECONDS - start)) s"
+# The MID agent folders and Java classes that pass made (tests/interop/fixtures.sh) serve the stages
+# after it: the same checkout, made minutes ago.
+release_fixtures=$PWD/build-linux/tests/fixtures
 
 if [ "${MIDKS_WINDOWS:-1}" = 1 ]; then
   # manage-certificates.exe cross-built from Debian packages (libraries cached in
@@ -28,7 +31,8 @@ if [ "${MIDKS_WINDOWS:-1}" = 1 ]; then
   echo "== Windows (cross-built, run under wine)"
   windows_start=$SECONDS
   scripts/build-windows.sh
-  bash tests/windows/windows_test.sh build-windows . build-linux
+  MIDKS_TEST_AGENTS=$release_fixtures/mid-agents MIDKS_TEST_CLASSES=$release_fixtures/java-classes \
+    bash tests/windows/windows_test.sh build-windows . build-linux
   echo "== Windows stage: $((SECONDS - windows_start)) s"
 fi
 
@@ -42,7 +46,7 @@ cmake --preset asan "${shipped_openssl_args[@]}" >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== ASan build: $((SECONDS - start)) s"
 start=$SECONDS
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+MIDKS_FIXTURES_FROM=$release_fixtures ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" -L asan
 echo "== ASan tests: $((SECONDS - start)) s"
 

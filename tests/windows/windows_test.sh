@@ -24,7 +24,7 @@ run_cmd wine "$win_build/tests/unit_tests.exe" --gtest_brief=1
 check "unit_tests.exe passes under wine ($(grep -o 'PASSED  \] [0-9]* tests' <<<"$out" || echo none passed))" '[ "$rc" = 0 ] && grep -q "PASSED" <<<"$out"'
 
 # ---- a MID agent folder with spaces and a non-ASCII letter in its path ----
-bash "$src/scripts/gen-mid-agent.sh" "$work/gen" jks >"$work/gen.log" 2>&1 || { cat "$work/gen.log"; exit 1; }
+gen_agent "$work/gen" jks >"$work/gen.log" 2>&1 || { cat "$work/gen.log"; exit 1; }
 mid="$work/ServiceNow/MID Server Zürich 1"
 mkdir -p "$mid" && mv "$work/gen/agent" "$mid/agent"
 agent=$mid/agent ks=$agent/security/agent_keystore
