@@ -310,13 +310,20 @@ Pkcs12Contents open_pkcs12(PKCS12* p12, const Password& password, const Pkcs12Op
   return Opener(p12, password, options).open();
 }
 
-X509* Pkcs12Bag::certificate(const std::string& title) const {
-  if (!decoded) {
+X509* Pkcs12Bag::decodable_certificate() const {
+  if (!decoded && !undecodable) {
     const unsigned char* p = cert_der.data();
     decoded.reset(d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())));
-    if (!decoded) pkcs12_corrupt(title, kUnreadableCertificate);
+    undecodable = !decoded;
+    ossl::drain_errors();
   }
   return decoded.get();
+}
+
+X509* Pkcs12Bag::certificate(const std::string& title) const {
+  X509* x = decodable_certificate();
+  if (!x) pkcs12_corrupt(title, kUnreadableCertificate);
+  return x;
 }
 
 namespace {
@@ -383,7 +390,8 @@ class Issuers {
   const Pkcs12Bag* issuer_of(const Pkcs12Bag& cert) const {
     auto [from, to] = by_subject_.equal_range(cert.issuer_der);
     for (auto it = from; it != to; ++it)
-      if (it->second != &cert && X509_check_issued(it->second->certificate(title_), cert.certificate(title_)) == X509_V_OK)
+      if (X509* candidate = it->second->decodable_certificate();
+          it->second != &cert && candidate && X509_check_issued(candidate, cert.certificate(title_)) == X509_V_OK)
         return it->second;
     return nullptr;
   }
@@ -416,7 +424,7 @@ class UnlinkedKeys {
     const Pkcs12Bag* found = nullptr;
     if (ossl::PkeyPtr priv = private_key(key)) {
       for (const Pkcs12Bag* c : certs_) {
-        if (X509_check_private_key(c->certificate(title_), priv.get()) != 1) continue;
+        if (X509* x = c->decodable_certificate(); !x || X509_check_private_key(x, priv.get()) != 1) continue;
         if (!found || same_alias(c->attributes.friendly_name, key.attributes.friendly_name)) found = c;
         if (same_alias(c->attributes.friendly_name, key.attributes.friendly_name)) break;
       }

@@ -38,7 +38,12 @@ struct Pkcs12Bag {
   // The certificate decoded, once (later calls return the same object); throws PKCS12_CORRUPT,
   // naming title ("PKCS#12 keystore"), if OpenSSL cannot decode it.
   X509* certificate(const std::string& title) const;
-  mutable ossl::X509Ptr decoded;  // certificate()'s cache
+  // The same, or null if OpenSSL cannot decode it: a candidate (an issuer, the certificate of a key
+  // without a localKeyId) that does not decode is passed over, so whether a store opens does not
+  // depend on which other entries it holds.
+  X509* decodable_certificate() const;
+  mutable ossl::X509Ptr decoded;   // the decoding's cache
+  mutable bool undecodable = false;
 };
 
 struct Pkcs12Contents {

@@ -165,16 +165,17 @@ TEST(Pkcs12Edges, KeysWithoutLocalKeyIdTakeTheCertificateOfTheirPublicKey) {
             ErrorKind::Password);
 }
 
-// der with its subject's first value made a UTF8String ending in 0xFF, which no UTF-8 holds: the
-// outline is sound, but d2i_X509 (which canonicalises every name) refuses it.
-Bytes undecodable_variant(const Bytes& der) {
+// der with its subject's (or issuer's) first value made a UTF8String ending in 0xFF, which no UTF-8
+// holds: the outline is sound, but d2i_X509 (which canonicalises every name) refuses it.
+enum class InName { Subject, Issuer };
+Bytes undecodable_variant(const Bytes& der, InName in = InName::Subject) {
   std::optional<CertificateOutline> outline = outline_certificate(der);
   if (!outline) {
     ADD_FAILURE() << "not a certificate";
     return der;
   }
-  fmt::DerReader subject(outline->subject, "the subject");
-  fmt::DerReader rdns = subject.enter(subject.next(fmt::der::kSequence, "the subject"));
+  fmt::DerReader subject(in == InName::Subject ? outline->subject : outline->issuer, "the name");
+  fmt::DerReader rdns = subject.enter(subject.next(fmt::der::kSequence, "the name"));
   fmt::DerReader rdn = rdns.enter(rdns.next(fmt::der::kSet, "the first RDN"));
   fmt::DerReader attribute = rdn.enter(rdn.next(fmt::der::kSequence, "the first attribute"));
   attribute.next(fmt::der::kOid, "the attribute type");
@@ -244,6 +245,28 @@ TEST(Pkcs12Edges, ATruststoreIsReadWithoutDecodingItsCertificates) {
   EXPECT_EQ(error_kind_of([&] { fmt::read_pkcs12(file, pw); }, &message), ErrorKind::Input);
   EXPECT_EQ(error_code_of([&] { fmt::read_pkcs12(file, pw); }), "PKCS12_CORRUPT");
   EXPECT_NE(message.find("a certificate bag holds an unreadable certificate"), std::string::npos) << message;
+}
+
+TEST(Pkcs12Edges, AnIssuerThatDoesNotDecodeEndsTheChainInsteadOfTheRead) {
+  // Whether a store opens must not depend on its other entries: a trusted certificate OpenSSL cannot
+  // decode, met only as a possible issuer in a key's chain, is passed over (the chain ends before it).
+  Password pw("changeit");
+  const Bytes leaf = leaf_of("mid-rsa"), intermediate = leaf_of("intermediate"), root = leaf_of("root");
+  Entry key = *fmt::read_pkcs12(read_file(peers() + "java-same-ms.p12"), pw).find("mid-rsa");
+  key.chain = {leaf, intermediate};
+  Entry anchor;
+  anchor.kind = EntryKind::TrustedCert;
+  anchor.alias = "root";
+  anchor.chain = {root};
+  Keystore ks(StoreType::Pkcs12);
+  ks.put(key);
+  ks.put(anchor);
+  const Bytes odd = undecodable_variant(root, InName::Issuer);  // its subject still names the intermediate's issuer
+  ASSERT_EQ(error_code_of([&] { ossl::parse_cert_der(odd); }), "CERTIFICATE_INVALID");
+  Keystore read = fmt::read_pkcs12(with_certificate_replaced(fmt::write_pkcs12(ks, pw), pw, root, odd), pw);
+  ASSERT_TRUE(read.find("mid-rsa") && read.find("root"));
+  EXPECT_EQ(read.find("mid-rsa")->chain, (std::vector<Bytes>{leaf, intermediate}));
+  EXPECT_EQ(read.find("root")->chain, std::vector<Bytes>{odd});
 }
 
 TEST(Pkcs12Edges, APasswordJavaCannotUseIsRefusedForPkcs12Writes) {
