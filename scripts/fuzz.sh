@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 source scripts/packages.sh && source scripts/static-libs.sh
-static_libs linux-x86_64 && shipped_openssl
+static_libs linux-x86_64
+shipped_openssl
 cmake --preset fuzz "${shipped_openssl_args[@]}" >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 seeds=build-fuzz/seeds && rm -rf "$seeds" && mkdir -p "$seeds"

@@ -67,8 +67,11 @@ static_libs() {
 
 # licence_from SOURCE_PACKAGE_DIR PATTERN DEST: the file of the package's orig tarball that PATTERN names.
 licence_from() {
-  local kept=$1/licence-${2//[^A-Za-z0-9_.]/}
-  if [ ! -s "$kept" ]; then tar -xOf "$(orig_tarball "$1")" --wildcards "$2" > "$kept.part" && mv "$kept.part" "$kept" || return 1; fi
+  local kept=$1/licence-${2//[^A-Za-z0-9_.]/} part
+  if [ ! -s "$kept" ]; then
+    part=$(mktemp "$kept.XXXXXX") || return 1  # the source cache is shared: a writer of its own
+    tar -xOf "$(orig_tarball "$1")" --wildcards "$2" > "$part" && mv "$part" "$kept" || { rm -f "$part"; return 1; }
+  fi
   cp "$kept" "$3"
 }
 

@@ -83,6 +83,6 @@ int main(int argc, char** argv) {
   unsigned int n = 0;
   if (EVP_Digest("abc", 3, md, &n, EVP_sha1(), nullptr) != 1) return 1;
   std::printf("%02x\n", md[0]);
-  if (argc == 3 && std::strcmp(argv[1], "--durable") == 0) return replace_durably(argv[2]);
+  if (argc == 3) return std::strcmp(argv[1], "--durable") == 0 ? replace_durably(argv[2]) : 2;
   return 0;
 }
