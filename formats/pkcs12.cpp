@@ -311,18 +311,17 @@ Pkcs12Contents open_pkcs12(PKCS12* p12, const Password& password, const Pkcs12Op
 }
 
 X509* Pkcs12Bag::decodable_certificate() const {
-  if (!decoded && !undecodable) {
+  if (!decoded && !decode_failure) {
     const unsigned char* p = cert_der.data();
     decoded.reset(d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())));
-    undecodable = !decoded;
-    ossl::drain_errors();
+    if (!decoded) decode_failure = ossl::drain_errors();
   }
   return decoded.get();
 }
 
 X509* Pkcs12Bag::certificate(const std::string& title) const {
   X509* x = decodable_certificate();
-  if (!x) pkcs12_corrupt(title, kUnreadableCertificate);
+  if (!x) pkcs12_corrupt(title, std::string(kUnreadableCertificate) + (decode_failure->empty() ? "" : " (" + *decode_failure + ")"));
   return x;
 }
 
@@ -389,10 +388,11 @@ class Issuers {
 
   const Pkcs12Bag* issuer_of(const Pkcs12Bag& cert) const {
     auto [from, to] = by_subject_.equal_range(cert.issuer_der);
-    for (auto it = from; it != to; ++it)
-      if (X509* candidate = it->second->decodable_certificate();
-          it->second != &cert && candidate && X509_check_issued(candidate, cert.certificate(title_)) == X509_V_OK)
-        return it->second;
+    for (auto it = from; it != to; ++it) {
+      if (it->second == &cert) continue;
+      X509* candidate = it->second->decodable_certificate();
+      if (candidate && X509_check_issued(candidate, cert.certificate(title_)) == X509_V_OK) return it->second;
+    }
     return nullptr;
   }
 

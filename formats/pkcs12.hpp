@@ -42,8 +42,8 @@ struct Pkcs12Bag {
   // without a localKeyId) that does not decode is passed over, so whether a store opens does not
   // depend on which other entries it holds.
   X509* decodable_certificate() const;
-  mutable ossl::X509Ptr decoded;   // the decoding's cache
-  mutable bool undecodable = false;
+  mutable ossl::X509Ptr decoded;                     // the decoding's cache
+  mutable std::optional<std::string> decode_failure;  // OpenSSL's reason, once it could not decode it
 };
 
 struct Pkcs12Contents {
