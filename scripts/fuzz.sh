@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-source scripts/packages.sh && source scripts/static-libs.sh
+source scripts/packages.sh
+source scripts/static-libs.sh
 static_libs linux-x86_64
 shipped_openssl
 cmake --preset fuzz "${shipped_openssl_args[@]}" >/dev/null

@@ -2,8 +2,9 @@
 # shipped binary embeds, from Debian's source packages (checked against their .dsc, see packages.sh).
 #   static_libs TARGET   TARGET: linux-x86_64 or windows-x64
 # sets ossl_v, ossl (prefix with include/ and lib/), boost_v, boost (include/ and lib/), txml (the
-# folder holding tinyxml2.cpp), ossl_src and boost_src (their checked source packages), each library built once per version into $MIDKS_CACHE/TARGET
-# (default ~/.cache/midks/TARGET), so a warm run builds nothing here.
+# folder holding tinyxml2.cpp), ossl_src and boost_src (their checked source packages), each
+# library built once per version into $MIDKS_CACHE/TARGET (default ~/.cache/midks/TARGET), so a warm
+# run builds nothing here.
 #   OpenSSL 3.5 LTS from Debian 13 (trixie), Debian's patches applied, libraries only, no-shared and
 #     no-module: the legacy provider is compiled in, so certutil's RC2/3DES PFX files open on hosts
 #     that have no ossl-modules folder. OPENSSLDIR is /etc/ssl, but the program reads no openssl.cnf

@@ -40,7 +40,8 @@ if [ "${MIDKS_QUICK:-0}" = 1 ]; then exit 0; fi
 
 echo "== tests (ASan + UBSan): ctest -L asan"
 start=$SECONDS
-source scripts/packages.sh && source scripts/static-libs.sh
+source scripts/packages.sh
+source scripts/static-libs.sh
 static_libs linux-x86_64  # built for the portable binary already: cached (a plain command, so set -e stops on a failure)
 shipped_openssl
 cmake --preset asan "${shipped_openssl_args[@]}" >/dev/null
