@@ -33,17 +33,6 @@ constexpr std::size_t kMacKeyLen = 64;      // BC: 512 / 8 for the HMAC key
 constexpr std::size_t kCcmNonceLen = 12;    // what BC's AES/CCM generates
 constexpr std::size_t kCcmTagLen = 8;       // … and its default MAC size (64 bits), as BC writes it
 
-// Content bytes of an OBJECT IDENTIFIER, made by OpenSSL from the dotted form (no hand encoding).
-class Oid {
- public:
-  explicit Oid(const char* dotted) : obj_(ossl::check_alloc(OBJ_txt2obj(dotted, 1), "OBJ_txt2obj")) {}
-  ByteView content() const { return {OBJ_get0_data(obj_.get()), OBJ_length(obj_.get())}; }
-  bool is(const DerElement& e) const { return e.tag == der::kOid && std::ranges::equal(e.content, content()); }
-
- private:
-  ossl::AsnObjectPtr obj_;
-};
-
 const Oid& oid_pbes2() { static const Oid o("1.2.840.113549.1.5.13"); return o; }
 const Oid& oid_pbkdf2() { static const Oid o("1.2.840.113549.1.5.12"); return o; }
 const Oid& oid_scrypt() { static const Oid o("1.3.6.1.4.1.11591.4.11"); return o; }

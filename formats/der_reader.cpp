@@ -1,5 +1,9 @@
 #include "der_reader.hpp"
 
+#include <openssl/objects.h>
+
+#include <algorithm>
+
 #include "midks/error.hpp"
 #include "midks/limits.hpp"
 
@@ -136,6 +140,12 @@ DerReader DerReader::enter(const DerElement& element) const {
 void DerReader::expect_end(std::string_view after) const {
   if (!at_end()) fail_at(offset(), std::to_string(remaining()) + " unexpected byte(s) after " + std::string(after));
 }
+
+Oid::Oid(const char* dotted) : obj_(ossl::check_alloc(OBJ_txt2obj(dotted, 1), "OBJ_txt2obj")) {}
+// OBJ_nid2obj's objects are OpenSSL's static table entries, which ASN1_OBJECT_free leaves alone.
+Oid::Oid(int nid) : obj_(ossl::check_alloc(OBJ_nid2obj(nid), "OBJ_nid2obj")) {}
+ByteView Oid::content() const { return {OBJ_get0_data(obj_.get()), OBJ_length(obj_.get())}; }
+bool Oid::is(const DerElement& e) const { return e.tag == der::kOid && std::ranges::equal(e.content, content()); }
 
 std::optional<DerHeader> peek_der_header(ByteView data) {
   std::string problem;

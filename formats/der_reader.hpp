@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "midks/ossl.hpp"
 #include "midks/secure.hpp"
 
 namespace midks::fmt {
@@ -74,6 +75,19 @@ class DerReader {
   std::size_t base_ = 0;
   std::size_t pos_ = 0;
   int depth_ = 0;
+};
+
+// An OBJECT IDENTIFIER's content bytes, made by OpenSSL (no hand encoding), to compare with
+// elements a DerReader reads: an OID has one DER encoding, so equal bytes are the same OID.
+class Oid {
+ public:
+  explicit Oid(const char* dotted);
+  explicit Oid(int nid);
+  ByteView content() const;
+  bool is(const DerElement& e) const;
+
+ private:
+  ossl::AsnObjectPtr obj_;
 };
 
 // The tag and definite length data starts with, for format detection: leniently, so that a
