@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "der_reader.hpp"
 #include "key_protection.hpp"
@@ -27,22 +28,48 @@ namespace {
 constexpr const char* kTimePrefix = "Time ";
 constexpr int kMacSaltLen = 20;  // what Java uses
 
-const ASN1_OBJECT* trusted_usage_oid() {
-  static ossl::AsnObjectPtr oid(ossl::check_alloc(OBJ_txt2obj(kOidOracleTrustedKeyUsage, 1), "OBJ_txt2obj"));
-  return oid.get();
+constexpr std::uint8_t kTagBmpString = 0x1E;
+
+// The OIDs a SafeBag walk compares against.
+struct BagOids {
+  Oid key{NID_keyBag}, shrouded_key{NID_pkcs8ShroudedKeyBag}, secret{NID_secretBag}, certificate{NID_certBag},
+      safe_contents{NID_safeContentsBag}, x509_certificate{NID_x509Certificate}, friendly_name{NID_friendlyName},
+      local_key_id{NID_localKeyID}, trusted_usage{kOidOracleTrustedKeyUsage};
+};
+const BagOids& bag_oids() {
+  static const BagOids oids;
+  return oids;
 }
 
-Pkcs12Attributes read_attrs(const PKCS12_SAFEBAG* bag) {
+// bagAttributes SET OF Attribute, Attribute ::= SEQUENCE { attrId OID, attrValues SET OF ANY }, the
+// last field of a SafeBag. As OpenSSL's PKCS12_get_friendlyname and PKCS12_SAFEBAG_get0_attr read
+// them, the first value of the first attribute of a type counts.
+Pkcs12Attributes read_attributes(DerReader& bag_fields) {
   Pkcs12Attributes a;
-  if (ossl::CStrPtr name{PKCS12_get_friendlyname(const_cast<PKCS12_SAFEBAG*>(bag))}) a.friendly_name = name.get();
-  if (const ASN1_TYPE* id = PKCS12_SAFEBAG_get0_attr(bag, NID_localKeyID); id && id->type == V_ASN1_OCTET_STRING) {
-    ByteView v = ossl::octets(id->value.octet_string);
-    a.local_key_id = Bytes(v.begin(), v.end());
-  }
-  const STACK_OF(X509_ATTRIBUTE)* attrs = PKCS12_SAFEBAG_get0_attrs(bag);
-  for (int i = 0; i < sk_X509_ATTRIBUTE_num(attrs); ++i) {
-    if (OBJ_cmp(X509_ATTRIBUTE_get0_object(sk_X509_ATTRIBUTE_value(attrs, i)), trusted_usage_oid()) == 0)
+  if (bag_fields.at_end()) return a;
+  DerReader attributes = bag_fields.enter(bag_fields.next(der::kSet, "the bag attributes"));
+  bag_fields.expect_end("the bag attributes");
+  const BagOids& oids = bag_oids();
+  bool name_seen = false, id_seen = false;
+  while (!attributes.at_end()) {
+    DerReader attribute = attributes.enter(attributes.next(der::kSequence, "a bag attribute"));
+    DerElement type = attribute.next(der::kOid, "the attribute type");
+    DerReader values = attribute.enter(attribute.next(der::kSet, "the attribute values"));
+    attribute.expect_end("a bag attribute");
+    std::optional<DerElement> first;
+    while (!values.at_end()) {
+      DerElement value = values.next();
+      if (!first) first = value;
+    }
+    if (oids.trusted_usage.is(type)) {
       a.trusted = true;
+    } else if (oids.friendly_name.is(type) && !std::exchange(name_seen, true)) {
+      if (first && first->tag == kTagBmpString)
+        if (ossl::CStrPtr name{OPENSSL_uni2utf8(first->content.data(), static_cast<int>(first->content.size()))})
+          a.friendly_name = name.get();
+    } else if (oids.local_key_id.is(type) && !std::exchange(id_seen, true)) {
+      if (first && first->tag == der::kOctetString) a.local_key_id = Bytes(first->content.begin(), first->content.end());
+    }
   }
   ossl::drain_errors();
   return a;
@@ -61,21 +88,30 @@ std::string name_der(const X509_NAME* name) {
   return std::string(der.begin(), der.end());
 }
 
-// The bytes of the certificate a certBag holds. OpenSSL 3 reaches a bag's OCTET STRING only through
-// d2i_X509 (PKCS12_SAFEBAG_get1_cert); the bag's own DER holds it as it is: SafeBag ::= SEQUENCE
-// { bagId, [0] EXPLICIT CertBag, attributes }, CertBag ::= SEQUENCE { certId, [0] EXPLICIT OCTET STRING }.
-Bytes certificate_octets(const PKCS12_SAFEBAG* bag) {
-  Bytes bag_der = ossl::to_der(bag, i2d_PKCS12_SAFEBAG);
-  DerReader file(bag_der, "a SafeBag");
-  DerReader safe_bag = file.enter(file.next(der::kSequence, "the SafeBag"));
-  safe_bag.next(der::kOid, "the bag type");
-  DerReader bag_value = safe_bag.enter(safe_bag.next(der::context(0), "the bag value"));
-  DerReader cert_bag = bag_value.enter(bag_value.next(der::kSequence, "the CertBag"));
-  cert_bag.next(der::kOid, "the certificate type");
-  DerReader cert_value = cert_bag.enter(cert_bag.next(der::context(0), "the certificate value"));
-  ByteView octets = cert_value.next(der::kOctetString, "the certificate").content;
-  return Bytes(octets.begin(), octets.end());
+// Whether decrypted bytes are shaped as a SafeContents: one SEQUENCE filling them (BER's
+// indefinite length allowed). A wrong password that happens to leave valid padding yields noise.
+bool shaped_as_safe_contents(ByteView plain) {
+  if (plain.size() < 2 || plain[0] != der::kSequence) return false;
+  if (plain[1] == 0x80) return true;
+  std::optional<DerHeader> header = peek_der_header(plain);
+  return header && header->header_length + header->content_length == plain.size();
 }
+
+// Bytes OpenSSL allocated, wiped when freed: a SafeContents may hold unencrypted key bags.
+class SecretBuffer {
+ public:
+  SecretBuffer() = default;
+  SecretBuffer(unsigned char* data, int length) : data_(data), length_(static_cast<std::size_t>(length)) {}
+  SecretBuffer(SecretBuffer&& other) noexcept : data_(std::exchange(other.data_, nullptr)), length_(std::exchange(other.length_, 0)) {}
+  SecretBuffer& operator=(SecretBuffer&&) = delete;
+  ~SecretBuffer() { OPENSSL_clear_free(data_, length_); }
+  explicit operator bool() const { return data_ != nullptr; }
+  ByteView view() const { return {data_, length_}; }
+
+ private:
+  unsigned char* data_ = nullptr;
+  std::size_t length_ = 0;
+};
 
 // A password as OpenSSL's PKCS#12 functions take it. An empty one is two passwords there: null
 // (no bytes, as Java derives it) and "" (a lone UTF-16 NUL); both occur, so both are tried, as
@@ -107,9 +143,8 @@ class Opener {
     for (int i = 0; i < n; ++i) {
       PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
       if (PKCS7_type_is_data(p7)) {
-        ossl::SafeBagStackPtr bags(PKCS12_unpack_p7data(p7));
-        if (!bags) corrupt("cannot read a safe contents section");
-        collect(bags.get(), per_safe[static_cast<std::size_t>(i)], 0);
+        if (!p7->d.data) corrupt("cannot read a safe contents section");
+        collect(ossl::octets(p7->d.data), per_safe[static_cast<std::size_t>(i)]);
       } else if (PKCS7_type_is_encrypted(p7)) {
         const X509_ALGOR* alg = p7->d.encrypted && p7->d.encrypted->enc_data ? p7->d.encrypted->enc_data->algorithm : nullptr;
         if (!alg) corrupt("an encrypted section has no algorithm");
@@ -125,8 +160,8 @@ class Opener {
     for (int i = 0; i < n; ++i) {
       PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
       if (!PKCS7_type_is_encrypted(p7)) continue;
-      ossl::SafeBagStackPtr bags = decrypt_safe(p7);
-      collect(bags.get(), per_safe[static_cast<std::size_t>(i)], 0);
+      SecretBuffer contents = decrypt_safe(p7);
+      collect(contents.view(), per_safe[static_cast<std::size_t>(i)]);
     }
     for (auto& bags : per_safe)
       for (Pkcs12Bag& bag : bags) result_.bags.push_back(std::move(bag));
@@ -186,11 +221,21 @@ class Opener {
     wrong_password("MAC check failed");
   }
 
-  ossl::SafeBagStackPtr decrypt_safe(PKCS7* p7) {
+  // Decrypted, not decoded (as PKCS12_unpack_p7encdata would): collect walks the bytes.
+  SecretBuffer decrypt_safe(const PKCS7* p7) {
+    const X509_ALGOR* alg = p7->d.encrypted->enc_data->algorithm;
+    const ASN1_OCTET_STRING* sealed = p7->d.encrypted->enc_data->enc_data;
+    if (!sealed) corrupt("an encrypted section holds no data");
     for (const Pass& pass : passes_) {
-      ossl::SafeBagStackPtr bags =
-          ossl::with_legacy_retry([&] { return ossl::SafeBagStackPtr(PKCS12_unpack_p7encdata(p7, pass.text, pass.len)); });
-      if (bags) return bags;
+      SecretBuffer plain = ossl::with_legacy_retry([&] {
+        unsigned char* data = nullptr;
+        int length = 0;
+        if (!PKCS12_pbe_crypt_ex(alg, pass.text, pass.len, sealed->data, sealed->length, &data, &length, 0, nullptr, nullptr))
+          return SecretBuffer();
+        return SecretBuffer(data, length);
+      });
+      if (plain && shaped_as_safe_contents(plain.view())) return plain;
+      ossl::drain_errors();
     }
     if (!result_.mac_verified) wrong_password("cannot decrypt an encrypted section");
     corrupt("an encrypted section cannot be decrypted");
@@ -219,68 +264,132 @@ class Opener {
     note_scheme(alg);
   }
 
-  // A certificate bag's certificate as its bytes, not decoded (Pkcs12Bag::certificate() does that
-  // when it is needed), once its outline is sound. One that is not plain DER (BER lengths, bytes
-  // after it) is decoded and re-encoded, as OpenSSL reads it leniently.
-  void read_certificate(const PKCS12_SAFEBAG* bag, Pkcs12Bag& b) {
-    Bytes octets = certificate_octets(bag);
+  // A certificate's bytes, not decoded (Pkcs12Bag::certificate() does that when it is needed), once
+  // its outline is sound. One that is not plain DER (BER lengths, bytes after it) is decoded and
+  // re-encoded, as OpenSSL reads it leniently.
+  void read_certificate(ByteView octets, Pkcs12Bag& b) {
     if (std::optional<CertificateOutline> outline = outline_certificate(octets)) {
       b.subject_der.assign(outline->subject.begin(), outline->subject.end());
       b.issuer_der.assign(outline->issuer.begin(), outline->issuer.end());
-      b.cert_der = std::move(octets);
+      b.cert_der.assign(octets.begin(), octets.end());
       return;
     }
-    b.decoded.reset(PKCS12_SAFEBAG_get1_cert(bag));
+    const unsigned char* p = octets.data();
+    b.decoded.reset(d2i_X509(nullptr, &p, static_cast<long>(octets.size())));
     if (!b.decoded) corrupt(kUnreadableCertificate);
     b.cert_der = ossl::cert_der(b.decoded.get());
     b.subject_der = name_der(X509_get_subject_name(b.decoded.get()));
     b.issuer_der = name_der(X509_get_issuer_name(b.decoded.get()));
   }
 
-  void collect(const STACK_OF(PKCS12_SAFEBAG) * bags, std::vector<Pkcs12Bag>& out, int depth) {
-    if (depth > limits::kMaxPkcs12Nesting) corrupt("safe contents nested too deeply");
-    for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
-      const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
-      Pkcs12Bag b;
-      switch (PKCS12_SAFEBAG_get_nid(bag)) {
-        case NID_keyBag:
-          b.kind = Pkcs12Bag::Kind::Key;
-          b.key = ossl::to_secret_der(PKCS12_SAFEBAG_get0_p8inf(bag), i2d_PKCS8_PRIV_KEY_INFO);
-          break;
-        case NID_pkcs8ShroudedKeyBag: {
-          const X509_SIG* sig = PKCS12_SAFEBAG_get0_pkcs8(bag);
-          check_sealed(sig);
-          b.kind = Pkcs12Bag::Kind::ShroudedKey;
-          b.sealed = ossl::to_der(sig, i2d_X509_SIG);
-          break;
-        }
-        case NID_secretBag: {
-          // Java: secretTypeId pkcs8ShroudedKeyBag, secretValue an OCTET STRING holding the
-          // EncryptedPrivateKeyInfo (a bare SEQUENCE is accepted too).
-          const ASN1_TYPE* value = PKCS12_SAFEBAG_get0_bag_obj(bag);
-          if (!value || (value->type != V_ASN1_OCTET_STRING && value->type != V_ASN1_SEQUENCE))
-            corrupt("secret bag holds no encrypted key");
-          ByteView v = ossl::octets(value->type == V_ASN1_OCTET_STRING ? value->value.octet_string : value->value.sequence);
-          if (ossl::X509SigPtr sig = parse_encrypted_pkcs8(v)) check_sealed(sig.get());
-          b.kind = Pkcs12Bag::Kind::Secret;
-          b.sealed.assign(v.begin(), v.end());
-          break;
-        }
-        case NID_certBag: {
-          if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate) continue;  // SDSI certificates: Java skips them too
-          b.kind = Pkcs12Bag::Kind::Certificate;
-          read_certificate(bag, b);
-          break;
-        }
-        case NID_safeContentsBag:
-          collect(PKCS12_SAFEBAG_get0_safes(bag), out, depth + 1);
-          continue;
-        default:
-          continue;  // CRL bags and unknown bags carry nothing a key store entry needs
+  // CertBag ::= SEQUENCE { certId OID, certValue [0] EXPLICIT ANY }, an x509Certificate's value an
+  // OCTET STRING holding its DER; false for other types (SDSI certificates: Java skips them too).
+  bool read_certificate_bag(DerReader& bag_value, Pkcs12Bag& b) {
+    DerReader cert_bag = bag_value.enter(bag_value.next(der::kSequence, "the CertBag"));
+    bag_value.expect_end("the CertBag");
+    if (!bag_oids().x509_certificate.is(cert_bag.next(der::kOid, "the certificate type"))) return false;
+    DerReader cert_value = cert_bag.enter(cert_bag.next(der::context(0), "the certificate value"));
+    cert_bag.expect_end("the certificate value");
+    ByteView octets = cert_value.next(der::kOctetString, "the certificate").content;
+    cert_value.expect_end("the certificate");
+    b.kind = Pkcs12Bag::Kind::Certificate;
+    read_certificate(octets, b);
+    return true;
+  }
+
+  // A key bag, a shrouded key bag or a secret bag, decoded by OpenSSL from the SafeBag's DER.
+  void read_key_bag(ByteView safe_bag, Pkcs12Bag& b) {
+    const unsigned char* p = safe_bag.data();
+    ossl::SafeBagPtr bag(d2i_PKCS12_SAFEBAG(nullptr, &p, static_cast<long>(safe_bag.size())));
+    if (!bag) corrupt("cannot read a safe contents section");
+    switch (PKCS12_SAFEBAG_get_nid(bag.get())) {
+      case NID_keyBag:
+        b.kind = Pkcs12Bag::Kind::Key;
+        b.key = ossl::to_secret_der(PKCS12_SAFEBAG_get0_p8inf(bag.get()), i2d_PKCS8_PRIV_KEY_INFO);
+        break;
+      case NID_pkcs8ShroudedKeyBag: {
+        const X509_SIG* sig = PKCS12_SAFEBAG_get0_pkcs8(bag.get());
+        check_sealed(sig);
+        b.kind = Pkcs12Bag::Kind::ShroudedKey;
+        b.sealed = ossl::to_der(sig, i2d_X509_SIG);
+        break;
       }
-      b.attributes = read_attrs(bag);
+      default: {  // NID_secretBag, the one type left (walk passes no other here)
+        // Java: secretTypeId pkcs8ShroudedKeyBag, secretValue an OCTET STRING holding the
+        // EncryptedPrivateKeyInfo (a bare SEQUENCE is accepted too).
+        const ASN1_TYPE* value = PKCS12_SAFEBAG_get0_bag_obj(bag.get());
+        if (!value || (value->type != V_ASN1_OCTET_STRING && value->type != V_ASN1_SEQUENCE))
+          corrupt("secret bag holds no encrypted key");
+        ByteView v = ossl::octets(value->type == V_ASN1_OCTET_STRING ? value->value.octet_string : value->value.sequence);
+        if (ossl::X509SigPtr sig = parse_encrypted_pkcs8(v)) check_sealed(sig.get());
+        b.kind = Pkcs12Bag::Kind::Secret;
+        b.sealed.assign(v.begin(), v.end());
+        break;
+      }
+    }
+  }
+
+  // SafeContents ::= SEQUENCE OF SafeBag,
+  // SafeBag ::= SEQUENCE { bagId OID, bagValue [0] EXPLICIT ANY, bagAttributes SET OF Attribute OPTIONAL }.
+  void walk(ByteView safe_contents, std::vector<Pkcs12Bag>& out, int depth) {
+    if (depth > limits::kMaxPkcs12Nesting) corrupt("safe contents nested too deeply");
+    DerReader file(safe_contents, "SafeContents");
+    DerReader bags = file.enter(file.next(der::kSequence, "SafeContents"));
+    file.expect_end("SafeContents");
+    const BagOids& oids = bag_oids();
+    while (!bags.at_end()) {
+      DerElement safe_bag = bags.next(der::kSequence, "a SafeBag");
+      DerReader fields = bags.enter(safe_bag);
+      DerElement type = fields.next(der::kOid, "the bag type");
+      DerReader value = fields.enter(fields.next(der::context(0), "the bag value"));
+      Pkcs12Bag b;
+      bool keep = true;
+      if (oids.certificate.is(type)) {
+        keep = read_certificate_bag(value, b);
+      } else if (oids.key.is(type) || oids.shrouded_key.is(type) || oids.secret.is(type)) {
+        read_key_bag(safe_bag.encoded, b);
+      } else if (oids.safe_contents.is(type)) {
+        DerElement nested = value.next(der::kSequence, "the nested SafeContents");
+        value.expect_end("the nested SafeContents");
+        walk(nested.encoded, out, depth + 1);
+        keep = false;
+      } else {
+        keep = false;  // CRL bags and unknown bags carry nothing a key store entry needs
+      }
+      b.attributes = read_attributes(fields);
+      if (!keep) continue;
       if (++bags_read_ > limits::kMaxBags) corrupt("more than " + std::to_string(limits::kMaxBags) + " bags");
       out.push_back(std::move(b));
+    }
+  }
+
+  // The bags of one SafeContents, walked where they lie when it is DER (as Java, keytool and
+  // OpenSSL write it), so that a certificate is copied once, not decoded and re-encoded. One the
+  // walk refuses (Bouncy Castle writes BER's indefinite lengths) is decoded by OpenSSL, which reads
+  // BER, and its DER re-encoding walked: one reading of the bags either way.
+  void collect(ByteView safe_contents, std::vector<Pkcs12Bag>& out) {
+    const std::size_t kept = out.size(), counted = bags_read_;
+    try {
+      walk(safe_contents, out, 0);
+      return;
+    } catch (const Error& e) {
+      if (e.code_id() != ErrorCode::DER_MALFORMED) throw;
+    }
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
+    bags_read_ = counted;
+    const unsigned char* p = safe_contents.data();
+    ossl::SafeBagStackPtr bags(reinterpret_cast<STACK_OF(PKCS12_SAFEBAG)*>(
+        ASN1_item_d2i(nullptr, &p, static_cast<long>(safe_contents.size()), ASN1_ITEM_rptr(PKCS12_SAFEBAGS))));
+    if (!bags) corrupt("cannot read a safe contents section");
+    unsigned char* der = nullptr;
+    const int length = ASN1_item_i2d(reinterpret_cast<const ASN1_VALUE*>(bags.get()), &der, ASN1_ITEM_rptr(PKCS12_SAFEBAGS));
+    if (length <= 0) ossl::throw_last(ErrorCode::INTERNAL, "DER encoding failed");
+    SecretBuffer reencoded(der, length);
+    try {
+      walk(reencoded.view(), out, 0);
+    } catch (const Error& e) {
+      if (e.code_id() == ErrorCode::DER_MALFORMED) corrupt(std::string("a safe contents section cannot be read: ") + e.what());
+      throw;
     }
   }
 

@@ -142,6 +142,50 @@ TEST(Pkcs12Edges, BouncyCastlesBerPkcs12ReadsAsAKeystore) {
   expect_keys_on_their_leaves(ks, pw);
 }
 
+// The bags are walked where they lie when a SafeContents is DER; one in BER (indefinite lengths)
+// is read through OpenSSL instead, and must give the same entries.
+TEST(Pkcs12Edges, ASafeContentsInBerReadsAsItsDerTwin) {
+  Password pw("changeit");
+  Bytes der = read_file(fixtures_dir() + "/openssl-modern.p12");
+  ossl::Pkcs12Ptr p12 = fmt::parse_pkcs12(der);
+  ASSERT_TRUE(p12);
+  ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12.get()));
+  ASSERT_TRUE(safes);
+  int reframed = 0;
+  for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
+    PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
+    if (!PKCS7_type_is_data(p7)) continue;
+    fmt::DerReader contents(ossl::octets(p7->d.data), "SafeContents");
+    fmt::DerElement bags = contents.next(fmt::der::kSequence, "SafeContents");
+    Bytes ber{fmt::der::kSequence, 0x80};
+    ber.insert(ber.end(), bags.content.begin(), bags.content.end());
+    ber.insert(ber.end(), {0x00, 0x00});
+    ASSERT_EQ(ASN1_OCTET_STRING_set(p7->d.data, ber.data(), static_cast<int>(ber.size())), 1);
+    ++reframed;
+  }
+  ASSERT_EQ(reframed, 1) << "the fixture's key is not in one unencrypted safe any more";
+  ossl::Pkcs12Ptr twin(PKCS12_init(NID_pkcs7_data));
+  ASSERT_TRUE(twin && PKCS12_pack_authsafes(twin.get(), safes.get()));
+  ASSERT_EQ(PKCS12_set_mac(twin.get(), "changeit", -1, nullptr, 0, 2048, EVP_sha256()), 1);
+  Keystore original = fmt::read_pkcs12(der, pw);
+  Keystore from_ber = fmt::read_pkcs12(ossl::to_der(twin.get(), i2d_PKCS12), pw);
+  ASSERT_EQ(from_ber.size(), original.size());
+  ASSERT_GE(original.size(), 1u);
+  for (const Entry& e : original.entries()) {
+    SCOPED_TRACE(e.alias);
+    const Entry* twin_entry = from_ber.find(e.alias);
+    ASSERT_TRUE(twin_entry);
+    EXPECT_EQ(twin_entry->kind, e.kind);
+    EXPECT_EQ(twin_entry->chain, e.chain);
+    EXPECT_EQ(twin_entry->sealed, e.sealed);
+    EXPECT_TRUE(std::ranges::equal(twin_entry->plain.view(), e.plain.view()));
+  }
+  const Entry* key = from_ber.find("defaultsecuritykeypairhandle");
+  ASSERT_TRUE(key);
+  EXPECT_TRUE(key->is_key());
+  EXPECT_FALSE(key->sealed.empty() && key->plain.empty());
+}
+
 TEST(Pkcs12Edges, KeysWithoutLocalKeyIdTakeTheCertificateOfTheirPublicKey) {
   Password pw("changeit");
   // No friendlyName either: Java names it "1" and, the certificates coming first, leaves it
