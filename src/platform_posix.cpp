@@ -53,6 +53,12 @@ constexpr int kKeptHeapBytes = 32 * 1024 * 1024;
 constexpr std::size_t kStartHeapBytes = 512 * 1024;
 #endif
 
+// The size of a memory page, which madvise's ranges are counted in.
+std::uintptr_t page_bytes() noexcept {
+  static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
+
 // An open file descriptor, closed when it goes out of scope.
 class UniqueFd {
  public:
@@ -298,7 +304,7 @@ void prefault_heap(std::size_t bytes) noexcept {
   // where the next allocations are carved from; its pages are mapped in one call while it is ours.
   // Half the kept heap at most: a block past M_MMAP_THRESHOLD would be a mapping of its own.
   bytes = std::min<std::size_t>(bytes, kKeptHeapBytes / 2);
-  static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t page = page_bytes();
   void* block = bytes >= page ? ::malloc(bytes) : nullptr;
   if (!block) return;
   const std::uintptr_t start = (reinterpret_cast<std::uintptr_t>(block) + page - 1) & ~(page - 1);
@@ -314,7 +320,7 @@ void exclude_from_dumps(const void* p, std::size_t n) noexcept {
 #ifdef MADV_DONTDUMP
   if (!p || !n) return;
   // madvise takes whole pages: from the page the buffer starts in to the end of the one it ends in.
-  static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t page = page_bytes();
   const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
   const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(p) + n + page - 1) & ~(page - 1);
   ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTDUMP);  // best effort, see platform.hpp
